@@ -1,0 +1,279 @@
+"""The only argument validators of refneuron.
+
+Every check is written so that NaN fails it (``not (x > 0)`` rather than
+``x <= 0``) and none uses ``assert``.  Messages read ``"name: rule (got value)"``.
+The catalogue of bad inputs and what each gets is in the project's
+specification (bad-inputs); the row numbers are quoted below.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import warnings
+
+import numpy as np
+
+from .errors import (
+    InputError,
+    InputTypeError,
+    InsufficientMemory,
+    OptionError,
+    ParameterError,
+    ShapeError,
+    UnstableDiscretisationWarning,
+)
+
+__all__ = [
+    "as_float_param",
+    "as_inputs",
+    "as_matrix",
+    "check_option",
+    "check_rule",
+    "check_shape_broadcasts",
+    "check_euler_decay",
+    "check_memory",
+    "first_nonfinite",
+]
+
+
+def _show(value):
+    """A short representation of a value for an error message."""
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            return np.array2string(value, separator=", ")
+        return f"array of shape {value.shape}"
+    return repr(value)
+
+
+def _reject_container(name, value):
+    """Row 12: masked arrays, sparse matrices, complex/object/string data."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise InputTypeError(f"{name}: masked arrays are not accepted (got {type(value).__name__})")
+    if hasattr(value, "tocsr") or type(value).__module__.startswith("scipy.sparse"):
+        raise InputTypeError(f"{name}: sparse matrices are not accepted (got {type(value).__name__})")
+    if isinstance(value, (str, bytes)):
+        raise InputTypeError(f"{name}: must be numeric (got a string {value!r})")
+
+
+def _numeric_array(name, value, *, allow_bool):
+    """``value`` as an ndarray of a real numeric kind, else ``InputTypeError``."""
+    _reject_container(name, value)
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # e.g. ragged nested lists
+        raise InputTypeError(f"{name}: cannot be read as a numeric array ({exc})") from None
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise InputTypeError(f"{name}: complex values are not accepted (got dtype {arr.dtype})")
+    if kind == "b" and not allow_bool:
+        raise InputTypeError(f"{name}: must be a real number, not bool (got {_show(value)})")
+    if kind not in "biuf":
+        raise InputTypeError(f"{name}: must be a real numeric array (got dtype {arr.dtype})")
+    return arr
+
+
+# ---------------------------------------------------------------------------
+# parameters
+
+
+def check_rule(name, value, rule):
+    """Check one numeric parameter (scalar or array) against a rule.
+
+    ``rule`` is one of ``"finite"``, ``">0"``, ``">=0"``, ``">1"``,
+    ``"[0,1]"``, ``"(0,1)"``, ``"(0,1]"``, ``"<0"``, ``"!=0"`` or ``None``
+    (finite only).  Every rule includes finiteness (rows 2, 3, 4).
+    """
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ParameterError(f"{name}: must be finite (got {_show(value)})")
+    if rule in (None, "finite"):
+        return
+    tests = {
+        ">0": (lambda a: a > 0, "must be > 0"),
+        ">=0": (lambda a: a >= 0, "must be >= 0"),
+        ">1": (lambda a: a > 1, "must be > 1"),
+        "<0": (lambda a: a < 0, "must be < 0"),
+        "!=0": (lambda a: a != 0, "must be != 0"),
+        "[0,1]": (lambda a: (a >= 0) & (a <= 1), "must lie in [0, 1]"),
+        "(0,1)": (lambda a: (a > 0) & (a < 1), "must lie in (0, 1)"),
+        "(0,1]": (lambda a: (a > 0) & (a <= 1), "must lie in (0, 1]"),
+    }
+    if rule not in tests:
+        raise ValueError(f"internal: unknown rule {rule!r} for {name}")
+    test, text = tests[rule]
+    ok = test(arr)
+    if not np.all(ok):
+        bad = arr if arr.ndim == 0 else arr[~ok].ravel()[0]
+        raise ParameterError(f"{name}: {text} (got {_show(value) if arr.ndim == 0 else float(bad)})")
+
+
+def as_float_param(name, value, rule=None, *, per_neuron=True):
+    """A float parameter: a Python ``float`` for scalars, else a read-only
+    float64 array (per-neuron values; only where the framework allows them).
+
+    Integers are converted exactly; bool, complex, strings and objects are a
+    ``TypeError`` (rows 10, 12); non-finite values and rule violations a
+    ``ParameterError`` (rows 2-4).
+    """
+    if isinstance(value, bool) or isinstance(value, np.bool_):
+        raise InputTypeError(f"{name}: must be a real number, not bool (got {value!r})")
+    if isinstance(value, numbers.Real) and not isinstance(value, np.ndarray):
+        out = float(value)
+        check_rule(name, out, rule)
+        return out
+    arr = _numeric_array(name, value, allow_bool=False)
+    if arr.ndim == 0:
+        out = float(arr)
+        check_rule(name, out, rule)
+        return out
+    if not per_neuron:
+        raise ShapeError(f"{name}: must be a scalar for this model (got shape {arr.shape})")
+    out = np.array(arr, dtype=np.float64)  # a copy: the record never aliases user data
+    check_rule(name, out, rule)
+    out.setflags(write=False)
+    return out
+
+
+def as_matrix(name, value, *, ndim=2):
+    """A weight matrix as a read-only float64 array of ``ndim`` dimensions."""
+    arr = _numeric_array(name, value, allow_bool=False)
+    if arr.ndim != ndim:
+        raise ShapeError(f"{name}: must have {ndim} dimensions (got shape {arr.shape})")
+    out = np.array(arr, dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        raise ParameterError(f"{name}: must be finite (got non-finite entries)")
+    out.setflags(write=False)
+    return out
+
+
+def check_option(name, value, allowed):
+    """Row 8: an option string must be one of ``allowed``."""
+    if not isinstance(value, str) or value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise OptionError(f"{name}: must be one of {choices} (got {value!r})")
+    return value
+
+
+def check_bool(name, value):
+    """A flag must be a real bool (a string 'False' would be truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputTypeError(f"{name}: must be True or False (got {value!r})")
+    return bool(value)
+
+
+def check_shape_broadcasts(name, shape, neuron_shape):
+    """Row 9: a per-neuron parameter or state must broadcast to the neurons.
+
+    Broadcasting must not change ``neuron_shape`` itself (a parameter never
+    adds dimensions to the population, and never broadcasts over time).
+    """
+    try:
+        out = np.broadcast_shapes(tuple(shape), tuple(neuron_shape))
+    except ValueError:
+        out = None
+    if out != tuple(neuron_shape):
+        raise ShapeError(
+            f"{name}: shape {tuple(shape)} does not broadcast to the neuron shape {tuple(neuron_shape)}"
+        )
+
+
+def check_euler_decay(rate_name, dt_name, factor):
+    """Row 5: a forward-Euler step ``x += dt*rate*(...)`` with
+    ``factor = dt*rate``: reject ``factor >= 2`` (unstable), warn for
+    ``1 <= factor < 2`` (sign-alternating decay)."""
+    f = np.asarray(factor, dtype=np.float64)
+    worst = float(np.max(f)) if f.size else 0.0
+    if worst >= 2.0:
+        raise ParameterError(
+            f"{dt_name}, {rate_name}: {dt_name}*{rate_name} must be < 2 for a stable "
+            f"forward-Euler decay (got {worst!r})"
+        )
+    if worst >= 1.0:
+        warnings.warn(
+            f"{dt_name}, {rate_name}: {dt_name}*{rate_name} = {worst!r} >= 1 gives a negative "
+            "decay factor; the update alternates in sign and no longer discretises the ODE",
+            UnstableDiscretisationWarning,
+            stacklevel=3,
+        )
+
+
+# ---------------------------------------------------------------------------
+# inputs
+
+
+def first_nonfinite(arr):
+    """Index (as a tuple) of the first non-finite entry in C order, or None."""
+    bad = ~np.isfinite(arr)
+    if not bad.any():
+        return None
+    flat = int(np.argmax(bad.ravel()))
+    return tuple(int(i) for i in np.unravel_index(flat, arr.shape))
+
+
+def as_inputs(value, *, name="inputs", check_finite=True, min_ndim=1):
+    """Validate and convert a time-major input sequence ``(T, *shape)``.
+
+    * bool, integer, float16 and float32 arrays are converted to float64
+      (lossless, rows 10-11); complex, object, string, masked and sparse
+      inputs are a ``TypeError`` (row 12);
+    * ``T == 0`` is an ``InputError`` (row 14);
+    * with ``check_finite`` (default) NaN/inf is an ``InputError`` naming
+      the first bad index ``(t, *neuron)`` (row 1).
+
+    The caller's array is never written to (row 19); a float64 input is
+    used without a copy.
+    """
+    arr = _numeric_array(name, value, allow_bool=True)
+    if arr.ndim < min_ndim:
+        raise ShapeError(
+            f"{name}: must be time-major with at least {min_ndim} dimension(s) (T, ...) (got shape {arr.shape})"
+        )
+    if arr.shape[0] == 0:
+        raise InputError(f"{name}: empty time axis (got shape {arr.shape})")
+    if arr.dtype != np.float64:
+        arr = arr.astype(np.float64)
+    if check_finite:
+        idx = first_nonfinite(arr)
+        if idx is not None:
+            raise InputError(
+                f"{name}: must be finite; first non-finite value {arr[idx]!r} at index "
+                f"(t={idx[0]}, neuron={idx[1:]}) (pass check_finite=False to propagate it)"
+            )
+    return arr
+
+
+def check_float(name, value, rule=None):
+    """A scalar float parameter (dt, times); NaN and rule violations fail."""
+    return as_float_param(name, value, rule, per_neuron=False)
+
+
+def available_memory_bytes():
+    """Bytes of memory available now (Linux ``MemAvailable``), or None."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(n_bytes, what, *, available=None):
+    """Row 15: refuse before allocating more than the memory available."""
+    avail = available_memory_bytes() if available is None else available
+    if avail is not None and n_bytes > avail:
+        raise InsufficientMemory(
+            f"{what}: needs {n_bytes / 2**30:.2f} GiB but only {avail / 2**30:.2f} GiB are "
+            "available; record less (record='output' or record='final') or run in chunks "
+            "(chunk_steps=...)"
+        )
+
+
+def isclose_int(x):
+    return math.isfinite(x) and float(x).is_integer()

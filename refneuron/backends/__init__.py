@@ -1,0 +1,1 @@
+"""Loops, memory and compilation: NumPy reference, Numba CPU, Numba CUDA."""

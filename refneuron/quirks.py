@@ -1,0 +1,192 @@
+"""Documented quirks: where a framework's released code departs from its own
+documentation or from the continuous model it claims to discretise.
+
+refneuron reproduces what the released code does.  Each departure is listed
+here once, with the models it affects, and with the refneuron switch that
+gives the corrected behaviour where the framework's development branch has
+fixed it.  ``refneuron.quirks.table()`` renders the list as Markdown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Quirk:
+    id: str
+    framework: str
+    models: tuple
+    summary: str
+    detail: str
+    switch: str | None = None  # refneuron parameter that turns the corrected behaviour on
+    status: str = "in the released version"
+
+
+_Q = [
+    Quirk(
+        "snntorch_lapicque_decay",
+        "snntorch 1.0.0",
+        ("snntorch.Lapicque",),
+        "Lapicque decays by 1 + ln(beta), not beta",
+        "When beta is given, C (or R) is inferred as time_step/(R ln(1/beta)), but the update "
+        "decays by 1 - time_step/(RC) = 1 - ln(1/beta) and scales the input by time_step/C: "
+        "beta = 0.9 gives a per-step decay of 0.894640 and an input gain of R ln(1/beta).",
+    ),
+    Quirk(
+        "snntorch_lapicque_unused_beta",
+        "snntorch 1.0.0",
+        ("snntorch.Lapicque",),
+        "with R and C given, a beta buffer is stored but never used",
+        "beta = exp(-time_step/(RC)) is computed and stored; the update uses R and C only.",
+    ),
+    Quirk(
+        "snntorch_lapicque_all_three",
+        "snntorch 1.0.0",
+        ("snntorch.Lapicque",),
+        "beta, R and C all given: AttributeError at the first call",
+        "No inference branch applies, so R and C are never stored. refneuron refuses the "
+        "combination at construction with a ParameterError.",
+    ),
+    Quirk(
+        "snntorch_float32_spikes",
+        "snntorch 1.0.0",
+        ("snntorch.Leaky", "snntorch.Synaptic", "snntorch.Lapicque", "snntorch.Alpha"),
+        "the subtractive reset removes float32(threshold), even in float64",
+        "Spikes are float32 whatever the input dtype, and a float32 spike tensor times a 0-dim float64 "
+        "buffer stays float32: a scalar threshold is subtracted as float32(threshold) (off by ~1e-8 for "
+        "0.7) and a scalar graded_spikes_factor is emitted as float32(g). Per-neuron tensors promote "
+        "to float64 and are exact.",
+        switch="float32_spikes=False",
+        status="fixed on snntorch master (PR #432, 2026-07), not yet released",
+    ),
+    Quirk(
+        "snntorch_delayed_reset",
+        "snntorch 1.0.0",
+        ("snntorch.Leaky", "snntorch.Synaptic", "snntorch.Lapicque", "snntorch.Alpha"),
+        "the reset of a spike is applied one step later, undecayed",
+        "The spike of step t is emitted from U_t in the same call, but the reset it triggers is "
+        "recomputed from the stored U_t at the start of call t+1 and subtracted there, not decayed "
+        "by beta: in exact arithmetic an immediate subtraction of threshold/beta. The docstrings' "
+        "'U[T] > U_thr => S[T+1] = 1' does not describe the code. reset_delay=False (Leaky, "
+        "Synaptic) gives an immediate reset.",
+    ),
+    Quirk(
+        "snntorch_leaky_zero_reset",
+        "snntorch 1.0.0",
+        ("snntorch.Leaky",),
+        "Leaky's zero reset zeroes only beta*U, not the input of the step",
+        "Leaky zero reset: U_t = beta*((1-R_t)*U_{t-1}) + X_t, whereas Synaptic and Lapicque zero the "
+        "whole candidate including this step's input (open PR #426 would change Leaky).",
+    ),
+    Quirk(
+        "snntorch_alpha_subtract_reset",
+        "snntorch 1.0.0",
+        ("snntorch.Alpha",),
+        "Alpha's subtract reset adds the previous inhibitory current instead of subtracting threshold",
+        "subtract: E_t = E* - theta32*R_t, N_t = N* - N*R_t, U_t = U* + N_{t-1}*R_t.",
+    ),
+    Quirk(
+        "snntorch_clamp",
+        "snntorch 1.0.0",
+        ("snntorch.Leaky", "snntorch.Synaptic", "snntorch.Alpha"),
+        "beta and alpha are clamped to [0, 1] silently at every use",
+        "refneuron refuses values outside [0, 1] instead (a ParameterError) rather than change them.",
+    ),
+    Quirk(
+        "snntorch_inhibition_reset",
+        "snntorch 1.0.0",
+        ("snntorch.Leaky", "snntorch.Synaptic", "snntorch.Lapicque", "snntorch.Alpha"),
+        "with inhibition=True the reset is not masked",
+        "Only the arg-max neuron of dimension 1 emits a spike, but every neuron above threshold is reset.",
+    ),
+    Quirk(
+        "spikingjelly_ge_threshold",
+        "spikingjelly 2.0.0",
+        ("spikingjelly.*",),
+        "spikingjelly fires on H >= threshold; snntorch and norse on U > threshold",
+        "A membrane exactly at threshold fires in spikingjelly and not in the other two frameworks.",
+    ),
+    Quirk(
+        "spikingjelly_vreset_leak",
+        "spikingjelly 2.0.0",
+        ("spikingjelly.LIF", "spikingjelly.ParametricLIF", "spikingjelly.KLIF", "spikingjelly.LIAF"),
+        "v_reset doubles as the leak (resting) potential",
+        "The LIF charge decays toward v_reset (toward 0 for soft reset), there is no separate v_rest.",
+    ),
+    Quirk(
+        "spikingjelly_izhikevich_vrest",
+        "spikingjelly 2.0.0",
+        ("spikingjelly.Izhikevich",),
+        "IzhikevichNode's default v_rest is -0.1, not AdaptBaseNode's 0.0",
+        "The default differs from the base class; w uses the charged pre-reset membrane.",
+    ),
+    Quirk(
+        "norse_superspike_alpha",
+        "norse 1.1.0",
+        ("norse.LIF", "norse.LIFAdEx", "norse.LSNN"),
+        "SuperSpike ignores alpha in norse 1.1.0",
+        "The backward is 1/(|x|+1)^2 whatever alpha is; norse main (norse/norse#403) uses "
+        "1/(alpha|x|+1)^2. Gradients only.",
+        switch="SuperSpike(alpha_fixed=True)",
+        status="fixed on norse main, not yet released",
+    ),
+    Quirk(
+        "norse_adex_encoder",
+        "norse 1.1.0",
+        ("norse.LIFAdExCurrentEncoder",),
+        "the LIFAdEx current encoder's adaptation update has no dt and no 'a +'",
+        "a_t = tau_ada_inv*(kappa*(v_t - v_leak) - a) + z*b with the post-reset v: a is replaced by a "
+        "multiple of its derivative and diverges as (-2)^t with the defaults.",
+        switch="corrected_adaptation=True",
+        status="refneuron-only correction (not fixed upstream)",
+    ),
+    Quirk(
+        "norse_lsnn_input_delay",
+        "norse 1.1.0",
+        ("norse.LSNN", "norse.LSNNRecurrent"),
+        "LSNN input reaches the membrane one step later than in LIF",
+        "v is updated with the old current before this step's input jumps into i.",
+    ),
+    Quirk(
+        "norse_lsnn_threshold",
+        "norse 1.1.0",
+        ("norse.LSNN", "norse.LSNNRecurrent"),
+        "LSNN's b is the whole threshold, relaxing toward v_th; initial b = v_th",
+        "The docstring's z = H(v - v_th + b), db/dt = -b/tau_b is not what runs: z = H(v* - b*), "
+        "tau_b db/dt = v_th - b, b += beta on a spike.",
+    ),
+    Quirk(
+        "norse_adex_rheobase",
+        "norse 1.1.0",
+        ("norse.LIFAdEx", "norse.LIFAdExRecurrent", "norse.LIFAdExCurrentEncoder"),
+        "LIFAdEx's exponential uses v_th as its rheobase",
+        "There is no separate theta_rh: the exponential term is delta_T*exp((v - v_th)/delta_T).",
+    ),
+    Quirk(
+        "norse_units",
+        "norse 1.1.0",
+        ("norse.*",),
+        "norse's default numbers are rates for dt = 1e-3 s, not the mV/ms of its docstrings",
+        "tau_mem_inv = 100 and dt = 0.001 give dt*tau_mem_inv = 0.1 per step.",
+    ),
+]
+
+QUIRKS = {q.id: q for q in _Q}
+
+
+def for_model(name):
+    """Quirks that affect the model registered as ``name``."""
+    source = name.split(".")[0]
+    return [q for q in _Q if name in q.models or f"{source}.*" in q.models]
+
+
+def table():
+    """All quirks as a Markdown table."""
+    rows = ["| id | framework | models | quirk | corrected by | status |", "|---|---|---|---|---|---|"]
+    for q in _Q:
+        rows.append(
+            f"| `{q.id}` | {q.framework} | {', '.join(q.models)} | {q.summary} | "
+            f"{('`' + q.switch + '`') if q.switch else '-'} | {q.status} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,151 @@
+"""snntorch Leaky: conformance with snntorch 1.0.0 in float64, hand-computed
+steps, and bad input."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import refneuron as rn
+from refneuron.errors import InputTypeError, OptionError, ParameterError, ShapeError, StateError
+
+from ..._oracle import assert_conform, float64_default, numpy, tensor
+
+
+# --- hand-computed steps (no framework needed) --------------------------------------
+
+
+def test_probe_from_spec():
+    # models §0.1 probe: one input 1.5 at t=1, beta=0.5, theta=1:
+    # spk = [0, 1, 0, 0], mem = [0, 1.5, -0.25, -0.125] (delayed, undecayed reset)
+    x = np.array([0.0, 1.5, 0.0, 0.0])[:, None]
+    res = rn.snntorch.Leaky(beta=0.5).run(x)
+    np.testing.assert_array_equal(res.output[:, 0], [0, 1, 0, 0])
+    np.testing.assert_array_equal(res.states["mem"][:, 0], [0, 1.5, -0.25, -0.125])
+
+
+def test_probe_immediate_reset():
+    # same probe with reset_delay=False: mem = [0, 0.5, 0.25, 0.125]
+    x = np.array([0.0, 1.5, 0.0, 0.0])[:, None]
+    res = rn.snntorch.Leaky(beta=0.5, reset_delay=False).run(x)
+    np.testing.assert_array_equal(res.output[:, 0], [0, 1, 0, 0])
+    np.testing.assert_array_equal(res.states["mem"][:, 0], [0, 0.5, 0.25, 0.125])
+
+
+def test_float32_threshold_quirk_and_switch():
+    # theta = 0.7 is not float32-representable: 1.0.0 subtracts float32(0.7)
+    x = np.array([1.0, 0.0])[:, None]
+    quirk = rn.snntorch.Leaky(beta=1.0, threshold=0.7).run(x).states["mem"][1, 0]
+    fixed = rn.snntorch.Leaky(beta=1.0, threshold=0.7, float32_spikes=False).run(x).states["mem"][1, 0]
+    assert quirk == 1.0 - float(np.float32(0.7))
+    assert fixed == 1.0 - 0.7
+    assert quirk != fixed
+
+
+def test_zero_reset_keeps_input_of_the_step():
+    # quirk snntorch_leaky_zero_reset: only beta*U is zeroed, X_t is kept
+    x = np.array([2.0, 0.3])[:, None]
+    res = rn.snntorch.Leaky(beta=0.9, reset_mechanism="zero").run(x)
+    assert res.states["mem"][1, 0] == 0.3
+
+
+# --- conformance with snntorch 1.0.0 ------------------------------------------------
+
+
+def _snntorch_run(kwargs, x, mem0=None):
+    import snntorch
+    import torch
+
+    with float64_default():
+        kw = dict(kwargs)
+        if isinstance(kw.get("beta"), np.ndarray):
+            kw["beta"] = tensor(kw["beta"])
+        if isinstance(kw.get("threshold"), np.ndarray):
+            kw["threshold"] = tensor(kw["threshold"])
+        neuron = snntorch.Leaky(**kw)
+    mem = tensor(np.zeros(x.shape[1:]) if mem0 is None else mem0)
+    spk_out, mem_out = [], []
+    with torch.no_grad():
+        for xt in tensor(x).unbind(0):
+            spk, mem = neuron(xt, mem)
+            spk_out.append(numpy(spk))
+            mem_out.append(numpy(mem))
+    return np.array(spk_out), np.array(mem_out)
+
+
+CASES = list(
+    itertools.product(
+        ["subtract", "zero", "none"],  # reset_mechanism
+        [True, False],  # reset_delay
+        [1.0, 0.7, "array"],  # threshold: representable, not float32-representable, per-neuron
+        [1.0, 1.7],  # graded_spikes_factor
+    )
+)
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("reset,delay,threshold,g", CASES)
+def test_conformance(reset, delay, threshold, g):
+    rng = np.random.default_rng(abs(hash((reset, delay, str(threshold), g))) % 2**32)
+    shape = (3, 5)
+    T = 80
+    x = rng.normal(0.4, 0.6, size=(T, *shape))  # strong enough for frequent firing
+    beta = rng.uniform(0.5, 1.0, size=shape)
+    if threshold == "array":
+        threshold = rng.uniform(0.5, 1.5, size=shape)
+    mem0 = rng.normal(0.0, 0.5, size=shape)
+    kwargs = dict(beta=beta, threshold=threshold, reset_mechanism=reset, reset_delay=delay, graded_spikes_factor=g)
+    spk_ref, mem_ref = _snntorch_run(kwargs, x, mem0)
+    res = rn.snntorch.Leaky(**kwargs).run(x, state={"mem": mem0})
+    key = f"snntorch.Leaky reset={reset} delay={delay}"
+    assert spk_ref.sum() > 20, "input must make the neurons fire"
+    assert_conform(key + " spikes", spk_ref, res.output, spikes=True)
+    assert_conform(key + " mem", mem_ref, res.states["mem"])
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("delay", [True, False])
+def test_conformance_inhibition(delay):
+    rng = np.random.default_rng(7)
+    x = rng.normal(0.5, 0.8, size=(60, 4, 6))
+    kwargs = dict(beta=0.8, inhibition=True, reset_delay=delay)
+    with pytest.warns(UserWarning):
+        spk_ref, mem_ref = _snntorch_run(kwargs, x)
+    res = rn.snntorch.Leaky(**kwargs).run(x)
+    assert_conform("snntorch.Leaky inhibition spikes", spk_ref, res.output, spikes=True)
+    assert_conform("snntorch.Leaky inhibition mem", mem_ref, res.states["mem"])
+    assert np.all(res.output.sum(axis=2) <= 1)
+
+
+# --- bad input -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs,exc,fragment",
+    [
+        (dict(beta=1.3), ParameterError, "beta"),
+        (dict(beta=-0.1), ParameterError, "beta"),
+        (dict(beta=float("nan")), ParameterError, "beta"),
+        (dict(beta=0.5, threshold=float("inf")), ParameterError, "threshold"),
+        (dict(beta=0.5, reset_mechanism="zer0"), OptionError, "reset_mechanism"),
+        (dict(beta=0.5, reset_delay="no"), InputTypeError, "reset_delay"),
+        (dict(beta=0.5 + 0j), InputTypeError, "beta"),
+        (dict(beta=True), InputTypeError, "beta"),
+        (dict(beta=0.5, spike_grad="atan"), TypeError, "spike_grad"),
+    ],
+)
+def test_bad_parameters(kwargs, exc, fragment):
+    with pytest.raises(exc, match=fragment):
+        rn.snntorch.Leaky(**kwargs)
+
+
+def test_bad_shapes_and_state():
+    model = rn.snntorch.Leaky(beta=np.full(4, 0.5))
+    with pytest.raises(ShapeError, match="beta"):
+        model.run(np.zeros((10, 3)))
+    with pytest.raises(ShapeError, match="inhibition"):
+        rn.snntorch.Leaky(beta=0.5, inhibition=True).run(np.zeros((10, 3)))
+    with pytest.raises(StateError, match="mem"):
+        rn.snntorch.Leaky(beta=0.5).run(np.zeros((10, 3)), state={"v": np.zeros(3)})

@@ -1,0 +1,1 @@
+"""Reproductions of published traces (Lapicque, Izhikevich, AdEx)."""

@@ -89,6 +89,24 @@ class Model(Record):
         state = self.initial_state(shape) if state is None else self.State.coerce(state, shape)
         return self._step(state, xs)
 
+    def smoothed(self):
+        """A copy whose gradient-carrying spikes are the surrogate's smooth
+        primitive instead of the step function (for gradient checks only).
+
+        Spikes that the framework detaches from the graph (snntorch's delayed
+        reset, ``detach_reset=True``, norse's detached resets) stay hard
+        steps: their derivative is zero almost everywhere, which is exactly
+        what detaching means, so central finite differences of the smoothed
+        forward check the hand-derived backward pass.
+        """
+        out = dataclasses.replace(self)
+        object.__setattr__(out, "_smooth", True)
+        return out
+
+    @property
+    def is_smoothed(self):
+        return getattr(self, "_smooth", False)
+
     def run(self, inputs, state=None, **options):
         """Run over a time-major input; see :func:`refneuron.simulate.run`."""
         from ..simulate import run

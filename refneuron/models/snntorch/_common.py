@@ -49,3 +49,22 @@ def inhibit(spikes, shifted):
 def check_inhibition_shape(model, neuron_shape):
     if model.inhibition and len(neuron_shape) != 2:
         raise ShapeError(f"inhibition: needs inputs of shape (T, batch, n) (got neuron shape {tuple(neuron_shape)})")
+
+
+def spike_constants(model):
+    """``(threshold_sub, g)``: the threshold the subtractive reset removes and
+    the emitted spike amplitude, float32-rounded for scalars under
+    ``float32_spikes`` (snntorch 1.0.0), exact otherwise."""
+    g = getattr(model, "graded_spikes_factor", 1.0)
+    if model.float32_spikes:
+        return float32_rounded(model.threshold), float32_rounded(g)
+    return model.threshold, g
+
+
+def fire(m, threshold, inhibition):
+    """Spikes ``H>(m - threshold)`` of one step (0/1 floats), arg-max masked
+    under ``inhibition``.  NumPy only (the mask is not element-wise)."""
+    s = spike_gt(m, threshold)
+    if inhibition:
+        s = inhibit(s, m - threshold)
+    return s

@@ -1,0 +1,239 @@
+r"""snntorch ``Alpha``: a membrane driven by a difference of two exponential currents.
+
+Source: snntorch 1.0.0, ``snntorch/_neurons/alpha.py`` and ``neurons.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..._records import State, flag, option, other, param
+from ...errors import ParameterError, ShapeError
+from ...registry import register
+from ...surrogates import ATan, as_surrogate
+from .._base import Model
+from ._common import (
+    RESET_CODE,
+    RESETS,
+    SUBTRACT,
+    ZERO,
+    check_inhibition_shape,
+    fire,
+    spike_constants,
+    spike_gt,
+)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class AlphaState(State):
+    """State of :class:`Alpha`: excitatory current ``syn_exc``, inhibitory
+    current ``syn_inh`` and membrane ``mem`` (snntorch's names and order)."""
+
+    syn_exc: object
+    syn_inh: object
+    mem: object
+
+
+def alpha_tau(alpha, beta):
+    """snntorch's normalisation ``tau_alpha = ln a / (ln b - ln a) + 1``.
+
+    Evaluated in this association order, in float64, as snntorch does at
+    every call (``alpha.py``, ``_base_state_function``).  ``beta = 0`` gives
+    ``ln 0 = -inf`` and ``tau_alpha = 1`` exactly, as in torch.  Equal to
+    ``ln b / (ln b - ln a)`` and to ``tau_a / (tau_a - tau_b)`` with
+    ``tau_x = -dt / ln x`` in exact arithmetic.
+    """
+    with np.errstate(divide="ignore"):
+        la = np.log(np.asarray(alpha, dtype=np.float64))
+        lb = np.log(np.asarray(beta, dtype=np.float64))
+        c = la / (lb - la) + 1
+    if np.ndim(c) == 0:
+        return float(c)
+    c = np.array(c, dtype=np.float64)
+    c.setflags(write=False)
+    return c
+
+
+def alpha_charge(syn_exc, syn_inh, mem, x, alpha, beta, tau_alpha, threshold, threshold_sub, reset):
+    """Delayed reset signal and new ``(syn_exc, syn_inh, mem)`` (steps 1-4).
+
+    Element-wise on arrays and on Python floats; branches only on the option
+    code ``reset``.  Returns ``(r, syn_exc_new, syn_inh_new, mem_new)``.
+    The subtract reset follows snntorch 1.0.0 literally: ``syn_exc`` loses
+    ``threshold_sub``, ``syn_inh`` is zeroed, and the membrane *gains* the
+    previous inhibitory current (quirk ``snntorch_alpha_subtract_reset``).
+    """
+    r = spike_gt(mem, threshold)
+    e = alpha * syn_exc + x
+    n = beta * syn_inh - x
+    u = tau_alpha * (e + n)
+    if reset == SUBTRACT:
+        e = e - threshold_sub * r
+        n = n - n * r
+        u = u - (-syn_inh) * r
+    elif reset == ZERO:
+        e = e - e * r
+        n = n - n * r
+        u = u - u * r
+    return r, e, n, u
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class Alpha(Model):
+    r"""snntorch ``Alpha`` neuron (1.0.0), reproduced in float64.
+
+    Per call :math:`t`, with :math:`H^{>}(u) = 1` if :math:`u > 0` else 0:
+
+    .. math::
+
+        R_t &= H^{>}(U_{t-1} - \theta) \quad\text{(from the stored membrane)}\\
+        E^* &= \alpha E_{t-1} + X_t, \qquad N^* = \beta N_{t-1} - X_t\\
+        c &= \ln\alpha / (\ln\beta - \ln\alpha) + 1, \qquad U^* = c\,(E^* + N^*)\\
+        \text{zero:}\quad & E_t = E^* - E^* R_t,\ N_t = N^* - N^* R_t,\ U_t = U^* - U^* R_t\\
+        \text{subtract:}\quad & E_t = E^* - \theta_{32} R_t,\ N_t = N^* - N^* R_t,\
+            U_t = U^* - (-N_{t-1}) R_t\\
+        \text{none:}\quad & E_t = E^*,\ N_t = N^*,\ U_t = U^*\\
+        S_t &= H^{>}(U_t - \theta)
+
+    with :math:`E` = ``syn_exc``, :math:`N` = ``syn_inh``, :math:`U` = ``mem``.
+    The default reset is ``"zero"``.  The membrane has no memory of its own:
+    between resets (and from a zero state)
+
+    .. math:: U_t = c \sum_{k \le t} X_k\,(\alpha^{t-k} - \beta^{t-k}),
+
+    a normalised difference of exponentials (double-exponential kernel), not
+    a single-time-constant alpha function (:math:`\alpha = \beta` is
+    forbidden).  The subtract reset does not subtract the threshold from
+    :math:`U` but adds the previous inhibitory current (quirk
+    ``snntorch_alpha_subtract_reset``).  :math:`\theta_{32}` is the threshold
+    rounded to float32 when it is a scalar and ``float32_spikes`` is on.
+
+    Continuous-time reading: two first-order filters with exact exponential
+    decay, :math:`\tau_\alpha\,dE/dt = -E` and :math:`\tau_\beta\,dN/dt = -N`,
+    :math:`\alpha = e^{-\Delta t/\tau_\alpha}`, :math:`\beta = e^{-\Delta t/\tau_\beta}`,
+    the input jumping into :math:`E` and, with a minus sign, into :math:`N`.
+    :math:`U = c\,(E + N)` is then the input convolved with the kernel
+    :math:`c\,(e^{-t/\tau_\alpha} - e^{-t/\tau_\beta})`, sampled exactly at
+    the steps, with :math:`c = \tau_\alpha/(\tau_\alpha - \tau_\beta)`.
+    Units: dimensionless (E, N, U and X share the unit of the threshold).
+
+    Parameters
+    ----------
+    alpha : float or array, in [0, 1]
+        Excitatory current decay per step.
+    beta : float or array, in [0, 1), with ``alpha > beta`` elementwise
+        Inhibitory current decay per step.  snntorch raises ``ValueError`` for
+        ``alpha <= beta`` and for ``beta == 1``, and clamps ``alpha`` to
+        [0, 1] at construction and ``beta`` at every use; refneuron refuses
+        values outside [0, 1] instead.
+    threshold : float or array
+    spike_grad : Surrogate
+        ``ATan(alpha=2)`` by default; the forward is always :math:`H^{>}`.
+    surrogate_disable, learn_alpha, learn_beta, learn_threshold : bool
+        Gradient-only switches, recorded for the backward pass.
+    inhibition : bool
+        Only the arg-max neuron of dimension 1 spikes (inputs ``(T, batch, n)``);
+        the reset is not masked.
+    reset_mechanism : {"zero", "subtract", "none"}
+        Default ``"zero"`` (unlike Leaky, Synaptic and Lapicque).
+    float32_spikes : bool
+        Reproduce snntorch 1.0.0's float32 spikes (default); only the
+        subtract reset of ``syn_exc`` uses the threshold.
+
+    Notes
+    -----
+    ``tau_alpha`` (the normalisation :math:`c`) is computed once, in float64,
+    in snntorch's association order; snntorch recomputes it at every call in
+    the dtype of its buffers (float64 when the module is built under a
+    float64 default dtype, float32 otherwise).  snntorch's docstring writes
+    it as ``log(a)/log(b) - log(a) + 1``, which is not what the code computes.
+    ``init_hidden``, ``output`` and ``state_quant`` are not reproduced.
+
+    References
+    ----------
+    snntorch 1.0.0, ``snntorch/_neurons/alpha.py`` (``_base_state_function``,
+    ``_base_sub``, ``_base_zero``, ``_alpha_cases``) and ``neurons.py``.
+    """
+
+    name = "snntorch.Alpha"
+    framework = "snntorch 1.0.0"
+    reference = "snntorch/_neurons/alpha.py"
+    State = AlphaState
+    quirks = (
+        "snntorch_delayed_reset",
+        "snntorch_float32_spikes",
+        "snntorch_alpha_subtract_reset",
+        "snntorch_alpha_tau_docstring",
+        "snntorch_clamp",
+        "snntorch_inhibition_reset",
+    )
+
+    alpha: float = param(unit="1", doc="excitatory current decay factor per step", rule="[0,1]")
+    beta: float = param(unit="1", doc="inhibitory current decay factor per step (< alpha)", rule="[0,1]")
+    threshold: float = param(1.0, unit="same as U", doc="firing threshold")
+    spike_grad: object = other(default_factory=ATan, doc="surrogate gradient", convert=as_surrogate)
+    surrogate_disable: bool = flag(False, doc="no gradient through the spike (gradient only)")
+    inhibition: bool = flag(False, doc="only the arg-max neuron of dim 1 spikes")
+    learn_alpha: bool = flag(False, doc="alpha is learnable (gradient only)")
+    learn_beta: bool = flag(False, doc="beta is learnable (gradient only)")
+    learn_threshold: bool = flag(False, doc="threshold is learnable (gradient only)")
+    reset_mechanism: str = option("zero", RESETS, doc="reset applied after a spike")
+    float32_spikes: bool = flag(True, doc="snntorch 1.0.0 float32 spikes (quirk)")
+
+    def _check(self):
+        a = np.asarray(self.alpha, dtype=np.float64)
+        b = np.asarray(self.beta, dtype=np.float64)
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ShapeError(
+                f"alpha, beta: shapes {a.shape} and {b.shape} do not broadcast together"
+            ) from None
+        if np.any(b == 1):
+            raise ParameterError(
+                "beta: must be != 1 (got 1.0); snntorch raises ValueError because "
+                "tau_alpha = ln(alpha)/(ln(beta) - ln(alpha)) + 1 divides by zero"
+            )
+        ok = a > b
+        if not np.all(ok):
+            ia, ib = np.broadcast_arrays(a, b)
+            bad = np.argmax(~np.broadcast_to(ok, ia.shape).ravel())
+            raise ParameterError(
+                "alpha, beta: alpha must be > beta elementwise, as snntorch requires "
+                f"('alpha must be greater than beta.') (got alpha={float(ia.ravel()[bad])!r}, "
+                f"beta={float(ib.ravel()[bad])!r})"
+            )
+        object.__setattr__(self, "_tau_alpha", alpha_tau(self.alpha, self.beta))
+
+    @property
+    def tau_alpha(self):
+        """The normalisation :math:`c = \\ln\\alpha/(\\ln\\beta - \\ln\\alpha) + 1`
+        (snntorch's name; dimensionless, > 0)."""
+        return self._tau_alpha
+
+    def check_neuron_shape(self, neuron_shape):
+        super().check_neuron_shape(neuron_shape)
+        check_inhibition_shape(self, neuron_shape)
+
+    def initial_state(self, neuron_shape):
+        return AlphaState(
+            syn_exc=self.full(0.0, neuron_shape),
+            syn_inh=self.full(0.0, neuron_shape),
+            mem=self.full(0.0, neuron_shape),
+        )
+
+    def _step(self, state, x):
+        thr_sub, _ = spike_constants(self)
+        reset = RESET_CODE[self.reset_mechanism]
+        _, e, n, u = alpha_charge(
+            state.syn_exc, state.syn_inh, state.mem, x,
+            self.alpha, self.beta, self._tau_alpha, self.threshold, thr_sub, reset,
+        )  # fmt: skip
+        s = fire(u, self.threshold, self.inhibition)
+        return s, AlphaState(syn_exc=e, syn_inh=n, mem=u)
+
+
+__all__ = ["Alpha", "AlphaState", "alpha_charge", "alpha_tau"]

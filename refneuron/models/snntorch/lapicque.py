@@ -1,0 +1,260 @@
+r"""snntorch ``Lapicque``: forward-Euler RC membrane with a delayed reset.
+
+Source: snntorch 1.0.0, ``snntorch/_neurons/lapicque.py`` and ``neurons.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from ... import _checks
+from ..._records import State, flag, option, other, param
+from ...errors import InputTypeError, ParameterError
+from ...registry import register
+from ...surrogates import ATan, as_surrogate
+from .._base import Model
+from ._common import (
+    RESET_CODE,
+    RESETS,
+    SUBTRACT,
+    ZERO,
+    check_inhibition_shape,
+    fire,
+    spike_constants,
+    spike_gt,
+)
+
+_NOT_GIVEN = False
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LapicqueState(State):
+    """State of :class:`Lapicque`: the membrane ``mem`` (pre-reset, as stored by snntorch)."""
+
+    mem: object
+
+
+def _optional(rule):
+    """Field converter for snntorch's ``beta=False, R=False, C=False``.
+
+    ``False``, ``None`` and 0 mean "not given" (snntorch tests truthiness, so
+    0 counts as absent) and are stored as ``False``; any other value must be
+    a finite real scalar obeying ``rule``.  snntorch cannot take per-neuron
+    tensors here (``not beta`` on a multi-element tensor is a RuntimeError).
+    """
+
+    def convert(name, value):
+        if value is None or value is False or (isinstance(value, np.bool_) and not value):
+            return _NOT_GIVEN
+        if value is True or isinstance(value, np.bool_):
+            raise InputTypeError(f"{name}: must be a real number or False (not given) (got {value!r})")
+        v = _checks.as_float_param(name, value, None, per_neuron=False)
+        if v == 0:
+            return _NOT_GIVEN
+        _checks.check_rule(name, v, rule)
+        return v
+
+    return convert
+
+
+def lapicque_charge(mem, x, R, inv_rc, time_step, decay, threshold, threshold_sub, reset):
+    """Delayed reset signal and new membrane (steps 1-3).
+
+    ``inv_rc = 1/(R*C)`` and ``decay = 1 - time_step/(R*C)`` are the derived
+    constants of :meth:`Lapicque.resolved`.  Element-wise on arrays and on
+    Python floats; branches only on the option code ``reset``.  Returns
+    ``(r, mem_new)``.
+    """
+    r = spike_gt(mem, threshold)
+    b = ((x * R) * inv_rc) * time_step + decay * mem
+    if reset == SUBTRACT:
+        b = b - r * threshold_sub
+    elif reset == ZERO:
+        b = b - r * b
+    return r, b
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class Lapicque(Model):
+    r"""snntorch ``Lapicque`` neuron (1.0.0), reproduced in float64.
+
+    Per call :math:`t`, with :math:`H^{>}(u) = 1` if :math:`u > 0` else 0 and
+    :math:`\Delta t` = ``time_step``:
+
+    .. math::
+
+        R_t &= H^{>}(U_{t-1} - \theta) \quad\text{(from the stored membrane)}\\
+        B_t &= ((X_t R)\,\tfrac{1}{RC})\,\Delta t + \left(1 - \tfrac{\Delta t}{RC}\right) U_{t-1}\\
+        U_t &= B_t - R_t\,\theta_{32}  &&\text{subtract}\\
+        U_t &= B_t - R_t B_t           &&\text{zero}\\
+        U_t &= B_t                     &&\text{none}\\
+        S_t &= H^{>}(U_t - \theta)
+
+    (:math:`R_t` is the reset signal, :math:`R` the resistance.)  This is the
+    explicit-Euler step of :math:`RC\,dU/dt = -U + R\,I` with the input of the
+    step taken at its end.  The stored :math:`U_t` is pre-reset; the reset of
+    a spike is applied at the next call.  :math:`\theta_{32}` is the threshold
+    rounded to float32 when it is a scalar and ``float32_spikes`` is on.
+
+    Resolution of ``R`` and ``C`` (:meth:`resolved`), "given" meaning truthy
+    as in snntorch (0 and ``False`` are "not given"):
+
+    ============  =================================================
+    given         result
+    ============  =================================================
+    beta          R = 1, C = dt / (R ln(1/beta))
+    beta, R       C = dt / (R ln(1/beta))
+    beta, C       R = dt / (C ln(1/beta))
+    R, C          used as given; ``exp(-dt/(RC))`` is stored by snntorch
+                  as ``beta`` but never used (:attr:`unused_beta`)
+    beta, R, C    refused (snntorch: AttributeError at the first call)
+    otherwise     refused (snntorch: ValueError)
+    ============  =================================================
+
+    :math:`\beta` never enters the update: when R or C is derived from it, the
+    per-step decay is :math:`1 - \ln(1/\beta)` (0.894640 for 0.9), not
+    :math:`\beta`, and the input gain :math:`\Delta t/C = R\ln(1/\beta)`
+    (quirk ``snntorch_lapicque_decay``).
+
+    Units: ``time_step`` and :math:`RC` share a time unit; :math:`X` is a
+    current and :math:`U = R X` a voltage in matching units (the snntorch
+    tutorial uses s, ohm, F, A, V).
+
+    Parameters
+    ----------
+    beta : float in (0, 1), or False
+        Only used to derive R or C.
+    R, C : float > 0, or False
+        Resistance and capacitance.
+    time_step : float > 0
+        :math:`\Delta t`.  ``time_step/(R*C) >= 2`` is refused (unstable Euler
+        decay), ``>= 1`` warns (the decay factor is negative).
+    threshold : float or array
+    spike_grad : Surrogate
+        ``ATan(alpha=2)`` by default; the forward is always :math:`H^{>}`.
+    surrogate_disable, learn_beta, learn_threshold : bool
+        Gradient-only switches, recorded for the backward pass.
+    inhibition : bool
+        Only the arg-max neuron of dimension 1 spikes; the reset is not masked.
+    reset_mechanism : {"subtract", "zero", "none"}
+    float32_spikes : bool
+        Reproduce snntorch 1.0.0's float32 spikes (default).
+
+    Notes
+    -----
+    snntorch derives R or C at construction in the dtype of its ``beta``
+    buffer: float64 when the module is built under
+    ``torch.set_default_dtype(torch.float64)`` (reproduced here), float32
+    otherwise.  With integer ``R``, ``C`` and ``time_step`` (and no beta),
+    snntorch's ``1/(R*C)`` and ``time_step/(R*C)`` are integer tensor
+    divisions evaluated in the default dtype at *call* time; refneuron
+    evaluates them in float64 (snntorch run under a float64 default dtype).
+    Per-neuron ``beta``, ``R``, ``C`` are not possible in snntorch (its
+    truthiness tests fail on multi-element tensors); per-neuron thresholds are.
+
+    References
+    ----------
+    snntorch 1.0.0, ``snntorch/_neurons/lapicque.py`` (``_lapicque_cases``,
+    ``_base_state_function``, ``_base_sub``, ``_base_zero``) and
+    ``neurons.py``.  L. Lapicque (1907), J. Physiol. Pathol. Gen. 9, 620-635.
+    """
+
+    name = "snntorch.Lapicque"
+    framework = "snntorch 1.0.0"
+    reference = "snntorch/_neurons/lapicque.py"
+    State = LapicqueState
+    quirks = (
+        "snntorch_delayed_reset",
+        "snntorch_float32_spikes",
+        "snntorch_lapicque_decay",
+        "snntorch_lapicque_unused_beta",
+        "snntorch_lapicque_all_three",
+        "snntorch_inhibition_reset",
+    )
+
+    beta: object = other(False, doc="decay in (0, 1), used only to derive R or C; False or 0 = not given", unit="1",
+                         convert=_optional("(0,1)"))  # fmt: skip
+    R: object = other(False, doc="membrane resistance > 0; False or 0 = not given", unit="ohm", convert=_optional(">0"))
+    C: object = other(False, doc="membrane capacitance > 0; False or 0 = not given", unit="F", convert=_optional(">0"))
+    time_step: float = param(1.0, unit="s", doc="time step dt", rule=">0", per_neuron=False)
+    threshold: float = param(1.0, unit="same as U", doc="firing threshold")
+    spike_grad: object = other(default_factory=ATan, doc="surrogate gradient", convert=as_surrogate)
+    surrogate_disable: bool = flag(False, doc="no gradient through the spike (gradient only)")
+    inhibition: bool = flag(False, doc="only the arg-max neuron of dim 1 spikes")
+    learn_beta: bool = flag(False, doc="beta is learnable (gradient only; beta only enters through R or C)")
+    learn_threshold: bool = flag(False, doc="threshold is learnable (gradient only)")
+    reset_mechanism: str = option("subtract", RESETS, doc="reset applied after a spike")
+    float32_spikes: bool = flag(True, doc="snntorch 1.0.0 float32 spikes (quirk)")
+
+    def _check(self):
+        beta, R, C, dt = self.beta, self.R, self.C, self.time_step
+        given = f"(got beta={beta!r}, R={R!r}, C={C!r})"
+        if beta and R and C:
+            raise ParameterError(
+                "beta, R, C: give beta, or beta with one of R and C, or R and C, not all three; "
+                "snntorch 1.0.0 stores no R and C in that case and fails with AttributeError "
+                f"at the first call {given}"
+            )
+        if not beta and not (R and C):
+            raise ParameterError(
+                "beta, R, C: give beta (with at most one of R and C) or both R and C; snntorch "
+                f"raises ValueError otherwise (0 and False count as not given) {given}"
+            )
+        if R and C:
+            pass
+        elif not (R or C):
+            R = 1.0
+            C = dt / (R * math.log(1 / beta))
+        elif R:
+            C = dt / (R * math.log(1 / beta))
+        else:
+            R = dt / (C * math.log(1 / beta))
+        rc = R * C
+        factor = dt / rc
+        try:
+            _checks.check_euler_decay("1/(R*C)", "time_step", factor)
+        except ParameterError as exc:
+            if beta:
+                raise ParameterError(
+                    f"{exc}; with beta given, time_step/(R*C) = ln(1/beta), so beta must be > exp(-2)"
+                ) from None
+            raise
+        object.__setattr__(self, "_resolved", (float(R), float(C), 1 / rc, 1 - factor))
+
+    def resolved(self):
+        """``(R, C)`` after snntorch's resolution (see the table above)."""
+        return self._resolved[0], self._resolved[1]
+
+    @property
+    def decay(self):
+        """Per-step decay factor ``1 - time_step/(R*C)``."""
+        return self._resolved[3]
+
+    @property
+    def unused_beta(self):
+        """``exp(-time_step/(R*C))``: what snntorch stores as ``beta`` when R and
+        C are given; it never enters the update."""
+        R, C = self.resolved()
+        return math.exp(-self.time_step / (R * C))
+
+    def check_neuron_shape(self, neuron_shape):
+        super().check_neuron_shape(neuron_shape)
+        check_inhibition_shape(self, neuron_shape)
+
+    def initial_state(self, neuron_shape):
+        return LapicqueState(mem=self.full(0.0, neuron_shape))
+
+    def _step(self, state, x):
+        thr_sub, _ = spike_constants(self)
+        reset = RESET_CODE[self.reset_mechanism]
+        R, _, inv_rc, decay = self._resolved
+        _, m = lapicque_charge(state.mem, x, R, inv_rc, self.time_step, decay, self.threshold, thr_sub, reset)
+        s = fire(m, self.threshold, self.inhibition)
+        return s, LapicqueState(mem=m)
+
+
+__all__ = ["Lapicque", "LapicqueState", "lapicque_charge"]

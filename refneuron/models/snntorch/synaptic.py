@@ -1,0 +1,162 @@
+r"""snntorch ``Synaptic``: a current-based LIF (synaptic current + membrane) with a delayed reset.
+
+Source: snntorch 1.0.0, ``snntorch/_neurons/synaptic.py`` and ``neurons.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..._records import State, flag, option, other, param
+from ...registry import register
+from ...surrogates import ATan, as_surrogate
+from .._base import Model
+from ._common import (
+    NONE,
+    RESET_CODE,
+    RESETS,
+    SUBTRACT,
+    ZERO,
+    check_inhibition_shape,
+    fire,
+    spike_constants,
+    spike_gt,
+)
+from .leaky import leaky_immediate_reset
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SynapticState(State):
+    """State of :class:`Synaptic`: synaptic current ``syn`` and membrane ``mem``
+    (pre-reset with the default ``reset_delay=True``, as stored by snntorch)."""
+
+    syn: object
+    mem: object
+
+
+def synaptic_charge(syn, mem, x, alpha, beta, threshold, threshold_sub, reset):
+    """Delayed reset signal, new current and new membrane (steps 1-4).
+
+    Element-wise on arrays and on Python floats; branches only on the option
+    code ``reset``.  Returns ``(r, syn_new, mem_new)``.  The current is never
+    reset (snntorch's zero reset subtracts ``0 * r`` from it).
+    """
+    r = spike_gt(mem, threshold)
+    i = alpha * syn + x
+    m = beta * mem + i
+    if reset == SUBTRACT:
+        m = m - r * threshold_sub
+    elif reset == ZERO:
+        m = m - m * r
+    return r, i, m
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class Synaptic(Model):
+    r"""snntorch ``Synaptic`` neuron (1.0.0), reproduced in float64.
+
+    Per call :math:`t` (default ``reset_delay=True``), with
+    :math:`H^{>}(u) = 1` if :math:`u > 0` else 0:
+
+    .. math::
+
+        R_t &= H^{>}(U_{t-1} - \theta) \quad\text{(from the stored membrane)}\\
+        I_t &= \alpha I_{t-1} + X_t\\
+        M_t &= \beta U_{t-1} + I_t\\
+        U_t &= M_t - R_t\,\theta_{32}   &&\text{subtract}\\
+        U_t &= M_t - M_t R_t            &&\text{zero}\\
+        U_t &= M_t                      &&\text{none}\\
+        S_t &= H^{>}(U_t - \theta)
+
+    The zero reset clears the whole candidate :math:`M_t`, including this
+    step's current (unlike :class:`Leaky`, which keeps :math:`X_t`); the
+    current :math:`I_t` itself is never reset.  The returned and stored
+    :math:`U_t` is pre-reset.  ``reset_delay=False`` adds the compensating
+    immediate reset :math:`D_t = S_t - R_t`, :math:`U_t \leftarrow U_t -
+    D_t\theta_{32}` (subtract) or :math:`U_t - D_t U_t` (zero), as in Leaky.
+    :math:`\theta_{32}` is the threshold rounded to float32 when it is a scalar
+    and ``float32_spikes`` is on.
+
+    Continuous-time reading: two first-order filters with exact exponential
+    decay, :math:`\tau_{syn}\,dI/dt = -I`, :math:`\tau_{mem}\,dU/dt = -U + I`,
+    :math:`\alpha = e^{-\Delta t/\tau_{syn}}`, :math:`\beta =
+    e^{-\Delta t/\tau_{mem}}`; the input jumps into :math:`I` and the current
+    of step :math:`t` enters :math:`U` in the same step (no input scaling).
+    Units: dimensionless (I, U and X share the unit of the threshold).
+
+    Parameters
+    ----------
+    alpha : float or array, in [0, 1]
+        Synaptic current decay per step (snntorch clamps silently at every
+        use; refneuron refuses values outside [0, 1]).
+    beta : float or array, in [0, 1]
+        Membrane decay per step (same rule).
+    threshold : float or array
+    spike_grad : Surrogate
+        ``ATan(alpha=2)`` by default; the forward is always :math:`H^{>}`.
+    surrogate_disable, learn_alpha, learn_beta, learn_threshold : bool
+        Gradient-only switches, recorded for the backward pass.
+    inhibition : bool
+        Only the arg-max neuron of dimension 1 spikes (inputs ``(T, batch, n)``);
+        the reset is not masked.
+    reset_mechanism : {"subtract", "zero", "none"}
+    reset_delay : bool
+    float32_spikes : bool
+        Reproduce snntorch 1.0.0's float32 spikes (default); False gives the
+        behaviour of snntorch master after PR #432.
+
+    Notes
+    -----
+    ``init_hidden``, ``output`` and ``state_quant`` only change what snntorch
+    returns or quantise the state; they are not reproduced.
+
+    References
+    ----------
+    snntorch 1.0.0, ``snntorch/_neurons/synaptic.py`` (``forward``,
+    ``_base_state_function``, ``_base_sub``, ``_base_zero``) and
+    ``neurons.py`` (``fire``, ``fire_inhibition``, ``mem_reset``).
+    """
+
+    name = "snntorch.Synaptic"
+    framework = "snntorch 1.0.0"
+    reference = "snntorch/_neurons/synaptic.py"
+    State = SynapticState
+    quirks = (
+        "snntorch_delayed_reset",
+        "snntorch_float32_spikes",
+        "snntorch_clamp",
+        "snntorch_inhibition_reset",
+    )
+
+    alpha: float = param(unit="1", doc="synaptic current decay factor per step", rule="[0,1]")
+    beta: float = param(unit="1", doc="membrane decay factor per step", rule="[0,1]")
+    threshold: float = param(1.0, unit="same as U", doc="firing threshold")
+    spike_grad: object = other(default_factory=ATan, doc="surrogate gradient", convert=as_surrogate)
+    surrogate_disable: bool = flag(False, doc="no gradient through the spike (gradient only)")
+    inhibition: bool = flag(False, doc="only the arg-max neuron of dim 1 spikes")
+    learn_alpha: bool = flag(False, doc="alpha is learnable (gradient only)")
+    learn_beta: bool = flag(False, doc="beta is learnable (gradient only)")
+    learn_threshold: bool = flag(False, doc="threshold is learnable (gradient only)")
+    reset_mechanism: str = option("subtract", RESETS, doc="reset applied after a spike")
+    reset_delay: bool = flag(True, doc="apply the reset at the next step (snntorch default)")
+    float32_spikes: bool = flag(True, doc="snntorch 1.0.0 float32 spikes (quirk)")
+
+    def check_neuron_shape(self, neuron_shape):
+        super().check_neuron_shape(neuron_shape)
+        check_inhibition_shape(self, neuron_shape)
+
+    def initial_state(self, neuron_shape):
+        return SynapticState(syn=self.full(0.0, neuron_shape), mem=self.full(0.0, neuron_shape))
+
+    def _step(self, state, x):
+        thr_sub, _ = spike_constants(self)
+        reset = RESET_CODE[self.reset_mechanism]
+        r, i, m = synaptic_charge(state.syn, state.mem, x, self.alpha, self.beta, self.threshold, thr_sub, reset)
+        s = fire(m, self.threshold, self.inhibition)
+        if not self.reset_delay and reset != NONE:
+            m = leaky_immediate_reset(m, s, r, thr_sub, reset)
+        return s, SynapticState(syn=i, mem=m)
+
+
+__all__ = ["Synaptic", "SynapticState", "synaptic_charge"]

@@ -1,0 +1,123 @@
+r"""spikingjelly ``EIFNode``: exponential integrate-and-fire (Euler, one step = 1).
+
+Source: spikingjelly 2.0.0, ``activation_based/neuron/nonlinear_if.py``
+(``EIFNode``) and ``_ops/eif/reference.py`` (``step``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..._records import param
+from ...registry import register
+from ._common import (
+    COMMON_DOC,
+    COMMON_QUIRKS,
+    SpikingJellyNode,
+    VState,
+    detach_reset_field,
+    surrogate_field,
+    tau_field,
+    v_reset_field,
+    v_threshold_field,
+)
+from .qif import check_reset_below
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class EIFState(VState):
+    """State of :class:`EIF`: the post-reset membrane ``v``."""
+
+
+def eif_charge(v, x, tau, v_rest, theta_rh, delta_T):
+    """EIF charge ``v + (x + v_rest - v + delta_T*exp((v - theta_rh)/delta_T)) / tau``.
+
+    Element-wise, evaluated left to right inside the bracket:
+    ``((x + v_rest) - v) + delta_T*exp(...)``.  ``np.exp`` overflows to inf
+    for arguments above 709.78 (then H = inf, and NaN after the reset), as
+    ``torch.exp`` does.
+    """
+    return v + (x + v_rest - v + delta_T * np.exp((v - theta_rh) / delta_T)) / tau
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class EIF(SpikingJellyNode):
+    __doc__ = (
+        r"""spikingjelly ``EIFNode`` (2.0.0), reproduced in float64.
+
+    .. math::
+
+        H_t &= V_{t-1} + \Bigl(X_t + V_\mathrm{rest} - V_{t-1}
+               + \Delta_T \exp\bigl((V_{t-1} - \theta_\mathrm{rh})/\Delta_T\bigr)\Bigr)/\tau\\
+        S_t &= H^{\ge}(H_t - \theta), \quad
+        V_t = S_t V_r + (1 - S_t) H_t \text{ (hard)}, \ H_t - S_t\theta \text{ (soft)}
+
+    Forward Euler (:math:`\Delta t = 1` step) of
+    :math:`\tau\,dV/dt = -(V - V_\mathrm{rest}) + \Delta_T e^{(V - \theta_\mathrm{rh})/\Delta_T} + X`
+    (dimensionless).  Initial V = ``v_reset`` (-0.1 by default), 0.0 for
+    the soft reset.
+
+    Overflow: like spikingjelly, nothing bounds the exponential.  Once
+    :math:`(V - \theta_\mathrm{rh})/\Delta_T > 709.78` it is inf, so
+    :math:`H_t = \infty`, the neuron fires, and the hard reset
+    :math:`V_r + 0\cdot\infty` is NaN (soft: inf, then NaN a step later); a
+    NaN membrane never fires again.  :func:`refneuron.run` reproduces this,
+    warns ``NonFiniteStateWarning`` once and reports ``RunResult.nonfinite``.
+
+    Parameters
+    ----------
+    tau : float, > 1
+        spikingjelly asserts ``isinstance(tau, float) and tau > 1``;
+        refneuron also accepts ints.
+    delta_T : float, > 0
+        Sharpness :math:`\Delta_T` (asserted ``> 0``).
+    theta_rh : float
+        Rheobase threshold :math:`\theta_\mathrm{rh}` (default 0.8).
+    v_threshold : float
+    v_rest : float
+    v_reset : float or None
+        Default -0.1.  With a hard reset, ``v_threshold > v_reset`` and
+        ``v_rest >= v_reset`` (spikingjelly's asserts; a ParameterError here).
+"""
+        + COMMON_DOC
+        + r"""
+    References
+    ----------
+    spikingjelly 2.0.0, ``activation_based/neuron/nonlinear_if.py``
+    (``EIFNode``), ``_ops/eif/reference.py``; Fourcaud-Trocmé, Hansel,
+    van Vreeswijk and Brunel (2003), J. Neurosci. 23(37):11628.
+    """
+    )
+
+    name = "spikingjelly.EIF"
+    reference = "spikingjelly/activation_based/neuron/nonlinear_if.py"
+    State = EIFState
+    quirks = COMMON_QUIRKS
+
+    tau: float = tau_field()
+    delta_T: float = param(1.0, unit="same as V", doc="sharpness Delta_T", rule=">0", per_neuron=False)
+    theta_rh: float = param(0.8, unit="same as V", doc="rheobase threshold", per_neuron=False)
+    v_threshold: float = v_threshold_field()
+    v_rest: float = param(0.0, unit="same as V", doc="resting potential", per_neuron=False)
+    v_reset: object = v_reset_field(-0.1)
+    surrogate_function: object = surrogate_field()
+    detach_reset: bool = detach_reset_field()
+
+    def _check(self):
+        super()._check()
+        check_reset_below(self)
+
+    def _step(self, state, x):
+        # overflow of exp and inf - inf are reproduced, not reported here: the run
+        # loop reports the first non-finite state once.
+        with np.errstate(over="ignore", invalid="ignore"):
+            h = eif_charge(state.v, x, self.tau, self.v_rest, self.theta_rh, self.delta_T)
+            s = self._fire(h)
+            v = self._reset(h, s)
+        return s, EIFState(v=v)
+
+
+__all__ = ["EIF", "EIFState", "eif_charge"]

@@ -1,0 +1,78 @@
+r"""spikingjelly ``IFNode``: the integrate-and-fire neuron (ideal integrator).
+
+Source: spikingjelly 2.0.0, ``activation_based/neuron/integrate_and_fire.py``
+(``IFNode``) and ``_ops/if_/reference.py`` (the float64 path).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ...registry import register
+from ._common import (
+    COMMON_DOC,
+    COMMON_QUIRKS,
+    SpikingJellyNode,
+    VState,
+    detach_reset_field,
+    surrogate_field,
+    v_reset_field,
+    v_threshold_field,
+)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class IFState(VState):
+    """State of :class:`IF`: the post-reset membrane ``v``."""
+
+
+def if_charge(v, x):
+    """IF charge ``H = V + X`` (element-wise)."""
+    return v + x
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class IF(SpikingJellyNode):
+    __doc__ = (
+        r"""spikingjelly ``IFNode`` (2.0.0), reproduced in float64.
+
+    Per step, with :math:`H^{\ge}(u) = 1` if :math:`u \ge 0` else 0:
+
+    .. math::
+
+        H_t &= V_{t-1} + X_t\\
+        S_t &= H^{\ge}(H_t - \theta)\\
+        V_t &= S_t V_r + (1 - S_t) H_t \ \text{(hard)}, \qquad
+        V_t = H_t - S_t\theta \ \text{(soft, v\_reset=None)}
+
+    Output :math:`S_t`; state: post-reset :math:`V_t`.  Forward Euler with
+    :math:`\Delta t = 1` of :math:`dV/dt = X(t)` (no leak); V and X share the
+    unit of the threshold (dimensionless).
+"""
+        + COMMON_DOC
+        + r"""
+    References
+    ----------
+    spikingjelly 2.0.0, ``activation_based/neuron/integrate_and_fire.py``
+    (``IFNode``), ``_ops/if_/reference.py`` (``step``), ``_ops/reset.py``.
+    """
+    )
+
+    name = "spikingjelly.IF"
+    reference = "spikingjelly/activation_based/neuron/integrate_and_fire.py"
+    State = IFState
+    quirks = COMMON_QUIRKS
+
+    v_threshold: float = v_threshold_field()
+    v_reset: object = v_reset_field(0.0)
+    surrogate_function: object = surrogate_field()
+    detach_reset: bool = detach_reset_field()
+
+    def _step(self, state, x):
+        h = if_charge(state.v, x)
+        s = self._fire(h)
+        return s, IFState(v=self._reset(h, s))
+
+
+__all__ = ["IF", "IFState", "if_charge"]

@@ -1,0 +1,138 @@
+r"""spikingjelly ``LIAFNode``: leaky integrate with an analog output ``act(H)``.
+
+Source: spikingjelly 2.0.0, ``activation_based/neuron/lif_variants.py``
+(``LIAFNode``) and ``activation_based/functional/neuron.py`` (``liaf_step``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..._records import flag, option
+from ...registry import register
+from ._common import (
+    COMMON_DOC,
+    COMMON_QUIRKS,
+    SpikingJellyNode,
+    VState,
+    decay_input_field,
+    detach_reset_field,
+    lif_charge,
+    surrogate_field,
+    tau_field,
+    v_reset_field,
+    v_threshold_field,
+)
+from .lif import LIF_DOC
+
+#: activations by name, each matching the torch function named beside it
+ACTIVATIONS = ("identity", "relu", "leaky_relu", "sigmoid", "tanh", "hardtanh")
+ACT_CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
+IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, HARDTANH = range(len(ACTIVATIONS))
+
+
+def liaf_act(u, act):
+    """The activation with code ``act`` applied element-wise.
+
+    identity: ``u``; relu: ``max(u, 0)`` (``torch.relu``); leaky_relu:
+    ``max(u, 0) + 0.01*min(u, 0)`` (``F.leaky_relu``, slope 0.01, exact);
+    sigmoid: ``1/(1 + exp(-u))`` (``torch.sigmoid``, may differ by 1 ulp);
+    tanh: ``np.tanh`` (``torch.tanh``, may differ by 1 ulp); hardtanh:
+    ``min(max(u, -1), 1)`` (``F.hardtanh``).
+    """
+    if act == RELU:
+        return np.maximum(u, 0.0)
+    if act == LEAKY_RELU:
+        return np.maximum(u, 0.0) + 0.01 * np.minimum(u, 0.0)
+    if act == SIGMOID:
+        return 1.0 / (1.0 + np.exp(-u))
+    if act == TANH:
+        return np.tanh(u)
+    if act == HARDTANH:
+        return np.minimum(np.maximum(u, -1.0), 1.0)
+    return u * 1.0
+
+
+def liaf_output(h, v_threshold, act, threshold_related):
+    """``act(h - v_threshold)`` if ``threshold_related`` else ``act(h)``."""
+    if threshold_related:
+        return liaf_act(h - v_threshold, act)
+    return liaf_act(h, act)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LIAFState(VState):
+    """State of :class:`LIAF`: the post-reset membrane ``v``."""
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class LIAF(SpikingJellyNode):
+    __doc__ = (
+        r"""spikingjelly ``LIAFNode`` (2.0.0), reproduced in float64.
+
+    Charge as :class:`LIF`, then
+
+    .. math::
+
+        Y_t &= \mathrm{act}(H_t - \theta) \ \text{(threshold\_related)}, \quad
+               \mathrm{act}(H_t) \ \text{(otherwise)}\\
+        S_t &= H^{\ge}(H_t - \theta) \quad\text{(used only for the reset)}\\
+        V_t &= S_t V_r + (1 - S_t) H_t \ \text{(hard)}, \quad H_t - S_t\theta \ \text{(soft)}
+
+    The output is the analog :math:`Y_t`, not the spike (``output_kind =
+    "analog"``).  With a surrogate of ``spiking=False``, :math:`S_t` is the
+    analog primitive and only the reset changes.
+"""
+        + LIF_DOC
+        + r"""
+    Parameters
+    ----------
+    act : {"identity", "relu", "leaky_relu", "sigmoid", "tanh", "hardtanh"}
+        spikingjelly takes any callable; refneuron offers these, matching
+        ``torch.nn.Identity``, ``torch.relu``, ``F.leaky_relu`` (slope 0.01),
+        ``torch.sigmoid``, ``torch.tanh`` and ``F.hardtanh`` (sigmoid and
+        tanh to 1 ulp, the others exactly).
+    threshold_related : bool
+        Apply ``act`` to :math:`H_t - \theta` (True) or to :math:`H_t`.
+    tau : float, > 1
+        spikingjelly asserts ``isinstance(tau, float) and tau > 1``;
+        refneuron also accepts ints.
+    decay_input : bool
+"""
+        + COMMON_DOC
+        + r"""
+    References
+    ----------
+    spikingjelly 2.0.0, ``activation_based/neuron/lif_variants.py``
+    (``LIAFNode``), ``functional/neuron.py`` (``liaf_step``); Wu et al.
+    (2021), "LIAF-Net", IEEE TNNLS.
+    """
+    )
+
+    name = "spikingjelly.LIAF"
+    reference = "spikingjelly/activation_based/neuron/lif_variants.py"
+    State = LIAFState
+    quirks = COMMON_QUIRKS + ("spikingjelly_vreset_leak",)
+    output_kind = "analog"
+
+    act: str = option("relu", ACTIVATIONS, doc="activation of the analog output")
+    threshold_related: bool = flag(True, doc="output act(H - theta) rather than act(H)")
+    tau: float = tau_field()
+    decay_input: bool = decay_input_field()
+    v_threshold: float = v_threshold_field()
+    v_reset: object = v_reset_field(0.0)
+    surrogate_function: object = surrogate_field()
+    detach_reset: bool = detach_reset_field()
+
+    def _step(self, state, x):
+        h = lif_charge(state.v, x, self.tau, self.v_leak, self.decay_input)
+        with np.errstate(over="ignore"):  # sigmoid of a very negative value: exp -> inf, output 0
+            y = liaf_output(h, self.v_threshold, ACT_CODE[self.act], self.threshold_related)
+        s = self._fire(h)
+        return y, LIAFState(v=self._reset(h, s))
+
+
+__all__ = ["LIAF", "LIAFState", "ACTIVATIONS", "liaf_act", "liaf_output"]

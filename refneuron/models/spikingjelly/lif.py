@@ -1,0 +1,93 @@
+r"""spikingjelly ``LIFNode``: leaky integrate-and-fire, leaking toward ``v_reset``.
+
+Source: spikingjelly 2.0.0, ``activation_based/neuron/lif.py`` (``LIFNode``)
+and ``_ops/lif/reference.py`` (``charge``, ``step``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ...registry import register
+from ._common import (
+    COMMON_DOC,
+    COMMON_QUIRKS,
+    SpikingJellyNode,
+    VState,
+    decay_input_field,
+    detach_reset_field,
+    lif_charge,
+    surrogate_field,
+    tau_field,
+    v_reset_field,
+    v_threshold_field,
+)
+
+LIF_DOC = r"""
+    .. math::
+
+        H_t &= V_{t-1} + \bigl(X_t - (V_{t-1} - V_r')\bigr)/\tau
+              &&\text{decay\_input=True}\\
+        H_t &= V_{t-1} - (V_{t-1} - V_r')/\tau + X_t
+              &&\text{decay\_input=False}
+
+    with :math:`V_r' = V_r`, or 0 for the soft reset: ``v_reset`` doubles as
+    the resting (leak) potential (quirk ``spikingjelly_vreset_leak``).  This is
+    forward Euler (:math:`\Delta t = 1` step) of
+    :math:`\tau\,dV/dt = -(V - V_r') + X` (resp. :math:`+\,\tau X`).
+    The brackets are evaluated in this order (bit-exactness depends on it).
+"""
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LIFState(VState):
+    """State of :class:`LIF`: the post-reset membrane ``v``."""
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class LIF(SpikingJellyNode):
+    __doc__ = (
+        r"""spikingjelly ``LIFNode`` (2.0.0), reproduced in float64.
+
+    Per step: charge, fire :math:`S_t = H^{\ge}(H_t - \theta)`, reset
+    (hard :math:`V_t = S_t V_r + (1 - S_t) H_t`, soft :math:`V_t = H_t - S_t\theta`).
+"""
+        + LIF_DOC
+        + r"""
+    Parameters
+    ----------
+    tau : float, > 1
+        Membrane time constant in steps.  spikingjelly asserts
+        ``isinstance(tau, float) and tau > 1``; refneuron accepts ints too and
+        refuses ``tau <= 1`` with a ParameterError.
+    decay_input : bool
+"""
+        + COMMON_DOC
+        + r"""
+    References
+    ----------
+    spikingjelly 2.0.0, ``activation_based/neuron/lif.py`` (``LIFNode``),
+    ``_ops/lif/reference.py``, ``_ops/reset.py``.
+    """
+    )
+
+    name = "spikingjelly.LIF"
+    reference = "spikingjelly/activation_based/neuron/lif.py"
+    State = LIFState
+    quirks = COMMON_QUIRKS + ("spikingjelly_vreset_leak",)
+
+    tau: float = tau_field()
+    decay_input: bool = decay_input_field()
+    v_threshold: float = v_threshold_field()
+    v_reset: object = v_reset_field(0.0)
+    surrogate_function: object = surrogate_field()
+    detach_reset: bool = detach_reset_field()
+
+    def _step(self, state, x):
+        h = lif_charge(state.v, x, self.tau, self.v_leak, self.decay_input)
+        s = self._fire(h)
+        return s, LIFState(v=self._reset(h, s))
+
+
+__all__ = ["LIF", "LIFState", "LIF_DOC", "lif_charge"]

@@ -1,0 +1,115 @@
+r"""spikingjelly ``QIFNode``: quadratic integrate-and-fire (Euler, one step = 1).
+
+Source: spikingjelly 2.0.0, ``activation_based/neuron/nonlinear_if.py``
+(``QIFNode``) and ``_ops/qif/reference.py`` (``step``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ... import _checks
+from ..._records import param
+from ...registry import register
+from ._common import (
+    COMMON_DOC,
+    COMMON_QUIRKS,
+    SpikingJellyNode,
+    VState,
+    detach_reset_field,
+    surrogate_field,
+    tau_field,
+    v_reset_field,
+    v_threshold_field,
+)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class QIFState(VState):
+    """State of :class:`QIF`: the post-reset membrane ``v``."""
+
+
+def qif_charge(v, x, tau, a0, v_rest, v_c):
+    """QIF charge ``v + (x + a0*(v - v_rest)*(v - v_c)) / tau`` (element-wise).
+
+    The product is evaluated left to right, ``(a0*(v - v_rest))*(v - v_c)``.
+    """
+    return v + (x + a0 * (v - v_rest) * (v - v_c)) / tau
+
+
+def check_reset_below(model):
+    """spikingjelly's asserts for a hard reset: ``v_threshold > v_reset`` and
+    ``v_rest >= v_reset`` (QIF and EIF)."""
+    if model.v_reset is not None:
+        _checks.check_rule("v_threshold - v_reset", model.v_threshold - model.v_reset, ">0")
+        _checks.check_rule("v_rest - v_reset", model.v_rest - model.v_reset, ">=0")
+
+
+@register
+@dataclasses.dataclass(frozen=True, eq=False)
+class QIF(SpikingJellyNode):
+    __doc__ = (
+        r"""spikingjelly ``QIFNode`` (2.0.0), reproduced in float64.
+
+    .. math::
+
+        H_t &= V_{t-1} + \bigl(X_t + a_0 (V_{t-1} - V_\mathrm{rest})(V_{t-1} - V_c)\bigr)/\tau\\
+        S_t &= H^{\ge}(H_t - \theta), \quad
+        V_t = S_t V_r + (1 - S_t) H_t \text{ (hard)}, \ H_t - S_t\theta \text{ (soft)}
+
+    Forward Euler (:math:`\Delta t = 1` step) of
+    :math:`\tau\,dV/dt = a_0 (V - V_\mathrm{rest})(V - V_c) + X`
+    (dimensionless; :math:`V_c` is the critical voltage above which V
+    self-excites).  Initial V = ``v_reset`` (-0.1 by default), 0.0 for the
+    soft reset.
+
+    Parameters
+    ----------
+    tau : float, > 1
+        spikingjelly asserts ``isinstance(tau, float) and tau > 1``;
+        refneuron also accepts ints.
+    v_c : float
+        Critical voltage :math:`V_c`.
+    a0 : float, > 0
+        Sharpness of the quadratic (asserted ``> 0``).
+    v_threshold : float
+    v_rest : float
+    v_reset : float or None
+        Default -0.1.  With a hard reset, ``v_threshold > v_reset`` and
+        ``v_rest >= v_reset`` (spikingjelly's asserts; a ParameterError here).
+"""
+        + COMMON_DOC
+        + r"""
+    References
+    ----------
+    spikingjelly 2.0.0, ``activation_based/neuron/nonlinear_if.py``
+    (``QIFNode``), ``_ops/qif/reference.py``; Gerstner, Kistler, Naud and
+    Paninski (2014), *Neuronal Dynamics*, §5.3.
+    """
+    )
+
+    name = "spikingjelly.QIF"
+    reference = "spikingjelly/activation_based/neuron/nonlinear_if.py"
+    State = QIFState
+    quirks = COMMON_QUIRKS
+
+    tau: float = tau_field()
+    v_c: float = param(0.8, unit="same as V", doc="critical voltage V_c", per_neuron=False)
+    a0: float = param(1.0, unit="1/V", doc="sharpness of the quadratic", rule=">0", per_neuron=False)
+    v_threshold: float = v_threshold_field()
+    v_rest: float = param(0.0, unit="same as V", doc="resting potential", per_neuron=False)
+    v_reset: object = v_reset_field(-0.1)
+    surrogate_function: object = surrogate_field()
+    detach_reset: bool = detach_reset_field()
+
+    def _check(self):
+        super()._check()
+        check_reset_below(self)
+
+    def _step(self, state, x):
+        h = qif_charge(state.v, x, self.tau, self.a0, self.v_rest, self.v_c)
+        s = self._fire(h)
+        return s, QIFState(v=self._reset(h, s))
+
+
+__all__ = ["QIF", "QIFState", "qif_charge", "check_reset_below"]

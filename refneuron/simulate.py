@@ -14,7 +14,15 @@ import warnings
 import numpy as np
 
 from . import _checks
-from .errors import BackendUnavailable, NonFiniteStateWarning
+from .errors import (
+    BackendUnavailable,
+    InputError,
+    InputTypeError,
+    NonFiniteStateWarning,
+    OptionError,
+    ParameterError,
+    ShapeError,
+)
 
 RECORD_OPTIONS = ("all", "output", "final")
 BACKENDS = ("numpy", "cpu", "cuda")
@@ -61,7 +69,79 @@ def prepare(model, inputs, state=None, *, check_finite=True, name="inputs"):
     return x, neuron_shape, state0
 
 
-def run(model, inputs, state=None, *, record="all", check_finite=True, backend="numpy"):
+SPIKE_DTYPES = ("float64", "uint8", "bool")
+
+
+def _spike_dtype(value):
+    """``spike_dtype`` as a NumPy dtype among :data:`SPIKE_DTYPES`."""
+    try:
+        name = np.dtype(value).name
+    except TypeError:
+        name = value
+    _checks.check_option("spike_dtype", name, SPIKE_DTYPES)
+    return np.dtype(name)
+
+
+def _chunk_steps(value, T):
+    """``chunk_steps``: None (one chunk) or an integer >= 1 (steps per chunk)."""
+    if value is None:
+        return T
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InputTypeError(f"chunk_steps: must be an integer or None (got {value!r})")
+    if not value >= 1:
+        raise ParameterError(f"chunk_steps: must be >= 1 (got {value!r})")
+    return int(value)
+
+
+def _out_buffers(out, record, names, shape, spike_dtype, inputs):
+    """Validate caller-provided output buffers (``out=``).
+
+    ``out`` maps ``"output"`` and/or state names to arrays of exactly the
+    shape ``(T, *neuron_shape)``, C-contiguous, writeable, float64 for states
+    and ``spike_dtype`` for the output, not sharing memory with the inputs.
+    Only what ``record`` asks for may be given.
+    """
+    if out is None:
+        return {}
+    if not isinstance(out, dict):
+        raise InputTypeError(f"out: must be a dict of arrays keyed by 'output' and state names (got {type(out).__name__})")
+    allowed = {"all": ("output", *names), "output": ("output",), "final": ()}[record]
+    for key, buf in out.items():
+        if key not in allowed:
+            raise OptionError(
+                f"out: {key!r} is not recorded with record={record!r}; allowed keys: {allowed} (got {key!r})"
+            )
+        want = spike_dtype if key == "output" else np.dtype(np.float64)
+        if not isinstance(buf, np.ndarray):
+            raise InputTypeError(f"out[{key!r}]: must be a NumPy array (got {type(buf).__name__})")
+        if buf.dtype != want:
+            raise InputTypeError(f"out[{key!r}]: dtype must be {want} (got {buf.dtype})")
+        if buf.shape != tuple(shape):
+            raise ShapeError(f"out[{key!r}]: shape must be {tuple(shape)} (got {buf.shape})")
+        if not buf.flags.c_contiguous or not buf.flags.writeable:
+            raise InputError(f"out[{key!r}]: must be C-contiguous and writeable (got flags {buf.flags.c_contiguous=}, {buf.flags.writeable=})")
+        if np.shares_memory(buf, inputs):
+            raise InputError(f"out[{key!r}]: must not share memory with the inputs")
+    keys = list(out)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            if np.shares_memory(out[a], out[b]):
+                raise InputError(f"out: buffers {a!r} and {b!r} share memory")
+    return dict(out)
+
+
+def run(
+    model,
+    inputs,
+    state=None,
+    *,
+    record="all",
+    check_finite=True,
+    backend="numpy",
+    spike_dtype="float64",
+    out=None,
+    chunk_steps=None,
+):
     """Run ``model`` over a time-major input sequence.
 
     Parameters
@@ -70,6 +150,8 @@ def run(model, inputs, state=None, *, record="all", check_finite=True, backend="
     inputs : array_like, shape ``(T, *item_shape)``
         Time-major input.  bool/int/float16/float32 are converted to float64
         (lossless); complex, object, masked and sparse inputs are refused.
+        With ``backend="cuda"`` a Numba device array (float64, C-contiguous)
+        is also accepted; the recorded sequences are then device arrays too.
     state : State, dict or None
         Initial state; None takes the framework's default.  Never modified.
     record : {"all", "output", "final"}
@@ -80,7 +162,25 @@ def run(model, inputs, state=None, *, record="all", check_finite=True, backend="
         Reject NaN/inf in ``inputs`` (default).  With False they propagate as
         in the framework.
     backend : {"numpy", "cpu", "cuda"}
-        ``"numpy"`` is the float64 reference.
+        ``"numpy"`` is the float64 reference (one vectorised step per time
+        step); ``"cpu"`` a fused Numba kernel parallel over neurons;
+        ``"cuda"`` a Numba-CUDA kernel, one thread per neuron.  A backend
+        that cannot run here raises :class:`BackendUnavailable` (never a
+        silent fallback).
+    spike_dtype : {"float64", "uint8", "bool"}
+        dtype of the recorded output.  uint8/bool cut the output's memory
+        traffic eightfold; only for 0/1 outputs (not graded spikes or analog
+        outputs).
+    out : dict, optional
+        Preallocated buffers for the recorded sequences, keyed ``"output"``
+        and/or state names, each C-contiguous of shape ``(T, *neuron_shape)``
+        (float64 states, ``spike_dtype`` output).  Missing ones are allocated.
+        Reusing buffers avoids the page faults of fresh memory.
+    chunk_steps : int, optional
+        Run the time axis in chunks of this many steps, carrying the state
+        over.  The result is identical to the unchunked run.  With
+        ``backend="cuda"`` only one chunk of inputs and records lives on the
+        device at a time.
 
     Returns
     -------
@@ -89,48 +189,189 @@ def run(model, inputs, state=None, *, record="all", check_finite=True, backend="
     Raises
     ------
     InputError, InputTypeError, ShapeError, StateError, OptionError,
-    InsufficientMemory, BackendUnavailable
+    ParameterError, InsufficientMemory, BackendUnavailable
+
+    Notes
+    -----
+    The compiled backends agree with ``"numpy"``: spikes exactly; states
+    bitwise for models without ``exp``, within a few ulp per step for models
+    with ``exp`` (NumPy's vectorised ``exp`` and the scalar libm/libdevice
+    ``exp`` may differ in the last bit), and on a GPU within the differences
+    of fused multiply-adds.  See ``refneuron/backends``.
     """
     _checks.check_option("record", record, RECORD_OPTIONS)
     _checks.check_option("backend", backend, BACKENDS)
+    sdt = _spike_dtype(spike_dtype)
+    if backend == "cuda":
+        from .backends import cuda as _cuda_mod  # noqa: F401  (raises BackendUnavailable)
+
+        if _cuda_mod.is_device_array(inputs):
+            return _cuda_mod.run_device(
+                model, inputs, state, record=record, check_finite=check_finite, spike_dtype=sdt,
+                out=out, chunk_steps=chunk_steps,
+            )  # fmt: skip
     x, neuron_shape, state = prepare(model, inputs, state, check_finite=check_finite)
     T = x.shape[0]
+    chunk = _chunk_steps(chunk_steps, T)
     n = int(np.prod(neuron_shape, dtype=np.int64))
     names = model.State.names()
-    n_arrays = {"all": 1 + len(names), "output": 1, "final": 0}[record]
-    _checks.check_memory(8 * T * n * n_arrays, f"run of {model.name} with T={T}, {n} neurons")
+    spec = None
     if backend != "numpy":
+        spec = _kernel_spec(model, backend)
+    if sdt != np.float64 and record != "final":
+        from .backends.specs import binary_output
+
+        if not binary_output(model):
+            raise OptionError(
+                f"spike_dtype: {sdt.name!r} needs a 0/1 output, but {model.name} with these parameters "
+                "emits graded or analog values; use spike_dtype='float64'"
+            )
+    shape = (T, *neuron_shape)
+    bufs = _out_buffers(out, record, names, shape, sdt, x)
+    fresh = 0
+    if record != "final" and "output" not in bufs:
+        fresh += T * n * sdt.itemsize
+    if record == "all":
+        fresh += 8 * T * n * sum(1 for nm in names if nm not in bufs)
+    if backend != "numpy" and not x.flags.c_contiguous:
+        fresh += 8 * T * n  # a contiguous copy of the inputs for the kernel
+    _checks.check_memory(fresh, f"run of {model.name} with T={T}, {n} neurons, record={record!r}")
+    if backend == "cuda":
+        from .backends import cuda as _cuda_mod
+
+        _cuda_mod.check_device_memory(model, spec, T, n, chunk, record, sdt, names)
+    output = None
+    if record != "final":
+        output = bufs.get("output")
+        if output is None:
+            output = _empty(shape, sdt, backend)
+    traces = None
+    if record == "all":
+        traces = {nm: bufs[nm] if nm in bufs else _empty(shape, np.float64, backend) for nm in names}
+    if backend == "numpy":
+        final, nonfinite = _run_numpy(model, x, state, output, traces, chunk)
+    elif backend == "cpu":
+        final, nonfinite = _run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape)
+    else:
+        from .backends import cuda as _cuda_mod
+
+        final, nonfinite = _cuda_mod.run_host(model, spec, x, state, output, traces, chunk, neuron_shape)
+    if nonfinite is not None:
+        _warn_nonfinite(model, nonfinite)
+    return RunResult(output=output, states=traces, final_state=final, nonfinite=nonfinite)
+
+
+def _empty(shape, dtype, backend):
+    """A fresh record array; for the CPU kernels its pages are first touched
+    in parallel, in the blocks the kernel writes them in."""
+    a = np.empty(shape, dtype=dtype)
+    if backend == "cpu" and a.size:
+        from .backends import cpu
+
+        flat = a.reshape(shape[0], -1)
+        cpu.touch(flat, np.int64(cpu.block_size(flat.shape[1])))
+    return a
+
+
+def _kernel_spec(model, backend):
+    from .backends.specs import spec_for
+
+    spec = spec_for(model)
+    if spec is None:
         raise BackendUnavailable(
             f"backend: {backend!r} has no kernel for {model.name} in this version; use backend='numpy'"
         )
-    return _run_numpy(model, x, state, record, neuron_shape)
+    why = spec.unsupported(model)
+    if why is not None:
+        raise BackendUnavailable(f"backend: {backend!r} cannot run {model.name} here: {why}; use backend='numpy'")
+    return spec
 
 
-def _run_numpy(model, x, state, record, neuron_shape):
-    """The reference loop: one call of ``model._step`` per time step."""
+def _warn_nonfinite(model, nonfinite):
+    t, n, idx = nonfinite
+    warnings.warn(
+        f"{model.name}: state {n!r} became non-finite at step t={t}, neuron {idx} "
+        "(reproduced as the framework computes it; see RunResult.nonfinite)",
+        NonFiniteStateWarning,
+        stacklevel=3,
+    )
+
+
+def _run_numpy(model, x, state, output, traces, chunk):
+    """The reference loop: one call of ``model._step`` per time step.
+
+    Chunks change nothing here (the loop is per step); they are honoured only
+    so that every backend takes the same options.
+    """
     T = x.shape[0]
     names = model.State.names()
-    shape = (T, *neuron_shape)
-    out = np.empty(shape) if record != "final" else None
-    traces = {n: np.empty(shape) for n in names} if record == "all" else None
     nonfinite = None
-    for t in range(T):
-        y, state = model._step(state, x[t])
-        if out is not None:
-            out[t] = y
-        if traces is not None:
-            for n in names:
-                traces[n][t] = getattr(state, n)
-        if nonfinite is None:
-            for n in names:
-                idx = _checks.first_nonfinite(getattr(state, n))
-                if idx is not None:
-                    nonfinite = (t, n, idx)
-                    warnings.warn(
-                        f"{model.name}: state {n!r} became non-finite at step t={t}, neuron {idx} "
-                        "(reproduced as the framework computes it; see RunResult.nonfinite)",
-                        NonFiniteStateWarning,
-                        stacklevel=3,
-                    )
-                    break
-    return RunResult(output=out, states=traces, final_state=state, nonfinite=nonfinite)
+    for t0 in range(0, T, chunk):
+        for t in range(t0, min(t0 + chunk, T)):
+            y, state = model._step(state, x[t])
+            if output is not None:
+                output[t] = y
+            if traces is not None:
+                for nm in names:
+                    traces[nm][t] = getattr(state, nm)
+            if nonfinite is None:
+                for nm in names:
+                    idx = _checks.first_nonfinite(getattr(state, nm))
+                    if idx is not None:
+                        nonfinite = (t, nm, idx)
+                        break
+    return state, nonfinite
+
+
+def nonfinite_from_bad(bad, names, neuron_shape):
+    """The first non-finite ``(t, name, index)`` from a kernel's per-neuron
+    record ``bad (2, N)`` (first step, first variable; -1 while finite), in
+    the order the reference reports it: earliest step, then first variable in
+    the state's order, then first neuron in C order."""
+    hit = bad[0] >= 0
+    if not hit.any():
+        return None
+    t = int(bad[0][hit].min())
+    at_t = hit & (bad[0] == t)
+    var = int(bad[1][at_t].min())
+    j = int(np.argmax(at_t & (bad[1] == var)))
+    idx = tuple(int(i) for i in np.unravel_index(j, tuple(neuron_shape)))
+    return (t, names[var], idx)
+
+
+def flat_state(model, state, n):
+    """The state as one ``(n_states, N)`` float64 array (a fresh copy)."""
+    names = model.State.names()
+    S = np.empty((len(names), n))
+    for k, nm in enumerate(names):
+        S[k] = np.asarray(getattr(state, nm), dtype=np.float64).reshape(-1)
+    return S
+
+
+def state_from_flat(model, S, neuron_shape):
+    names = model.State.names()
+    return model.State(**{nm: S[k].reshape(neuron_shape).copy() for k, nm in enumerate(names)})
+
+
+_NONE2 = np.empty((0, 0))
+
+
+def _run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape):
+    """The fused parallel CPU kernel over chunks of the time axis."""
+    from .backends import cpu
+
+    T = x.shape[0]
+    n = int(np.prod(neuron_shape, dtype=np.int64))
+    names = model.State.names()
+    x2 = np.ascontiguousarray(x).reshape(T, n)
+    S = flat_state(model, state, n)
+    bad = np.full((2, n), -1, dtype=np.int64)
+    params = spec.params(model, neuron_shape)
+    out2 = output.reshape(T, n) if output is not None else _NONE2
+    tr2 = [traces[nm].reshape(T, n) for nm in names] if traces is not None else [_NONE2] * len(names)
+    for t0 in range(0, T, chunk):
+        t1 = min(t0 + chunk, T)
+        o = out2[t0:t1] if output is not None else _NONE2
+        trs = [a[t0:t1] if traces is not None else _NONE2 for a in tr2]
+        cpu.run_chunk(spec.kernel, x2[t0:t1], S, o, trs, bad, t0, params)
+    return state_from_flat(model, S, neuron_shape), nonfinite_from_bad(bad, names, neuron_shape)

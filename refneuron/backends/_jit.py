@@ -1,0 +1,164 @@
+"""Numba plumbing shared by the compiled backends: availability, options, helpers.
+
+Nothing here knows a model.  It
+
+* imports Numba (and Numba-CUDA) on demand and turns their absence into
+  :class:`~refneuron.errors.BackendUnavailable` with the reason;
+* holds the compilation options every kernel uses (:data:`NJIT_OPTIONS`);
+* registers the models' element-wise functions so that compiled code may
+  call them by name (:func:`jitable`): the very same Python function objects
+  the NumPy reference calls, compiled for the CPU by ``numba.njit`` and for
+  the GPU by ``numba.cuda``;
+* provides :func:`at`, "parameter ``p`` for neuron ``j``", which compiles to
+  ``p`` for a scalar parameter and ``p[j]`` for a per-neuron array (Numba
+  specialises each kernel on the argument types, so scalar parameters cost
+  nothing in the hot loop).
+
+Compilation options
+-------------------
+``error_model="numpy"``: a division by zero gives inf/NaN, as in NumPy and
+on the GPU, instead of raising.  ``fastmath`` stays off: it changes the last
+bits of most membrane values and occasionally a spike.  ``cache=True``: the
+compiled kernels are written next to the sources and reused by the next
+process (the first call in a fresh environment compiles, about a second per
+kernel and argument-type combination; see ``benchmarks/RESULTS.md``).  The
+cache does not notice edits to a model's functions in *another* module: after
+editing a model file, delete ``refneuron/backends/__pycache__/*.nbi|*.nbc``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import BackendUnavailable
+
+#: options of every CPU kernel
+NJIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": False, "nogil": True}
+
+
+def at(p, j):
+    """Parameter ``p`` for neuron ``j``: ``p`` if scalar, else ``p[j]``."""
+    if isinstance(p, (float, int)):
+        return p
+    return p[j]
+
+
+def numba_or_raise(backend="cpu"):
+    """Import numba, or raise :class:`BackendUnavailable` with the reason."""
+    try:
+        import numba
+    except ImportError as exc:  # pragma: no cover - numba is a dependency
+        raise BackendUnavailable(f"backend: {backend!r} needs numba, which cannot be imported ({exc})") from None
+    return numba
+
+
+_REGISTERED_CPU: set = set()
+_REGISTERED_CUDA: set = set()
+_CPU_READY = False
+
+
+def _register_at_cpu():
+    from numba.core import types
+    from numba.extending import overload
+
+    @overload(at, jit_options={"error_model": "numpy"})
+    def _at_cpu(p, j):
+        if isinstance(p, types.Array):
+            return lambda p, j: p[j]
+        return lambda p, j: p
+
+
+def jitable_cpu(*functions):
+    """Make plain Python functions callable from ``numba.njit`` code."""
+    global _CPU_READY
+    from numba.extending import register_jitable
+
+    if not _CPU_READY:
+        _register_at_cpu()
+        _CPU_READY = True
+    for f in functions:
+        if f not in _REGISTERED_CPU:
+            register_jitable(error_model="numpy")(f)
+            _REGISTERED_CPU.add(f)
+
+
+_CUDA_READY = False
+
+
+def _register_at_cuda():
+    from numba.cuda import types
+    from numba.cuda.extending import overload
+
+    @overload(at, target="cuda")
+    def _at_cuda(p, j):
+        if isinstance(p, types.Array):
+            return lambda p, j: p[j]
+        return lambda p, j: p
+
+
+def cuda_or_raise():
+    """Import numba.cuda and check for a usable GPU (or the simulator).
+
+    Raises
+    ------
+    BackendUnavailable
+        numba-cuda is not installed, or no CUDA driver/GPU is found.  There is
+        never a silent fallback to another backend.
+    """
+    numba_or_raise("cuda")
+    try:
+        from numba import cuda
+    except ImportError as exc:
+        raise BackendUnavailable(
+            f"backend: 'cuda' needs numba-cuda (pip install 'refneuron[cuda]'), which cannot be imported ({exc})"
+        ) from None
+    try:
+        ok = cuda.is_available()
+    except Exception as exc:  # driver errors surface in various types
+        raise BackendUnavailable(f"backend: 'cuda' found no usable CUDA driver ({type(exc).__name__}: {exc})") from None
+    if not ok:
+        raise BackendUnavailable(
+            "backend: 'cuda' found no CUDA GPU or driver on this machine "
+            "(numba.cuda.is_available() is False); use backend='cpu' or 'numpy'"
+        )
+    return cuda
+
+
+def jitable_cuda(*functions, replace=None):
+    """Make Python functions callable from CUDA kernels.
+
+    ``replace`` maps a function to a twin with the same meaning that CUDA can
+    compile (e.g. ``math.exp`` where the original uses ``np.exp``, which
+    Numba-CUDA refuses); the twin is used on the GPU only.
+    """
+    global _CUDA_READY
+    from numba.cuda.extending import overload, register_jitable
+
+    if not _CUDA_READY:
+        _register_at_cuda()
+        _CUDA_READY = True
+    replace = replace or {}
+    for f in functions:
+        if f in _REGISTERED_CUDA:
+            continue
+        if f in replace:
+            twin = replace[f]
+
+            def _make(twin):
+                def _typer(*args):
+                    return twin
+
+                return _typer
+
+            overload(f, target="cuda")(_make(twin))
+        else:
+            register_jitable(f)
+        _REGISTERED_CUDA.add(f)
+
+
+def as_kernel_param(value, neuron_shape):
+    """A parameter as a kernel argument: a Python float, or a flat C-contiguous
+    float64 array of ``prod(neuron_shape)`` entries (broadcast)."""
+    if isinstance(value, np.ndarray):
+        return np.ascontiguousarray(np.broadcast_to(value, tuple(neuron_shape)), dtype=np.float64).reshape(-1)
+    return float(value)

@@ -1,0 +1,159 @@
+"""Parallel CPU kernels (Numba ``prange``) for the multi-step forward.
+
+Every kernel has the same shape; only the step function and the state
+variables change:
+
+* arrays are time-major ``x[t, j]`` with neurons flattened to ``j`` and
+  contiguous, so the parallel loop runs over **blocks of neighbouring
+  neurons**, the time loop is inside, and each block keeps its state in a
+  small local array.  (Walking one neuron down the strided time axis is ten
+  times slower: every access is a cache miss.)
+* arguments: ``x (T, N)``; ``S (n_states, N)``, the state, updated in place
+  to the final state; ``out (T, N)`` the output (float64, uint8 or bool;
+  shape ``(0, 0)`` when not recorded); one trace ``(T, N)`` per state
+  variable (``(0, 0)`` when not recorded); ``bad (2, N)`` int64, the first
+  step (offset by ``t0``) at which a neuron's state became non-finite and the
+  index of the first such variable (``-1`` while finite); ``block``, the
+  number of neurons per block; then the model's parameters in the order of
+  its step function (scalars or flat per-neuron arrays).
+* each neuron is computed by the same sequence of scalar operations whatever
+  the block size or thread count, so results do not depend on either.
+
+The kernels are explicit module-level functions (factories and closures
+would defeat ``cache=True`` and the CUDA simulator).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._jit import NJIT_OPTIONS, at, jitable_cpu, numba_or_raise
+from ._steps import MODEL_FUNCTIONS, STEP_FUNCTIONS, adex_step, izhikevich_step, leaky_step
+
+numba = numba_or_raise("cpu")
+from numba import njit, prange  # noqa: E402
+
+jitable_cpu(*MODEL_FUNCTIONS, *STEP_FUNCTIONS)
+
+_PAR = dict(NJIT_OPTIONS, parallel=True)
+
+
+@njit(**_PAR)
+def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, g, reset, reset_delay):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_mem.shape[0] > 0
+    for b in prange((N + block - 1) // block):
+        lo = b * block
+        n = min(block, N - lo)
+        mem = S[0, lo : lo + n].copy()
+        for t in range(T):
+            for k in range(n):
+                j = lo + k
+                y, m = leaky_step(
+                    mem[k], x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(g, j), reset, reset_delay
+                )
+                mem[k] = m
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_mem[t, j] = m
+                if bad[0, j] < 0 and not math.isfinite(m):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0
+        S[0, lo : lo + n] = mem
+
+
+@njit(**_PAR)
+def izhikevich(x, S, out, tr_v, tr_u, bad, t0, block, a, b_, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for b in prange((N + block - 1) // block):
+        lo = b * block
+        n = min(block, N - lo)
+        vs = S[0, lo : lo + n].copy()
+        us = S[1, lo : lo + n].copy()
+        for t in range(T):
+            for k in range(n):
+                j = lo + k
+                s, v, u = izhikevich_step(
+                    vs[k], us[k], x[t, j], at(a, j), at(b_, j), at(c, j), at(d, j), at(v_peak, j),
+                    dt, at(p2, j), at(p1, j), at(p0, j), scheme, rule,
+                )  # fmt: skip
+                vs[k] = v
+                us[k] = u
+                if rec_out:
+                    out[t, j] = s
+                if rec_all:
+                    tr_v[t, j] = v
+                    tr_u[t, j] = u
+                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(u)):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0 if not math.isfinite(v) else 1
+        S[0, lo : lo + n] = vs
+        S[1, lo : lo + n] = us
+
+
+@njit(**_PAR)
+def adex(x, S, out, tr_V, tr_w, bad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset, V_peak, dt):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_V.shape[0] > 0
+    for b in prange((N + block - 1) // block):
+        lo = b * block
+        n = min(block, N - lo)
+        Vs = S[0, lo : lo + n].copy()
+        ws = S[1, lo : lo + n].copy()
+        for t in range(T):
+            for k in range(n):
+                j = lo + k
+                s, V, w = adex_step(
+                    Vs[k], ws[k], x[t, j], at(C_m, j), at(g_L, j), at(E_L, j), at(V_T, j), at(Delta_T, j),
+                    at(tau_w, j), at(a, j), at(b_, j), at(V_reset, j), at(V_peak, j), dt,
+                )  # fmt: skip
+                Vs[k] = V
+                ws[k] = w
+                if rec_out:
+                    out[t, j] = s
+                if rec_all:
+                    tr_V[t, j] = V
+                    tr_w[t, j] = w
+                if bad[0, j] < 0 and not (math.isfinite(V) and math.isfinite(w)):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0 if not math.isfinite(V) else 1
+        S[0, lo : lo + n] = Vs
+        S[1, lo : lo + n] = ws
+
+
+@njit(**_PAR)
+def touch(a, block):
+    """Write zeros into a fresh ``(T, N)`` array in the kernels' block pattern
+    (first-touch pages in parallel, by the thread that will write them)."""
+    T, N = a.shape
+    for b in prange((N + block - 1) // block):
+        lo = b * block
+        n = min(block, N - lo)
+        for t in range(T):
+            for k in range(n):
+                a[t, lo + k] = 0
+
+
+def block_size(n_neurons, threads=None):
+    """Neurons per block: about N / (4 x threads), between 64 and 4096.
+
+    Small enough that every thread gets several blocks (load balance at
+    small N), large enough that the block's state stays a long unit-stride
+    run of each row.
+    """
+    threads = numba.get_num_threads() if threads is None else threads
+    return int(max(64, min(4096, -(-n_neurons // (4 * threads)))))
+
+
+def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):
+    """Run one chunk ``x (T, N)`` through the CPU kernel ``kernel_name``."""
+    kernel = globals()[kernel_name]
+    block = block_size(x.shape[1]) if block is None else int(block)
+    kernel(x, S, out, *traces, bad, np.int64(t0), np.int64(block), *params)

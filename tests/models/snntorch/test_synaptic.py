@@ -151,8 +151,9 @@ def test_conformance_inhibition(reset, delay):
     shape = (4, 6)
     x = rng.normal(0.3, 0.8, size=(60, *shape))
     kwargs = dict(alpha=0.7, beta=0.8, inhibition=True, reset_mechanism=reset, reset_delay=delay)
+    zeros = {"syn": np.zeros(shape), "mem": np.zeros(shape)}
     with pytest.warns(UserWarning):
-        spk_ref, ref = snntorch_run("Synaptic", kwargs, x, {"syn": np.zeros(shape), "mem": np.zeros(shape)}, ("syn", "mem"))
+        spk_ref, ref = snntorch_run("Synaptic", kwargs, x, zeros, ("syn", "mem"))
     res = rn.snntorch.Synaptic(**kwargs).run(x)
     assert_conform("snntorch.Synaptic inhibition spikes", spk_ref, res.output, spikes=True)
     assert_conform("snntorch.Synaptic inhibition mem", ref["mem"], res.states["mem"])

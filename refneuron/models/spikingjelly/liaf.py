@@ -94,9 +94,11 @@ class LIAF(SpikingJellyNode):
         spikingjelly takes any callable; refneuron offers these, matching
         ``torch.nn.Identity``, ``torch.relu``, ``F.leaky_relu`` (slope 0.01),
         ``torch.sigmoid``, ``torch.tanh`` and ``F.hardtanh`` (sigmoid and
-        tanh to 1 ulp, the others exactly).
+        tanh to 1 ulp, the others exactly).  spikingjelly has no default
+        for ``act``; refneuron's is "relu".
     threshold_related : bool
         Apply ``act`` to :math:`H_t - \theta` (True) or to :math:`H_t`.
+        spikingjelly has no default; refneuron's is True.
     tau : float, > 1
         spikingjelly asserts ``isinstance(tau, float) and tau > 1``;
         refneuron also accepts ints.

@@ -1,0 +1,80 @@
+"""Model configurations and inputs shared by the backend tests.
+
+Inputs are random normals chosen so that every model spikes often; none of
+them is a multiple of 0.5, so exact threshold ties (where backends may
+legitimately disagree) do not occur by construction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import refneuron as rn
+
+
+def leaky_cases():
+    out = []
+    for reset in ("subtract", "zero", "none"):
+        for delay in (True, False):
+            out.append((f"Leaky-{reset}-delay{delay}", rn.snntorch.Leaky(beta=0.9, reset_mechanism=reset, reset_delay=delay)))
+    out.append(("Leaky-thr0.7-f32off", rn.snntorch.Leaky(beta=0.8, threshold=0.7, float32_spikes=False)))
+    out.append(("Leaky-graded", rn.snntorch.Leaky(beta=0.95, threshold=0.7, graded_spikes_factor=0.3)))
+    return out
+
+
+def izhikevich_cases():
+    out = []
+    for scheme in ("figure2004", "network2003", "euler"):
+        for rule in ("standard", "accommodation"):
+            out.append((f"Izh-{scheme}-{rule}", rn.canonical.Izhikevich(scheme=scheme, u_rule=rule)))
+    return out
+
+
+def adex_cases():
+    return [
+        ("AdEx-default", rn.canonical.AdEx()),
+        ("AdEx-bursting", rn.canonical.AdEx(C_m=200.0, g_L=10.0, E_L=-58.0, V_T=-50.0, Delta_T=2.0, tau_w=120.0, a=2.0, b=100.0, V_reset=-46.0, dt=0.05)),
+    ]
+
+
+def inputs_for(model, shape, seed=0):
+    """Inputs of shape ``(T, *neurons)`` that make ``model`` spike often."""
+    rng = np.random.default_rng(seed)
+    name = model.name
+    if name == "snntorch.Leaky":
+        return rng.normal(0.25, 0.6, shape)
+    if name == "canonical.Izhikevich":
+        return rng.normal(12.0, 8.0, shape)
+    if name == "canonical.AdEx":
+        return rng.normal(900.0, 400.0, shape)
+    return rng.normal(0.5, 1.0, shape)
+
+
+def all_cases():
+    return leaky_cases() + izhikevich_cases() + adex_cases()
+
+
+#: models whose step calls exp: the kernels' scalar exp (libm) and NumPy's
+#: vectorised exp may differ in the last bit (tolerances.md, mechanism 2)
+USES_EXP = {"canonical.AdEx"}
+
+
+def upstroke(model, name, values):
+    """Mask of the entries of state ``name`` on an exponential upstroke
+    (AdEx: ``V >= V_T``, where the exp term makes the dynamics unstable and
+    amplifies any round-off difference until the reset), or None."""
+    if model.name == "canonical.AdEx" and name == "V":
+        return values >= model.V_T  # a per-neuron V_T broadcasts over the time axis
+    return None
+
+
+def per_neuron(model, neuron_shape, seed=1):
+    """A copy of ``model`` with one parameter made per-neuron (all neurons differ)."""
+    rng = np.random.default_rng(seed)
+    if model.name == "snntorch.Leaky":
+        return model.replace(beta=rng.uniform(0.5, 0.99, neuron_shape), threshold=rng.uniform(0.6, 1.4, neuron_shape))
+    if model.name == "canonical.Izhikevich":
+        return model.replace(a=rng.uniform(0.01, 0.1, neuron_shape), d=rng.uniform(0.05, 8.0, neuron_shape))
+    if model.name == "canonical.AdEx":
+        return model.replace(a=rng.uniform(0.0, 4.0, neuron_shape), b=rng.uniform(0.0, 100.0, neuron_shape))
+    raise KeyError(model.name)

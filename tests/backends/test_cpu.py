@@ -1,0 +1,272 @@
+"""The parallel CPU kernels against the NumPy reference: every model, every
+option, awkward shapes, chunking, threads, and bad input."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import refneuron as rn
+from refneuron import _checks
+from refneuron.errors import (
+    BackendUnavailable,
+    InputError,
+    InputTypeError,
+    InsufficientMemory,
+    NonFiniteStateWarning,
+    OptionError,
+    ParameterError,
+    ShapeError,
+)
+
+from .. import _oracle
+from ._cases import USES_EXP, adex_cases, all_cases, inputs_for, izhikevich_cases, leaky_cases, per_neuron
+from ._compare import assert_same_run
+
+CASES = all_cases()
+IDS = [c[0] for c in CASES]
+MODELS = [c[1] for c in CASES]
+
+
+def _record_diff(model, ref, got, label):
+    if model.name in USES_EXP and ref.states is not None:
+        for k in ref.states:
+            _oracle.record(f"backend cpu vs numpy: {model.name} {k} ({label})", ref.states[k], got.states[k], ref.output)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=IDS)
+def test_kernel_matches_reference(model):
+    x = inputs_for(model, (300, 257))  # 257: not a multiple of any block size
+    ref = rn.run(model, x)
+    got = rn.run(model, x, backend="cpu")
+    assert ref.output.sum() > 0  # the comparison covers spikes and resets
+    assert_same_run(model, ref, got)
+    _record_diff(model, ref, got, "T=300, N=257")
+
+
+@pytest.mark.parametrize("model", [leaky_cases()[0][1], izhikevich_cases()[0][1], adex_cases()[0][1]], ids=["Leaky", "Izhikevich", "AdEx"])
+@pytest.mark.parametrize(
+    "shape",
+    [(50, 1), (60, 4099), (40, 3, 5, 7), "noncontiguous"],
+    ids=["N=1", "N=4099", "3x5x7", "noncontiguous"],
+)
+def test_awkward_shapes(model, shape):
+    if shape == "noncontiguous":
+        full = inputs_for(model, (80, 40, 6), seed=3)
+        x = full[::2, :, ::3]  # strided in time and neurons
+        assert not x.flags.c_contiguous
+    else:
+        x = inputs_for(model, shape, seed=2)
+    ref = rn.run(model, x)
+    got = rn.run(model, x, backend="cpu")
+    assert got.output.shape == x.shape
+    assert_same_run(model, ref, got)
+
+
+@pytest.mark.parametrize("model", [leaky_cases()[0][1], izhikevich_cases()[0][1], adex_cases()[0][1]], ids=["Leaky", "Izhikevich", "AdEx"])
+def test_per_neuron_parameters_and_initial_state(model):
+    shape = (4, 33)
+    pm = per_neuron(model, shape)
+    x = inputs_for(pm, (120, *shape), seed=4)
+    names = pm.State.names()
+    rng = np.random.default_rng(5)
+    init = pm.initial_state(shape)
+    state = {n: getattr(init, n) + rng.normal(0.0, 0.1, shape) for n in names}
+    ref = rn.run(pm, x, state)
+    got = rn.run(pm, x, state, backend="cpu")
+    assert_same_run(pm, ref, got)
+
+
+@pytest.mark.parametrize("model", [leaky_cases()[0][1], izhikevich_cases()[1][1], adex_cases()[1][1]], ids=["Leaky", "Izhikevich", "AdEx"])
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_record_modes_and_spike_dtypes(model, backend):
+    x = inputs_for(model, (100, 70), seed=6)
+    full = rn.run(model, x, backend=backend)
+    out_only = rn.run(model, x, backend=backend, record="output")
+    final = rn.run(model, x, backend=backend, record="final")
+    assert out_only.states is None and final.output is None and final.states is None
+    np.testing.assert_array_equal(out_only.output, full.output)
+    for n in model.State.names():
+        np.testing.assert_array_equal(getattr(out_only.final_state, n), getattr(full.final_state, n))
+        np.testing.assert_array_equal(getattr(final.final_state, n), getattr(full.final_state, n))
+        # the final state is the last recorded state
+        np.testing.assert_array_equal(getattr(full.final_state, n), full.states[n][-1])
+    for dt in ("uint8", "bool"):
+        r = rn.run(model, x, backend=backend, record="output", spike_dtype=dt)
+        assert r.output.dtype == np.dtype(dt)
+        np.testing.assert_array_equal(r.output.astype(np.float64), full.output)
+
+
+@pytest.mark.parametrize("model", [leaky_cases()[1][1], izhikevich_cases()[2][1], adex_cases()[0][1]], ids=["Leaky", "Izhikevich", "AdEx"])
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+@pytest.mark.parametrize("record", ["all", "output", "final"])
+def test_chunked_equals_unchunked(model, backend, record):
+    x = inputs_for(model, (101, 3, 11), seed=7)
+    whole = rn.run(model, x, backend=backend, record=record)
+    for chunk in (1, 7, 100, 101, 500):
+        part = rn.run(model, x, backend=backend, record=record, chunk_steps=chunk)
+        if record != "final":
+            np.testing.assert_array_equal(part.output, whole.output)
+        if record == "all":
+            for n in whole.states:
+                np.testing.assert_array_equal(part.states[n], whole.states[n])
+        for n in model.State.names():
+            np.testing.assert_array_equal(getattr(part.final_state, n), getattr(whole.final_state, n))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_out_buffers_are_filled_and_returned(backend):
+    model = rn.canonical.Izhikevich()
+    x = inputs_for(model, (64, 2, 9), seed=8)
+    ref = rn.run(model, x)
+    bufs = {"output": np.full(x.shape, 7, dtype=np.uint8), "v": np.full(x.shape, np.nan), "u": np.full(x.shape, np.nan)}
+    got = rn.run(model, x, backend=backend, spike_dtype="uint8", out=bufs, chunk_steps=10)
+    assert got.output is bufs["output"] and got.states["v"] is bufs["v"] and got.states["u"] is bufs["u"]
+    np.testing.assert_array_equal(bufs["output"], ref.output)
+    np.testing.assert_array_equal(bufs["v"], ref.states["v"])
+    np.testing.assert_array_equal(bufs["u"], ref.states["u"])
+    # a partial set: only the output given, the traces allocated
+    part = rn.run(model, x, backend=backend, out={"output": np.empty(x.shape)})
+    np.testing.assert_array_equal(part.states["u"], ref.states["u"])
+
+
+def test_inputs_and_state_are_not_written():
+    model = rn.canonical.AdEx()
+    x = inputs_for(model, (30, 5))
+    x_copy = x.copy()
+    state = {"V": np.full(5, -65.0), "w": np.zeros(5)}
+    rn.run(model, x, state, backend="cpu")
+    np.testing.assert_array_equal(x, x_copy)
+    np.testing.assert_array_equal(state["V"], -65.0)
+
+
+def test_nonfinite_state_is_reported_like_the_reference():
+    # Izhikevich, 2003 scheme, huge current: the second half step squares
+    # v ~ 1e199 to inf, u follows, and the next reset 0*inf gives NaN (inputs stay finite)
+    model = rn.canonical.Izhikevich(scheme="network2003")
+    x = np.zeros((20, 3, 4))
+    x[2:, 1, 2] = 1e200
+    x[5:, 2, 0] = 1e200
+    with pytest.warns(NonFiniteStateWarning), np.errstate(over="ignore", invalid="ignore"):
+        ref = rn.run(model, x)  # NumPy's own overflow warnings silenced
+    with pytest.warns(NonFiniteStateWarning) as rec:
+        got = rn.run(model, x, backend="cpu", chunk_steps=3)
+    assert ref.nonfinite is not None and got.nonfinite == ref.nonfinite
+    assert str(ref.nonfinite[0]) in str(rec[0].message)
+    np.testing.assert_array_equal(got.states["v"], ref.states["v"])  # inf/NaN in the same places
+
+
+def test_adex_cuda_twin_agrees():
+    # the GPU's copy of adex_dV (math.exp) against the model's (np.exp) on scalars,
+    # over the whole subthreshold range up to V_peak and beyond (the exponent is capped)
+    from refneuron.backends._steps import adex_dV_math
+    from refneuron.models.canonical.adex import adex_dV
+
+    p = dict(C_m=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, Delta_T=2.0, V_peak=20.0)
+    worst = 0.0
+    for V in np.linspace(-90.0, 40.0, 2001):
+        for w in (-50.0, 0.0, 200.0):
+            a = adex_dV_math(float(V), w, 700.0, p["C_m"], p["g_L"], p["E_L"], p["V_T"], p["Delta_T"], p["V_peak"])
+            b = float(adex_dV(np.float64(V), w, 700.0, p["C_m"], p["g_L"], p["E_L"], p["V_T"], p["Delta_T"], p["V_peak"]))
+            # exp may differ by 1 ulp between libm and NumPy; the sum's other terms
+            # can be larger than the result (cancellation), so compare to their scale
+            scale = (abs(p["g_L"] * (V - p["E_L"])) + abs(w) + 700.0 + p["g_L"] * p["Delta_T"] * math.exp((min(V, 20.0) - p["V_T"]) / 2.0)) / p["C_m"]
+            worst = max(worst, abs(a - b) / scale)
+    assert worst <= 4 * np.finfo(float).eps, worst
+
+
+def test_threads_do_not_change_results(tmp_path):
+    """NUMBA_NUM_THREADS=1 and 2 in separate processes give identical bytes."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, numpy as np, refneuron as rn\n"
+        "from tests.backends._cases import all_cases, inputs_for\n"
+        "h = hashlib.sha256()\n"
+        "for name, m in all_cases()[::3]:\n"
+        "    r = rn.run(m, inputs_for(m, (150, 5000), seed=9), backend='cpu')\n"
+        "    h.update(r.output.tobytes())\n"
+        "    [h.update(r.states[k].tobytes()) for k in r.states]\n"
+        "import numba; print(numba.get_num_threads(), h.hexdigest())\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    digests = {}
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        res = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        assert res.returncode == 0, res.stderr
+        n, digest = res.stdout.split()[-2:]
+        assert n == threads
+        digests[threads] = digest
+    assert digests["1"] == digests["2"]
+
+
+# --- bad input ------------------------------------------------------------------------
+
+
+def test_bad_options():
+    model = rn.snntorch.Leaky(beta=0.9)
+    x = np.zeros((5, 3))
+    with pytest.raises(OptionError, match="spike_dtype"):
+        rn.run(model, x, backend="cpu", spike_dtype="int16")
+    with pytest.raises(OptionError, match="spike_dtype"):
+        rn.run(model, x, backend="cpu", spike_dtype="not a dtype")
+    with pytest.raises(OptionError, match="graded"):
+        rn.run(rn.snntorch.Leaky(beta=0.9, graded_spikes_factor=0.5), x, backend="cpu", spike_dtype="uint8")
+    with pytest.raises(ParameterError, match="chunk_steps"):
+        rn.run(model, x, backend="cpu", chunk_steps=0)
+    for bad in (1.5, True, "3"):
+        with pytest.raises(InputTypeError, match="chunk_steps"):
+            rn.run(model, x, backend="cpu", chunk_steps=bad)
+    with pytest.raises(OptionError, match="backend"):
+        rn.run(model, x, backend="gpu")
+
+
+def test_bad_out_buffers():
+    model = rn.snntorch.Leaky(beta=0.9)
+    x = np.zeros((5, 3))
+    with pytest.raises(ShapeError, match=r"out\['output'\]"):
+        rn.run(model, x, backend="cpu", out={"output": np.empty((5, 4))})
+    with pytest.raises(InputTypeError, match="dtype"):
+        rn.run(model, x, backend="cpu", out={"output": np.empty((5, 3), dtype=np.float32)})
+    with pytest.raises(OptionError, match="not recorded"):
+        rn.run(model, x, backend="cpu", record="output", out={"mem": np.empty((5, 3))})
+    with pytest.raises(InputError, match="contiguous"):
+        rn.run(model, x, backend="cpu", out={"output": np.empty((5, 6))[:, ::2]})
+    with pytest.raises(InputError, match="share memory"):
+        buf = np.empty((5, 3))
+        rn.run(model, buf, backend="cpu", check_finite=False, out={"output": buf})
+    with pytest.raises(InputTypeError):
+        rn.run(model, x, backend="cpu", out=[np.empty((5, 3))])
+
+
+def test_inhibition_has_no_kernel():
+    model = rn.snntorch.Leaky(beta=0.9, inhibition=True)
+    with pytest.raises(BackendUnavailable, match="inhibition"):
+        rn.run(model, np.zeros((4, 2, 3)), backend="cpu")
+
+
+def test_memory_check_counts_only_what_is_recorded(monkeypatch):
+    # pretend 1 MiB is available: T*N = 1e4*1e3 float64 records need 80 MB per array
+    monkeypatch.setattr(_checks, "available_memory_bytes", lambda: 2**20)
+    model = rn.snntorch.Leaky(beta=0.9)
+    x = np.broadcast_to(np.float64(0.1), (10_000, 1_000))  # no memory behind it
+    for record in ("all", "output"):
+        with pytest.raises(InsufficientMemory, match="chunk_steps"):
+            rn.run(model, x, backend="cpu", record=record)
+    with pytest.raises(InsufficientMemory):
+        rn.run(model, x, backend="cpu", record="output", spike_dtype="uint8")  # 10 MB of uint8
+    # final state only: nothing of size T*N is allocated (the strided input is
+    # copied for the kernel, so give a contiguous one that needs no copy)
+    xc = np.full((200, 1_000), 0.1)
+    res = rn.run(model, xc, backend="cpu", record="final")
+    assert res.output is None
+    # buffers supplied by the caller are not counted
+    bufs = {"output": np.empty(xc.shape, dtype=np.uint8)}
+    rn.run(model, xc, backend="cpu", record="output", spike_dtype="uint8", out=bufs)

@@ -16,6 +16,7 @@ from ...registry import register
 from ._common import (
     COMMON_DOC,
     COMMON_QUIRKS,
+    HARD,
     SpikingJellyNode,
     VState,
     decay_input_field,
@@ -25,7 +26,6 @@ from ._common import (
     tau_field,
     v_reset_field,
     v_threshold_field,
-    voltage_reset,
 )
 
 
@@ -42,10 +42,17 @@ def klif_rectify(h, k):
 def klif_reset(h, s, k, v_threshold, v_reset, reset, scale_reset):
     """KLIF reset: as :func:`voltage_reset` on ``h``, or with ``scale_reset`` on
     ``h / k`` with the threshold ``v_threshold / k`` (hard:
-    ``s*v_reset + (1 - s)*(h/k)``; soft: ``h/k - s*(v_threshold/k)``)."""
+    ``s*v_reset + (1 - s)*(h/k)``; soft: ``h/k - s*(v_threshold/k)``).
+
+    Self-contained (it calls no other Python function) so that Numba can
+    compile it on its own.
+    """
     if scale_reset:
-        return voltage_reset(h / k, s, v_threshold / k, v_reset, reset)
-    return voltage_reset(h, s, v_threshold, v_reset, reset)
+        h = h / k
+        v_threshold = v_threshold / k
+    if reset == HARD:
+        return s * v_reset + (1.0 - s) * h
+    return h - s * v_threshold
 
 
 @register

@@ -33,15 +33,18 @@ ACT_CODE = {name: i for i, name in enumerate(ACTIVATIONS)}
 IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, HARDTANH = range(len(ACTIVATIONS))
 
 
-def liaf_act(u, act):
-    """The activation with code ``act`` applied element-wise.
+def liaf_output(h, v_threshold, act, threshold_related):
+    """The analog output: ``act(h - v_threshold)`` if ``threshold_related``
+    else ``act(h)``, with the activation of code ``act`` (element-wise).
 
     identity: ``u``; relu: ``max(u, 0)`` (``torch.relu``); leaky_relu:
     ``max(u, 0) + 0.01*min(u, 0)`` (``F.leaky_relu``, slope 0.01, exact);
     sigmoid: ``1/(1 + exp(-u))`` (``torch.sigmoid``, may differ by 1 ulp);
     tanh: ``np.tanh`` (``torch.tanh``, may differ by 1 ulp); hardtanh:
-    ``min(max(u, -1), 1)`` (``F.hardtanh``).
+    ``min(max(u, -1), 1)`` (``F.hardtanh``).  Self-contained, so that Numba
+    can compile it on its own.
     """
+    u = h - v_threshold if threshold_related else h * 1.0
     if act == RELU:
         return np.maximum(u, 0.0)
     if act == LEAKY_RELU:
@@ -52,14 +55,7 @@ def liaf_act(u, act):
         return np.tanh(u)
     if act == HARDTANH:
         return np.minimum(np.maximum(u, -1.0), 1.0)
-    return u * 1.0
-
-
-def liaf_output(h, v_threshold, act, threshold_related):
-    """``act(h - v_threshold)`` if ``threshold_related`` else ``act(h)``."""
-    if threshold_related:
-        return liaf_act(h - v_threshold, act)
-    return liaf_act(h, act)
+    return u
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -137,4 +133,4 @@ class LIAF(SpikingJellyNode):
         return y, LIAFState(v=self._reset(h, s))
 
 
-__all__ = ["LIAF", "LIAFState", "ACTIVATIONS", "liaf_act", "liaf_output"]
+__all__ = ["LIAF", "LIAFState", "ACTIVATIONS", "ACT_CODE", "liaf_output"]

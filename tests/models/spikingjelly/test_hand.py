@@ -205,7 +205,8 @@ def test_scalar_and_array_forms_agree():
         lambda v, x, w: _common.voltage_reset(v, _common.spike_ge(v, 1.0), 1.0, -0.1, _common.HARD),
         lambda v, x, w: _common.voltage_reset(v, _common.spike_ge(v, 1.0), 1.0, 0.0, _common.SOFT),
         lambda v, x, w: klif.klif_reset(klif.klif_rectify(v, 1.5), 1.0, 1.5, 1.0, 0.0, _common.SOFT, True),
-    ] + [lambda v, x, w, a=a: liaf.liaf_act(v, a) for a in range(len(liaf.ACTIVATIONS))]
+        lambda v, x, w: klif.klif_reset(v, _common.spike_ge(v, 1.0), 0.7, 1.0, -0.1, _common.HARD, True),
+    ] + [lambda v, x, w, a=a: liaf.liaf_output(v, 0.5, a, t) for a in range(len(liaf.ACTIVATIONS)) for t in (True, False)]
     for f in fns:
         arr = np.asarray(f(v, x, w), dtype=np.float64)
         scal = np.array([float(f(float(a), float(b), float(c))) for a, b, c in zip(v, x, w)])

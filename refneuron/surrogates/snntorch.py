@@ -9,6 +9,16 @@ whatever the input dtype (0.0 and 1.0 are exact in any dtype, so refneuron
 returns float64).  The backward is computed from the saved input in its own
 dtype: refneuron reproduces it in float64, with the framework's order of
 operations.  ``x`` is ``mem - threshold``.
+
+Because the spike is float32, autograd hands every backward a float32
+``grad_output``.  Where snntorch multiplies it by a Python-number parameter
+first (``triangular``: ``grad * threshold``; ``sigmoid`` and
+``spike_rate_escape``: ``grad * slope * exp(...)``) that product is float32,
+so the parameter enters the gradient rounded to float32 (``threshold=0.35``
+gives 0.3499999940395355).  refneuron reproduces this (:func:`f32`).  The
+incoming gradient itself is also rounded to float32 before the backward;
+that concerns the neurons' backward passes, not :meth:`derivative` (which
+is ``dS/dx`` for an incoming gradient of 1).
 """
 
 from __future__ import annotations
@@ -22,6 +32,12 @@ from ..errors import ParameterError
 from ._base import Surrogate, as_callable, as_int, as_x
 
 FRAMEWORK = "snntorch 1.0.0"
+
+
+def f32(value):
+    """``value`` rounded to float32, returned as a Python float."""
+    with np.errstate(over="ignore"):
+        return float(np.float32(value))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -86,7 +102,9 @@ class Sigmoid(Surrogate):
     .. math:: \frac{dS}{dx} = \frac{k\,e^{-kx}}{(e^{-kx} + 1)^2},
               \qquad g(x) = \frac{1}{1 + e^{-kx}}
 
-    evaluated as ``k * exp(-k*x) / (exp(-k*x) + 1) ** 2``, without a stable
+    (``primitive`` is ``g`` times ``f32(k)/k``, to match the float32 factor)
+    evaluated as ``k * exp(-k*x) / (exp(-k*x) + 1) ** 2`` with the leading
+    ``k`` rounded to float32 (see the module docstring), without a stable
     form: :math:`e^{-kx}` overflows to ``inf`` and the result is ``inf/inf =
     NaN`` for :math:`x < -709.78/k` in float64 (:math:`x < -28.4` for
     ``k = 25``; :math:`x < -3.55` in float32).  refneuron returns the same NaN
@@ -101,12 +119,13 @@ class Sigmoid(Surrogate):
         x = as_x(x)
         with np.errstate(over="ignore", invalid="ignore"):
             e = np.exp(-self.slope * x)
-            return self.slope * e / (e + 1) ** 2
+            return f32(self.slope) * e / (e + 1) ** 2
 
     def primitive(self, x):
         x = as_x(x)
         with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-self.slope * x))
+            # scaled by f32(k)/k, the float32 rounding of the derivative's factor k
+            return (f32(self.slope) / self.slope) / (1.0 + np.exp(-self.slope * x))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -116,7 +135,8 @@ class Triangular(Surrogate):
     .. math:: \frac{dS}{dx} = \begin{cases} +c & x < 0 \\ -c & x \ge 0 \end{cases}
 
     with ``c`` the factory's ``threshold`` argument (unrelated to the
-    neuron's firing threshold).  The gradient is negative above threshold.
+    neuron's firing threshold), rounded to float32 (see the module
+    docstring).  The gradient is negative above threshold.
 
     ``primitive`` returns ``None``: this is the derivative of the tent
     :math:`c(1 - |x|)`, which rises then falls and is no step; no smooth step
@@ -129,7 +149,7 @@ class Triangular(Surrogate):
 
     def derivative(self, x):
         x = as_x(x)
-        g = np.full(x.shape, self.threshold)
+        g = np.full(x.shape, f32(self.threshold))
         g[x >= 0] = -g[x >= 0]
         return g
 
@@ -176,10 +196,11 @@ class SpikeRateEscape(Surrogate):
     r"""snntorch ``spike_rate_escape(beta=1, slope=25)`` (Gerstner & Kistler 2002).
 
     .. math:: \frac{dS}{dx} = k\,e^{-\beta|x - 1|},
-              \qquad g(x) = \frac{k}{\beta}\,\operatorname{sign}(x-1)\,(1 - e^{-\beta|x-1|})
+              \qquad g(x) = \frac{k_{32}}{\beta}\,\operatorname{sign}(x-1)\,(1 - e^{-\beta|x-1|})
 
     centred at :math:`x = 1`, i.e. at ``U = threshold + 1`` (``g = k(x - 1)``
-    for ``beta = 0``).
+    for ``beta = 0``).  The factor ``k`` of the derivative is rounded to
+    float32 (see the module docstring).
     """
 
     name = "spike_rate_escape"
@@ -190,14 +211,14 @@ class SpikeRateEscape(Surrogate):
     def derivative(self, x):
         x = as_x(x)
         with np.errstate(over="ignore"):
-            return self.slope * np.exp(-self.beta * np.abs(x - 1))
+            return f32(self.slope) * np.exp(-self.beta * np.abs(x - 1))
 
     def primitive(self, x):
         u = as_x(x) - 1
         if self.beta == 0:
-            return self.slope * u
+            return f32(self.slope) * u
         with np.errstate(over="ignore"):
-            return self.slope / self.beta * np.sign(u) * -np.expm1(-self.beta * np.abs(u))
+            return f32(self.slope) / self.beta * np.sign(u) * -np.expm1(-self.beta * np.abs(u))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -283,7 +304,9 @@ class LSO(Surrogate):
 
     snntorch's factory calls ``StochasticSpikeOperator.apply(x, slope)``,
     which takes three arguments, so the first forward raises ``TypeError``
-    (the ``LeakySpikeOperator`` it documents is never used).  refneuron
+    (the ``LeakySpikeOperator`` class it documents is never used, and is
+    itself broken: its backward returns one gradient for two inputs, a
+    ``RuntimeError`` in torch's autograd).  refneuron
     refuses to build it unless ``fixed=True``, which gives the documented
     operator:
 

@@ -20,9 +20,9 @@ def fast_sigmoid_numpy(x, grad, spikes):
 PARAMS = {
     ("snntorch", "atan"): [{}, {"alpha": 3.7}],
     ("snntorch", "fast_sigmoid"): [{}, {"slope": 5.0}],
-    ("snntorch", "sigmoid"): [{}, {"slope": 7.5}],
+    ("snntorch", "sigmoid"): [{}, {"slope": 7.3}],
     ("snntorch", "triangular"): [{}, {"threshold": 0.35}],
-    ("snntorch", "spike_rate_escape"): [{}, {"beta": 2.5, "slope": 3.0}],
+    ("snntorch", "spike_rate_escape"): [{}, {"beta": 2.5, "slope": 3.3}],
     ("snntorch", "SFS"): [{}, {"slope": 4.0, "B": -0.25}],
     ("snntorch", "SSO"): [{}, {"mean": 0.3, "variance": 0.5}],
     ("snntorch", "LSO"): [{"fixed": True}, {"fixed": True, "slope": 0.37}],

@@ -133,7 +133,10 @@ class Alpha(Model):
     spike_grad : Surrogate
         ``ATan(alpha=2)`` by default; the forward is always :math:`H^{>}`.
     surrogate_disable, learn_alpha, learn_beta, learn_threshold : bool
-        Gradient-only switches, recorded for the backward pass.
+        Gradient-only switches, recorded for the backward pass.  (snntorch
+        1.0.0 cannot build ``Alpha(learn_alpha=True)``: its construction-time
+        clamp assigns a plain tensor to the ``alpha`` Parameter, a
+        ``TypeError``; quirk ``snntorch_alpha_learn_alpha``.)
     inhibition : bool
         Only the arg-max neuron of dimension 1 spikes (inputs ``(T, batch, n)``);
         the reset is not masked.
@@ -167,6 +170,7 @@ class Alpha(Model):
         "snntorch_float32_spikes",
         "snntorch_alpha_subtract_reset",
         "snntorch_alpha_tau_docstring",
+        "snntorch_alpha_learn_alpha",
         "snntorch_clamp",
         "snntorch_inhibition_reset",
     )

@@ -173,6 +173,8 @@ class Lapicque(Model):
         "snntorch_lapicque_decay",
         "snntorch_lapicque_unused_beta",
         "snntorch_lapicque_all_three",
+        "snntorch_lapicque_truthiness",
+        "snntorch_lapicque_int_division",
         "snntorch_inhibition_reset",
     )
 

@@ -206,6 +206,17 @@ def test_snntorch_refuses_what_refneuron_refuses():
             Alpha(**kw)
 
 
+@pytest.mark.frameworks
+def test_snntorch_cannot_build_learn_alpha():
+    # observed in 1.0.0 (quirk snntorch_alpha_learn_alpha): the construction-time
+    # clamp assigns a plain tensor to the alpha Parameter. refneuron records the flag.
+    import snntorch
+
+    with pytest.raises(TypeError, match="parameter 'alpha'"):
+        snntorch.Alpha(alpha=0.9, beta=0.8, learn_alpha=True)
+    assert Alpha(alpha=0.9, beta=0.8, learn_alpha=True).learn_alpha is True
+
+
 # --- bad input -------------------------------------------------------------------------
 
 

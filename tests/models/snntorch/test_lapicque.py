@@ -203,6 +203,29 @@ def test_snntorch_fails_with_all_three_and_refneuron_refuses():
         Lapicque(beta=0.9, R=1.0, C=2.0)
 
 
+@pytest.mark.frameworks
+def test_snntorch_integer_division_follows_the_default_dtype_at_call_time():
+    # observed in 1.0.0 (quirk snntorch_lapicque_int_division): with integer R, C and
+    # time_step the buffers are int64 and 1/(R*C), time_step/(R*C) are evaluated in
+    # torch's default dtype *at call time*, even for a module built under float64.
+    import snntorch
+    import torch
+
+    from ..._oracle import float64_default
+
+    with float64_default():
+        neuron = snntorch.Lapicque(R=2, C=3)
+    one, zero = torch.ones(1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+    _, mem = neuron(one, zero)  # float32 default: 1/6 rounded to float32
+    float32_call = mem.item()
+    with float64_default():
+        _, mem = neuron(one, zero)
+    float64_call = mem.item()
+    ref = Lapicque(R=2, C=3).run(np.ones((1, 1))).states["mem"][0, 0]
+    assert ref == float64_call == 2 * (1 / 6)
+    assert float32_call == 2 * float(np.float32(1 / 6))  # (X R) * float32(1/6) * 1
+
+
 # --- bad input -------------------------------------------------------------------------
 
 

@@ -179,6 +179,12 @@ def _model_dt(model, dt):
     return 1.0 if dt is None else float(dt)
 
 
+def _w(model):
+    """ParametricLIF's w (a property or a method of the record)."""
+    w = model.w_value
+    return float(w() if callable(w) else w)
+
+
 def _reset_value(y, i, value):
     y = np.array(y, dtype=np.float64)
     y[i] = value
@@ -275,7 +281,7 @@ def _alpha(model, dt):
 
 def _lapicque(model, dt):
     dt = _model_dt(model, dt)
-    R, C = _scalar(model, "R"), _scalar(model, "C")
+    R, C = (float(np.asarray(v).ravel()[0]) for v in model.resolved())  # snntorch's (R, C) resolution
     tau = R * C
     thr = _scalar(model, "threshold")
     reset, _ = _snntorch_reset(model, 0, thr)
@@ -310,8 +316,8 @@ def _sj_lif_like(model, dt, tau_name):
         f = lambda t, y, J: np.array([J])  # noqa: E731
         input_map, scheme = "charge", "forward Euler (exact between spikes for a constant drive)"
     else:
-        if tau_name == "k":  # ParametricLIF: k = 1/tau_steps
-            tau = dt / _scalar(model, "k") if hasattr(model, "k") else _scalar(model, "init_tau") * dt
+        if tau_name == "k":  # ParametricLIF: k = sigmoid(w) = 1/tau_steps
+            tau = dt * (1.0 + math.exp(-_w(model)))
         else:
             tau = _scalar(model, tau_name) * dt
         if getattr(model, "decay_input", True):
@@ -615,20 +621,21 @@ def rescale(model, new_dt, dt=None):
     fields = {f.name for f in dataclasses.fields(model)}
     changes = {}
     if model.name.startswith("snntorch."):
-        if "time_step" in fields:
-            changes["time_step"] = new_dt
-            if "beta" in fields and getattr(model, "beta") not in (False, None):
-                changes["beta"] = snntorch_decay(_snntorch_tau(model, "beta", old), new_dt)
+        if "time_step" in fields:  # Lapicque: keep the resolved R and C, change the step
+            R, C = (float(np.asarray(v).ravel()[0]) for v in model.resolved())
+            changes.update(time_step=new_dt, beta=False, R=R, C=C)
         else:
             for k in ("alpha", "beta"):
                 if k in fields:
                     changes[k] = snntorch_decay(_snntorch_tau(model, k, old), new_dt)
     elif model.name.startswith("spikingjelly."):
-        for k in ("tau", "tau_w", "init_tau"):
+        if model.name == "spikingjelly.ParametricLIF":
+            tau_steps = (1.0 + math.exp(-_w(model))) / r
+            changes["init_tau"] = tau_steps
+            changes["w"] = None if model.w is None else -math.log(tau_steps - 1.0)
+        for k in ("tau", "tau_w"):
             if k in fields:
                 changes[k] = _scalar(model, k) / r
-        if "k" in fields and model.name.split(".")[1].startswith("Parametric"):
-            changes["k"] = _scalar(model, "k") * r
     else:
         changes["dt"] = new_dt
     return model.replace(**changes)

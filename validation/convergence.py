@@ -7,13 +7,19 @@ every ``dt`` of a sweep (the per-step parameters mapped by
 reference solution of its ODE (:func:`refneuron.validation.events.solve`):
 
 * the **membrane-trace error between spikes**: max |V_k − V(t_k)| over the grid
-  times ``t_k = k*dt``, leaving out the samples within ``2*dt`` of a spike of
-  either trace (the reset of a discrete model happens on the grid, up to one
-  step after the crossing, so the traces there differ by O(threshold), not
-  O(dt)) and, for models with an exponential or quadratic upstroke, the
-  samples where the reference membrane is above the form's ``upstroke``
-  level (NEST's practice of excluding the upstroke near V_peak when
-  comparing with a reference);
+  times ``t_k = k*dt`` before the first spike (up to ``2*dt`` before it) and,
+  for models with an exponential or quadratic upstroke, only where the
+  reference membrane is below the form's ``upstroke`` level (NEST's practice
+  of excluding the upstroke near V_peak).  After the first spike the two
+  trajectories are shifted in time by the spike-time error δ = O(dt), which
+  accumulates from spike to spike; the pointwise difference there is
+  slope × δ, dominated by where the exclusion windows end, and its fitted
+  order mixes both effects (measured: 0.5 to 0.9 for models whose spike
+  times converge at order 1.00).  That shift is what the spike-time error
+  measures, so the trace error is taken where it is a clean measure of the
+  discretisation of the ODE.  ``trace_window="all"`` gives the error over
+  every inter-spike interval instead (the stretch between each matched pair
+  of spikes, widened by ``2*dt``, left out);
 * the **spike-time error**: mean |t_k − t*| over matched spikes (the i-th
   discrete spike against the i-th reference spike) when the counts agree;
 * the **spike-count error**: |n_discrete − n_reference| in the comparison
@@ -136,59 +142,87 @@ def reference(form, drive, t_end, *, method="DOP853", rtol=1e-10, atol=1e-12, ma
     )
 
 
-def discrete_run(model, form, drive, t_end):
-    """Run ``model`` (step ``form.dt``) on the sampled drive.
+class _Scaled:
+    """``a * drive(t)``, keeping the drive's breakpoints."""
 
-    ``X_k = gain * J((k - 1/2) dt)`` for the step ``[(k-1) dt, k dt)``,
-    ``k = 1..N``, ``N = round(t_end/dt)``.  Returns ``(t, V, spike_times)``
-    with ``t = k*dt`` (from integers).
+    def __init__(self, drive, a):
+        self.drive, self.a = drive, float(a)
+        self.breakpoints = getattr(drive, "breakpoints", ())
+
+    def __call__(self, t):
+        return self.a * self.drive(t)
+
+
+def discrete_run(model, form, drive, t_end, amplitudes=(1.0,)):
+    """Run ``model`` (step ``form.dt``) on the sampled drive, one neuron per amplitude.
+
+    ``X_k = gain * a * J((k - 1/2) dt)`` for the step ``[(k-1) dt, k dt)``,
+    ``k = 1..N``, ``N = round(t_end/dt)``.  Returns ``(t, V, spike_times)``:
+    ``t = k*dt`` (from integers), ``V`` of shape ``(N, n_neurons)``, and a
+    list of spike-time arrays, one per neuron.
     """
     dt = form.dt
     n = int(round(t_end / dt))
     k = np.arange(1, n + 1)
-    x = form.input_gain() * drive((k - 0.5) * dt)
+    a = np.asarray(amplitudes, dtype=np.float64)
+    x = form.input_gain() * drive((k - 0.5) * dt)[:, None] * a[None, :]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NonFiniteStateWarning)
-        res = model.run(x[:, None])
+        res = model.run(x)
     t = k * dt
-    v = res.states[form.membrane_var][:, 0]
-    spikes = t[res.output[:, 0] != 0]
+    v = res.states[form.membrane_var]
+    spikes = [t[res.output[:, j] != 0] for j in range(a.size)]
     return t, v, spikes
 
 
-def _measure(model, form, ref, ref_spikes, drive, t_end, t_cmp):
-    t, v, spikes = discrete_run(model, form, drive, t_end)
-    dt = form.dt
-    keep = t <= t_cmp
-    disc = spikes[spikes <= t_cmp]
-    # Between spikes: leave out, for each matched pair (i-th discrete, i-th
-    # reference spike), the stretch from the earlier to the later of the two,
-    # widened by 2*dt (the discrete reset lands on the grid, up to a step
-    # late, and snntorch's is applied one step later still).  Unmatched
-    # spikes get the 2*dt margin only.
+def _between_spikes(t, disc, ref_spikes, dt):
+    """Mask of the grid times that lie between spikes (see the module docstring).
+
+    For each matched pair (i-th discrete, i-th reference spike) the stretch
+    from the earlier to the later of the two, widened by ``2*dt``, is left
+    out: the discrete reset lands on the grid, up to a step late (snntorch's
+    one step later still).  Unmatched spikes get the ``2*dt`` margin only.
+    """
+    keep = np.ones(t.size, dtype=bool)
     n = min(disc.size, ref_spikes.size)
-    lo = np.minimum(disc[:n], ref_spikes[:n]) - 2.0 * dt
-    hi = np.maximum(disc[:n], ref_spikes[:n]) + 2.0 * dt
-    extra = np.concatenate([disc[n:], ref_spikes[n:]])
-    lo = np.concatenate([lo, extra - 2.0 * dt])
-    hi = np.concatenate([hi, extra + 2.0 * dt])
+    lo = np.concatenate([np.minimum(disc[:n], ref_spikes[:n]), disc[n:], ref_spikes[n:]]) - 2.0 * dt
+    hi = np.concatenate([np.maximum(disc[:n], ref_spikes[:n]), disc[n:], ref_spikes[n:]]) + 2.0 * dt
     for a, b in zip(lo, hi):
         keep &= ~((t >= a) & (t <= b))
-    v_ref = form.membrane(ref.sol(t))
-    if form.upstroke is not None:
-        keep &= v_ref <= form.upstroke
-    trace = float(np.max(np.abs(v - v_ref)[keep])) if np.any(keep) else math.nan
-    if disc.size == ref_spikes.size and disc.size:
-        d = np.abs(disc - ref_spikes)
-        st, st_max = float(np.mean(d)), float(np.max(d))
-    else:
-        st = st_max = math.nan
-    lv = Level(dt=dt, n_steps=t.size, trace_error=trace, spike_time_error=st, spike_time_error_max=st_max,
-               n_spikes=int(disc.size), n_ref_spikes=int(ref_spikes.size))
-    return lv, (t, v)
+    return keep
 
 
-def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), method="DOP853"):
+def _measure(model, form, refs, ref_spikes, drive, t_end, t_cmp, amplitudes, trace_window):
+    t, v, spikes = discrete_run(model, form, drive, t_end, amplitudes)
+    dt = form.dt
+    trace, diffs, n_disc, n_ref, count_err = 0.0, [], 0, 0, 0
+    for j, (ref, rs) in enumerate(zip(refs, ref_spikes)):
+        disc = spikes[j][spikes[j] <= t_cmp[j]]
+        keep = (t <= t_cmp[j]) & _between_spikes(t, disc, rs, dt)
+        if trace_window == "first":
+            first = min(disc[0] if disc.size else np.inf, rs[0] if rs.size else np.inf)
+            keep &= t < first - 2.0 * dt
+        v_ref = form.membrane(ref.sol(t))
+        if form.upstroke is not None:
+            keep &= v_ref <= form.upstroke
+        if np.any(keep):
+            trace = max(trace, float(np.max(np.abs(v[:, j] - v_ref)[keep])))
+        n_disc += disc.size
+        n_ref += rs.size
+        count_err += abs(disc.size - rs.size)
+        if disc.size == rs.size:
+            diffs.append(np.abs(disc - rs))
+    d = np.concatenate(diffs) if diffs else np.empty(0)
+    ok = count_err == 0 and d.size > 0
+    lv = Level(dt=dt, n_steps=t.size, trace_error=trace if trace > 0 else math.nan,
+               spike_time_error=float(np.mean(d)) if ok else math.nan,
+               spike_time_error_max=float(np.max(d)) if ok else math.nan,
+               n_spikes=int(n_disc), n_ref_spikes=int(n_ref))
+    return lv, count_err, (t, v[:, 0])
+
+
+def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), amplitudes=(1.0,), method="DOP853",
+                trace_window="first"):
     """Measure ``model`` against its ODE for every step in ``dts``.
 
     Parameters
@@ -202,34 +236,45 @@ def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), method="DOP853")
         Steps of the convergence fit.
     sweep : sequence of float
         Additional (coarser) steps for the qualitative check.
+    amplitudes : sequence of float
+        One neuron per amplitude, driven by ``a * J(t)``: many spikes at
+        varied phases, so that the grid quantisation of the spike times
+        (uniform in ``[0, dt)``) averages out of the mean spike-time error.
     method : str
         Integrator of the reference (``"Radau"`` for stiff upstrokes).
+    trace_window : {"first", "all"}
+        ``"first"`` (default): the trace error is measured from 0 to the first
+        spike; ``"all"``: between all spikes (module docstring).
 
     Returns
     -------
     Convergence
     """
     form0 = continuous_form(model, dt)
-    # Reference beyond t_end, so that the comparison window can end between spikes.
-    ref = reference(form0, drive, 1.25 * t_end, method=method)
-    sp = ref.spike_times
-    t_cmp = t_end
-    before, after = sp[sp <= t_end], sp[sp > t_end]
-    if before.size and after.size:
-        t_cmp = min(t_end, 0.5 * (before[-1] + after[0]))
-    elif before.size:
-        t_cmp = min(t_end, before[-1] + 0.5 * (t_end - before[-1]))
-    ref_spikes = sp[sp <= t_cmp]
+    refs, ref_spikes, t_cmp = [], [], []
+    for a in amplitudes:
+        # Reference beyond t_end, so that the comparison window can end between spikes.
+        ref = reference(form0, _Scaled(drive, a), 1.25 * t_end, method=method)
+        sp = ref.spike_times
+        tc = t_end
+        before, after = sp[sp <= t_end], sp[sp > t_end]
+        if before.size and after.size:
+            tc = min(t_end, 0.5 * (before[-1] + after[0]))
+        elif before.size:
+            tc = before[-1] + 0.5 * (t_end - before[-1])
+        refs.append(ref)
+        t_cmp.append(tc)
+        ref_spikes.append(sp[sp <= tc])
     levels, traces, sweep_out = [], {}, []
-    all_dts = sorted(set(float(d) for d in dts) | set(float(d) for d in sweep))
-    for d in all_dts:
+    fit = [float(x) for x in dts]
+    for d in sorted(set(fit) | set(float(x) for x in sweep)):
         m = rescale(model, d, dt)
         form = continuous_form(m, d)
-        lv, tr = _measure(m, form, ref, ref_spikes, drive, t_end, t_cmp)
-        sweep_out.append((d, lv.count_error))
-        if d in [float(x) for x in dts]:
+        lv, ce, tr = _measure(m, form, refs, ref_spikes, drive, t_end, t_cmp, amplitudes, trace_window)
+        sweep_out.append((d, ce))
+        if d in fit:
             levels.append(lv)
-            if d in (min(dts), max(dts)):
+            if d in (min(fit), max(fit)):
                 traces[d] = tr
     good = math.nan
     for d, ce in sweep_out:
@@ -241,7 +286,7 @@ def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), method="DOP853")
         model=model.name, levels=tuple(levels),
         order_trace=fit_order(lv_dts, [lv.trace_error for lv in levels]),
         order_spike=fit_order(lv_dts, [lv.spike_time_error for lv in levels]),
-        largest_good_dt=good, t_cmp=t_cmp, ref=ref, form=form0, sweep=tuple(sweep_out), traces=traces,
+        largest_good_dt=good, t_cmp=t_cmp[0], ref=refs[0], form=form0, sweep=tuple(sweep_out), traces=traces,
     )
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks of refneuron's kernels; run ``python -m benchmarks.run``."""

@@ -1,0 +1,328 @@
+"""Forward throughput of refneuron's CPU kernels against memory bandwidth and the frameworks.
+
+One command::
+
+    python -m benchmarks.run            # full run, writes benchmarks/RESULTS.md
+    python -m benchmarks.run --quick    # small sizes, for development
+
+Measures, in one process and one run (so that ratios are comparable on a
+shared, noisy machine):
+
+* the STREAM-like triad ``a = b + s*c`` (24 B per element) compiled with
+  Numba ``prange``: the memory bandwidth the kernels are held to;
+* forward throughput (neuron-steps/s) of snntorch.Leaky, canonical.Izhikevich
+  and canonical.AdEx through the public API ``refneuron.run(...,
+  backend="cpu", record="all", spike_dtype="uint8")``, output allocation
+  included, and again with preallocated ``out=`` buffers;
+* the ratio of each to the triad bandwidth, counting the bytes that must move
+  per neuron-step: 8 (input) + 1 (uint8 spike) + 8 per state variable;
+* the same LIF work on the frameworks (torch CPU, float64): spikingjelly
+  multi-step ``LIFNode``, snntorch ``Leaky`` and norse ``LIFBoxCell`` stepped
+  over time;
+* the first-call compile cost of a kernel (fresh cache directory) and the
+  load time from the cache, each in a fresh process.
+
+Medians of repeats.  Writes ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def median_time(fn, repeats):
+    fn()  # warm-up (compilation, first touch of caches)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+# --- memory bandwidth -------------------------------------------------------------------
+
+
+def triad_bandwidth(n, repeats):
+    import numba
+
+    @numba.njit(parallel=True, cache=False)
+    def triad(a, b, c, s):
+        for i in numba.prange(a.shape[0]):
+            a[i] = b[i] + s * c[i]
+
+    a = np.zeros(n)
+    b = np.ones(n)
+    c = np.full(n, 2.0)
+    t = median_time(lambda: triad(a, b, c, 3.0), repeats)
+    return 24.0 * n / t
+
+
+# --- refneuron kernels --------------------------------------------------------------------
+
+
+def models():
+    import refneuron as rn
+
+    return {
+        "snntorch.Leaky": rn.snntorch.Leaky(beta=0.9),
+        "canonical.Izhikevich": rn.canonical.Izhikevich(),
+        "canonical.AdEx": rn.canonical.AdEx(),
+    }
+
+
+def inputs(name, T, N, seed=0):
+    rng = np.random.default_rng(seed)
+    loc, scale = {"snntorch.Leaky": (0.25, 0.6), "canonical.Izhikevich": (12.0, 8.0), "canonical.AdEx": (900.0, 400.0)}[name]
+    x = np.empty((T, N))
+    for t in range(T):  # row by row: no second T*N temporary
+        x[t] = rng.normal(loc, scale, N)
+    return x
+
+
+def bench_kernel(model, x, repeats):
+    import refneuron as rn
+
+    names = model.State.names()
+    fresh = median_time(lambda: rn.run(model, x, backend="cpu", record="all", spike_dtype="uint8"), repeats)
+    bufs = {"output": np.empty(x.shape, dtype=np.uint8), **{n: np.empty(x.shape) for n in names}}
+    pre = median_time(lambda: rn.run(model, x, backend="cpu", record="all", spike_dtype="uint8", out=bufs), repeats)
+    bytes_per_step = 8 + 1 + 8 * len(names)
+    return fresh, pre, bytes_per_step
+
+
+# --- frameworks ---------------------------------------------------------------------------
+
+
+def bench_frameworks(T, N, repeats):
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("NUMBA_NUM_THREADS", os.cpu_count() or 1)))
+    x = torch.as_tensor(inputs("snntorch.Leaky", T, N))
+    out = {}
+    try:
+        from spikingjelly.activation_based import neuron
+
+        node = neuron.LIFNode(tau=2.0, step_mode="m").to(torch.float64)
+
+        def sj():
+            node.reset()
+            with torch.no_grad():
+                node(x)
+
+        out["spikingjelly LIFNode (multi-step)"] = median_time(sj, repeats)
+    except Exception as exc:  # pragma: no cover - reported, not hidden
+        out["spikingjelly LIFNode (multi-step)"] = f"failed: {exc}"
+    try:
+        import snntorch
+
+        with torch.no_grad():
+            lif = snntorch.Leaky(beta=0.9).to(torch.float64)
+
+        def snn():
+            mem = torch.zeros(N, dtype=torch.float64)
+            with torch.no_grad():
+                for xt in x.unbind(0):
+                    spk, mem = lif(xt, mem)
+
+        out["snntorch Leaky (loop over t)"] = median_time(snn, repeats)
+    except Exception as exc:  # pragma: no cover
+        out["snntorch Leaky (loop over t)"] = f"failed: {exc}"
+    try:
+        import norse.torch as nt
+
+        cell = nt.LIFBoxCell()
+
+        def nrs():
+            s = None
+            with torch.no_grad():
+                for xt in x.unbind(0):
+                    z, s = cell(xt, s)
+
+        out["norse LIFBoxCell (loop over t)"] = median_time(nrs, repeats)
+    except Exception as exc:  # pragma: no cover
+        out["norse LIFBoxCell (loop over t)"] = f"failed: {exc}"
+    return out
+
+
+# --- compilation ------------------------------------------------------------------------------
+
+
+COMPILE_SNIPPET = (
+    "import time, numpy as np, refneuron as rn\n"
+    "m = rn.snntorch.Leaky(beta=0.9); x = np.full((10, 100), 0.3)\n"
+    "t = time.perf_counter(); rn.run(m, x, backend='cpu'); t1 = time.perf_counter() - t\n"
+    "t = time.perf_counter(); rn.run(m, x, backend='cpu'); t2 = time.perf_counter() - t\n"
+    "print(t1, t2)\n"
+)
+
+
+def compile_cost():
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, NUMBA_CACHE_DIR=d)
+        res = []
+        for _ in range(2):  # first: compile into the empty cache; second: load from it
+            p = subprocess.run([sys.executable, "-c", COMPILE_SNIPPET], cwd=ROOT, env=env, capture_output=True, text=True)
+            if p.returncode != 0:
+                return None
+            res.append([float(v) for v in p.stdout.split()])
+    return res
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+
+def versions():
+    import numba
+    import numpy
+
+    v = {"python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__}
+    for mod in ("torch", "snntorch", "spikingjelly", "norse"):
+        try:
+            v[mod] = __import__(mod).__version__
+        except Exception:
+            try:
+                from importlib.metadata import version
+
+                v[mod] = version(mod)
+            except Exception:
+                v[mod] = "not installed"
+    return v
+
+
+def machine():
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = None
+    return cpu, os.cpu_count(), load
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes (development)")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--T", type=int, default=1000)
+    ap.add_argument("--max-bytes", type=float, default=4e9, help="largest input array; larger N get fewer steps")
+    ap.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--note", default="", help="a line added to RESULTS.md (e.g. 'machine busy')")
+    args = ap.parse_args(argv)
+
+    import numba
+
+    import refneuron  # noqa: F401
+
+    threads = numba.get_num_threads()
+    sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    fw_sizes = [10_000] if args.quick else [10_000, 100_000]
+    T = 100 if args.quick else args.T
+    repeats = 3 if args.quick else args.repeats
+    load_before = machine()[2]
+
+    bw = triad_bandwidth(2**23 if args.quick else 2**25, repeats)
+    print(f"triad: {bw / 1e9:.1f} GB/s ({threads} threads)", flush=True)
+
+    rows = []
+    for name, model in models().items():
+        for N in sizes:
+            steps = int(min(T, max(1, args.max_bytes // (8 * N))))
+            x = inputs(name, steps, N)
+            fresh, pre, bps = bench_kernel(model, x, repeats)
+            ns = steps * N
+            rows.append((name, N, steps, ns / fresh, ns / pre, bps))
+            print(f"{name:22s} N={N:>8d} T={steps:5d}: {ns / fresh / 1e6:8.1f} M/s fresh, {ns / pre / 1e6:8.1f} M/s out=, "
+                  f"{100 * ns / pre * bps / bw:5.1f}% of triad", flush=True)
+            del x
+
+    fw = {}
+    for N in fw_sizes:
+        fw[N] = bench_frameworks(T, N, max(1, repeats // 2))
+        for k, v in fw[N].items():
+            print(f"{k:34s} N={N:>8d}: {T * N / v / 1e6 if isinstance(v, float) else v} M/s", flush=True)
+
+    comp = compile_cost()
+    load_after = machine()[2]
+    write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after)
+
+
+def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after):
+    cpu, ncpu, _ = machine()
+    v = versions()
+    lines = ["# Forward throughput of refneuron's CPU kernels", ""]
+    lines.append(f"Generated by `python -m benchmarks.run{' --quick' if args.quick else ''}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.")
+    lines.append("")
+    lines.append(f"- Machine: {cpu}, {ncpu} logical CPUs, {threads} Numba threads; load average before/after: "
+                 f"{', '.join(f'{x:.2f}' for x in load_before or ())} / {', '.join(f'{x:.2f}' for x in load_after or ())}")
+    lines.append("- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()))
+    lines.append(f"- Medians of {args.repeats if not args.quick else 3} repeats after a warm-up call; float64 inputs; records: output as uint8 and every state (`record=\"all\", spike_dtype=\"uint8\"`).")
+    if args.note:
+        lines.append(f"- **Note:** {args.note}")
+    lines.append("")
+    lines.append(f"## Memory bandwidth\n\nSTREAM-like triad `a = b + s*c` (Numba `prange`, 24 B per element): **{bw / 1e9:.1f} GB/s**.\n")
+    lines.append("## refneuron kernels through the public API (`refneuron.run(..., backend=\"cpu\")`)\n")
+    lines.append("Bytes per neuron-step that must move: 8 (input) + 1 (spike) + 8 per state variable. "
+                 "`fresh`: the call allocates its records (first-touch page faults included); `out=`: preallocated buffers.\n")
+    lines.append("| model | N | T | B/step | M neuron-steps/s (fresh) | M neuron-steps/s (out=) | % of triad (fresh) | % of triad (out=) | ns per neuron-step (out=) |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
+    lif_ns = {}
+    for name, N, steps, f, p, bps in rows:
+        if name == "snntorch.Leaky":
+            lif_ns[N] = 1e9 / p
+        lines.append(f"| {name} | {N:.0e} | {steps} | {bps} | {f / 1e6:.0f} | {p / 1e6:.0f} | {100 * f * bps / bw:.0f} % | {100 * p * bps / bw:.0f} % | {1e9 / p:.2f} |")
+    lines.append("")
+    lines.append("Time per neuron-step relative to LIF (targets: Izhikevich and AdEx within 1.5x):\n")
+    lines.append("| model | N | time / LIF time |")
+    lines.append("|---|---|---|")
+    for name, N, steps, f, p, bps in rows:
+        if name != "snntorch.Leaky":
+            lines.append(f"| {name} | {N:.0e} | {(1e9 / p) / lif_ns[N]:.2f} |")
+    lines.append("")
+    lines.append(f"## The same LIF work on the frameworks (torch CPU, float64, T = {T}, no grad)\n")
+    lines.append("| implementation | N | M neuron-steps/s | refneuron LIF (out=) is faster by |")
+    lines.append("|---|---|---|---|")
+    for N, res in fw.items():
+        lif = next(p for name, n, s, f, p, b in rows if name == "snntorch.Leaky" and n == N)
+        for k, t in res.items():
+            if isinstance(t, float):
+                r = T * N / t
+                lines.append(f"| {k} | {N:.0e} | {r / 1e6:.0f} | {lif / r:.1f}x |")
+            else:
+                lines.append(f"| {k} | {N:.0e} | {t} | - |")
+    lines.append("")
+    lines.append("## Compilation\n")
+    if comp:
+        lines.append(f"First call of the LIF kernel in a fresh process with an empty Numba cache: **{comp[0][0]:.2f} s** "
+                     f"(compiling the parallel kernel and the first-touch helper); second call in that process {comp[0][1] * 1e3:.1f} ms. "
+                     f"A new process with that cache: first call {comp[1][0]:.2f} s (loading), second {comp[1][1] * 1e3:.1f} ms. "
+                     "Each new combination of argument types (scalar vs per-neuron parameters, output dtype) compiles once more.")
+    else:
+        lines.append("(the compile measurement failed)")
+    lines.append("")
+    with open(args.output, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

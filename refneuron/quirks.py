@@ -122,6 +122,30 @@ _Q = [
         "The default differs from the base class; w uses the charged pre-reset membrane.",
     ),
     Quirk(
+        "spikingjelly_analog_reset",
+        "spikingjelly 2.0.0",
+        ("spikingjelly.*",),
+        "with a spiking=False surrogate the neuron emits g(H - theta) and resets with that analog value",
+        "The hard reset g*V_r + (1-g)*H and the soft reset H - g*theta act at every step, even far below "
+        "threshold (Sigmoid alpha=4 at H - theta = -1 removes 1.8% of theta); Izhikevich adds b*g to w.",
+    ),
+    Quirk(
+        "spikingjelly_learnable_dtype",
+        "spikingjelly 2.0.0",
+        ("spikingjelly.ParametricLIF", "spikingjelly.KLIF"),
+        "PLIF's w and KLIF's k are created in torch's default dtype",
+        "Under the default float32, k = sigmoid(float32 w) (0.3333333433 for init_tau = 3) even with float64 "
+        "inputs; build the node under a float64 default dtype to match refneuron.",
+    ),
+    Quirk(
+        "snntorch_inhibition_ungraded",
+        "snntorch 1.0.0",
+        ("snntorch.Leaky",),
+        "with inhibition=True the output spikes are not scaled by graded_spikes_factor",
+        "fire_inhibition skips the graded factor, while the immediate reset (reset_delay=False) still "
+        "divides the spike by it: D_t = S_t/g - R_t.",
+    ),
+    Quirk(
         "norse_superspike_alpha",
         "norse 1.1.0",
         ("norse.LIF", "norse.LIFAdEx", "norse.LSNN"),

@@ -1,0 +1,144 @@
+r"""The reverse-time driver for hand-derived backward passes (BPTT).
+
+For a loss :math:`L` that depends on the recorded output sequence
+:math:`Y_t` and state traces :math:`Z_t` of a run,
+:func:`vjp` returns :math:`\partial L/\partial X_t` for the input sequence,
+:math:`\partial L/\partial Z_0` for the initial state and
+:math:`\partial L/\partial p` for every differentiable parameter, given the
+upstream gradients :math:`\bar Y_t = \partial L/\partial Y_t` and
+:math:`\bar Z_t = \partial L/\partial Z_t` (the vector–Jacobian product).
+
+The recursion runs backward over the stored forward trace.  With
+:math:`Z_t = f(Z_{t-1}, X_t; p)` and :math:`Y_t = y(Z_{t-1}, X_t; p)`, the
+total gradient of the state after step :math:`t` is
+
+.. math::
+
+    \hat Z_t = \bar Z_t + \hat Z_{t+1}\,\frac{\partial f}{\partial Z_t}(Z_t, X_{t+1})
+    \;(\text{the second term from step } t+1),\qquad \hat Z_{T+1}\text{-term} = 0,
+
+and step :math:`t` contributes
+
+.. math::
+
+    \bar X_t = \hat Z_t \frac{\partial f}{\partial X_t} + \bar Y_t \frac{\partial y}{\partial X_t},
+    \qquad
+    \bar p \mathrel{+}= \hat Z_t \frac{\partial f}{\partial p} + \bar Y_t \frac{\partial y}{\partial p}.
+
+Each model supplies only the local step, ``model._vjp_step(state_prev, x,
+g_output, g_state) -> (g_x, g_state_prev, g_params)``: it recomputes the
+forward intermediates of step :math:`t` from :math:`(Z_{t-1}, X_t)` (pre-reset
+membrane, spikes, surrogate derivatives) and applies the chain rule by hand,
+honouring the model's reset mechanism and which spikes are detached.  The
+derivation of each model's step is written in its docstring.
+
+Parameter gradients are accumulated per neuron in time order and reduced to
+the parameter's shape only after the loop, so the result does not depend on
+how neurons are split between threads (tolerances, mechanism 6).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from . import _checks
+from .errors import ShapeError
+from .simulate import RunResult, prepare, run
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Gradients:
+    """What :func:`vjp` returns.
+
+    Attributes
+    ----------
+    inputs : ndarray ``(T, *item_shape)``
+        :math:`\\partial L/\\partial X_t`.
+    initial_state : dict name -> ndarray (neuron shape)
+        :math:`\\partial L/\\partial Z_0`.
+    params : dict name -> float or ndarray
+        Gradient of every differentiable parameter, in the parameter's own
+        shape (a scalar parameter gets the sum over all neurons, as
+        autograd gives for a shared scalar).
+    forward : RunResult
+        The forward run the gradients were taken along.
+    """
+
+    inputs: np.ndarray
+    initial_state: dict
+    params: dict
+    forward: RunResult
+
+
+def _reduce_to(value, target):
+    """Sum a per-neuron gradient down to the shape of the parameter ``target``."""
+    if not isinstance(target, np.ndarray):
+        return float(np.sum(value))
+    value = np.asarray(value, dtype=np.float64)
+    extra = value.ndim - target.ndim
+    if extra > 0:
+        value = value.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(target.shape) if n == 1 and value.shape[i] != 1)
+    if axes:
+        value = value.sum(axis=axes, keepdims=True)
+    return value.reshape(target.shape)
+
+
+def _upstream(name, value, shape):
+    if value is None:
+        return None
+    arr = _checks.as_inputs(value, name=f"upstream[{name!r}]", min_ndim=1)
+    if arr.shape != shape:
+        raise ShapeError(f"upstream[{name!r}]: must have shape {shape} (got {arr.shape})")
+    return arr
+
+
+def vjp(model, inputs, upstream, state=None, *, check_finite=True):
+    """Hand-derived backward pass of ``model`` over a whole run.
+
+    Parameters
+    ----------
+    model : refneuron model record with a ``_vjp_step`` method
+    inputs : array_like ``(T, *item_shape)``
+    upstream : dict
+        ``"output"`` -> :math:`\\partial L/\\partial Y` ``(T, *neuron_shape)``,
+        and optionally a state name -> :math:`\\partial L/\\partial Z` of the
+        same shape.  Missing entries are zero.
+    state : initial state (record, dict or None for the default)
+
+    Returns
+    -------
+    Gradients
+    """
+    if not hasattr(model, "_vjp_step"):
+        raise NotImplementedError(f"{model.name}: no hand-derived backward pass yet")
+    if not isinstance(upstream, dict):
+        raise TypeError(f"upstream: must be a dict of arrays keyed by 'output' or state names (got {type(upstream).__name__})")
+    names = model.State.names()
+    unknown = [k for k in upstream if k != "output" and k not in names]
+    if unknown:
+        raise ValueError(f"upstream: unknown keys {unknown}; allowed: 'output', {', '.join(map(repr, names))}")
+    x, neuron_shape, s0 = prepare(model, inputs, state, check_finite=check_finite)
+    T = x.shape[0]
+    full = (T, *neuron_shape)
+    g_out = _upstream("output", upstream.get("output"), full)
+    g_states = {n: _upstream(n, upstream.get(n), full) for n in names}
+
+    fwd = run(model, x, s0, record="all", check_finite=False)
+    zero = np.zeros(neuron_shape)
+    carry = {n: zero for n in names}  # dL/dZ_t coming from step t+1
+    gx = np.empty_like(x)
+    acc: dict = {}
+    for t in range(T - 1, -1, -1):
+        prev = s0 if t == 0 else model.State(**{n: fwd.states[n][t - 1] for n in names})
+        g_state_t = {n: carry[n] + (g_states[n][t] if g_states[n] is not None else 0.0) for n in names}
+        g_y = g_out[t] if g_out is not None else zero
+        gx_t, carry, gp = model._vjp_step(prev, x[t], g_y, g_state_t)
+        gx[t] = gx_t
+        for k, v in gp.items():
+            acc[k] = acc.get(k, 0.0) + v
+    params = {k: _reduce_to(v, getattr(model, k)) for k, v in acc.items()}
+    init = {n: np.array(np.broadcast_to(carry[n], neuron_shape)) for n in names}
+    return Gradients(inputs=gx, initial_state=init, params=params, forward=fwd)

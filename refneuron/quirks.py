@@ -31,7 +31,7 @@ _Q = [
         "Lapicque decays by 1 + ln(beta), not beta",
         "When beta is given, C (or R) is inferred as time_step/(R ln(1/beta)), but the update "
         "decays by 1 - time_step/(RC) = 1 - ln(1/beta) and scales the input by time_step/C: "
-        "beta = 0.9 gives a per-step decay of 0.894640 and an input gain of R ln(1/beta).",
+        "beta = 0.9 gives a per-step decay of 0.894639 and an input gain of R ln(1/beta).",
     ),
     Quirk(
         "snntorch_lapicque_unused_beta",
@@ -99,6 +99,38 @@ _Q = [
         ("snntorch.Leaky", "snntorch.Synaptic", "snntorch.Lapicque", "snntorch.Alpha"),
         "with inhibition=True the reset is not masked",
         "Only the arg-max neuron of dimension 1 emits a spike, but every neuron above threshold is reset.",
+    ),
+    Quirk(
+        "snntorch_alpha_tau_docstring",
+        "snntorch 1.0.0",
+        ("snntorch.Alpha",),
+        "Alpha's docstring gives tau_alpha = log(a)/log(b) - log(a) + 1; the code computes log(a)/(log(b) - log(a)) + 1",
+        "For a = 0.9, b = 0.8 the code gives 1.8945 and the docstring formula 1.577. The beta == 1 error "
+        "message repeats the docstring form.",
+    ),
+    Quirk(
+        "snntorch_alpha_learn_alpha",
+        "snntorch 1.0.0",
+        ("snntorch.Alpha",),
+        "Alpha(learn_alpha=True) raises TypeError at construction",
+        "The clamped alpha, a plain tensor, is assigned to the alpha Parameter ('cannot assign "
+        "torch.FloatTensor as parameter alpha'). refneuron accepts the flag.",
+    ),
+    Quirk(
+        "snntorch_lapicque_truthiness",
+        "snntorch 1.0.0",
+        ("snntorch.Lapicque",),
+        "0 counts as 'not given' for beta, R and C",
+        "beta = 0.9 with R = 0 silently uses R = 1; beta = 0 with R and C takes the R, C branch.",
+    ),
+    Quirk(
+        "snntorch_lapicque_int_division",
+        "snntorch 1.0.0",
+        ("snntorch.Lapicque",),
+        "integer R, C and time_step are divided in torch's default dtype at call time",
+        "1/(R*C) and time_step/(R*C) are integer-tensor divisions evaluated in the default dtype, even for a "
+        "module built in float64 and fed float64 inputs: R=2, C=3 gives an input gain of 2*float32(1/6) "
+        "(relative error ~1e-8). refneuron uses float64, as snntorch called under a float64 default dtype.",
     ),
     Quirk(
         "spikingjelly_ge_threshold",

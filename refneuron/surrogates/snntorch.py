@@ -105,10 +105,12 @@ class Sigmoid(Surrogate):
     (``primitive`` is ``g`` times ``f32(k)/k``, to match the float32 factor)
     evaluated as ``k * exp(-k*x) / (exp(-k*x) + 1) ** 2`` with the leading
     ``k`` rounded to float32 (see the module docstring), without a stable
-    form: :math:`e^{-kx}` overflows to ``inf`` and the result is ``inf/inf =
-    NaN`` for :math:`x < -709.78/k` in float64 (:math:`x < -28.4` for
-    ``k = 25``; :math:`x < -3.55` in float32).  refneuron returns the same NaN
-    (no warning).
+    form.  In float64, for ``k = 25``: :math:`(e^{-kx} + 1)^2` overflows to
+    ``inf`` below :math:`x = -354.9/k = -14.2` and the result is 0.0 (exact
+    value below 1e-152 there); :math:`k e^{-kx}` overflows below
+    :math:`x = -(709.78 - \ln k)/k = -28.26` and the result is
+    ``inf/inf = NaN``.  (In float32 the NaN starts near :math:`x = -3.4`.)
+    refneuron returns the same 0.0 and NaN, without a warning.
     """
 
     name = "sigmoid"

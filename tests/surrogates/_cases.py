@@ -108,4 +108,4 @@ def grid():
 
 def extended_grid():
     """Points where overflow, signed zero and far tails matter."""
-    return np.array([-0.0, -29.0, -40.0, -1e3, 30.0, 1e3, 5.0, -5.0])
+    return np.array([-0.0, -14.3, -28.3, -29.0, -40.0, -1e3, 30.0, 1e3, 5.0, -5.0])

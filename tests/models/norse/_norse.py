@@ -21,11 +21,13 @@ def tensor(a):
     """A float64 tensor of a fresh copy (records hold read-only arrays, which torch warns about)."""
     return _tensor(np.array(a, dtype=np.float64))
 
-# refneuron model name -> (functional module, step function, feed-forward?, params class, state class, module class)
+# refneuron model name -> (functional module, step function, params class, state class, module class)
 SPEC = {
     "norse.LIF": ("lif", "lif_feed_forward_step", "LIFParameters", "LIFFeedForwardState", "LIF"),
     "norse.LIFRecurrent": ("lif", "lif_step", "LIFParameters", "LIFState", "LIFRecurrent"),
-    "norse.LIFAdEx": ("lif_adex", "lif_adex_feed_forward_step", "LIFAdExParameters", "LIFAdExFeedForwardState", "LIFAdEx"),
+    "norse.LIFAdEx": (
+        "lif_adex", "lif_adex_feed_forward_step", "LIFAdExParameters", "LIFAdExFeedForwardState", "LIFAdEx",
+    ),  # fmt: skip
     "norse.LIFAdExRecurrent": ("lif_adex", "lif_adex_step", "LIFAdExParameters", "LIFAdExState", "LIFAdExRecurrent"),
     "norse.LIFAdExCurrentEncoder": ("lif_adex", "lif_adex_current_encoder", "LIFAdExParameters", None, None),
     "norse.LSNN": ("lsnn", "lsnn_feed_forward_step", "LSNNParameters", "LSNNFeedForwardState", "LSNN"),

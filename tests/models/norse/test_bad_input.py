@@ -167,14 +167,16 @@ def test_weight_shapes(name):
     cls = rn.registry.get(name)
     with pytest.raises(ShapeError, match=r"input_weights: must have 2 dimensions \(got shape \(3,\)\)"):
         cls(input_weights=np.ones(3), recurrent_weights=W_REC)
-    with pytest.raises(ShapeError, match=r"recurrent_weights: must have shape \(n_out, n_out\) = \(3, 3\).*got shape \(3, 2\)"):
+    expected = r"recurrent_weights: must have shape \(n_out, n_out\) = \(3, 3\).*got shape \(3, 2\)"
+    with pytest.raises(ShapeError, match=expected):
         cls(input_weights=W_IN, recurrent_weights=np.ones((3, 2)))
     with pytest.raises(ParameterError, match="recurrent_weights: must be finite"):
         cls(input_weights=W_IN, recurrent_weights=np.full((3, 3), np.nan))
     with pytest.raises(InputTypeError, match="input_weights"):
         cls(input_weights=W_IN.astype(complex), recurrent_weights=W_REC)
     model = cls(input_weights=W_IN, recurrent_weights=W_REC)
-    with pytest.raises(ShapeError, match=r"inputs: each step must have shape \(\*batch, n_in\) with n_in = 2.*got step shape \(4, 3\)"):
+    expected = r"inputs: each step must have shape \(\*batch, n_in\) with n_in = 2.*got step shape \(4, 3\)"
+    with pytest.raises(ShapeError, match=expected):
         model.run(np.zeros((5, 4, 3)))
     with pytest.raises(ShapeError, match="n_in = 2"):
         model.run(np.zeros(5))  # (T,): no input axis

@@ -118,3 +118,19 @@ def test_recurrent_functional_with_autapses():
     assert_conform("norse.LIFRecurrent autapses spikes", z_ref, res.output, spikes=True)
     for n in ("v", "i"):
         assert_conform(f"norse.LIFRecurrent autapses {n}", s_ref[n], res.states[n])
+
+
+@pytest.mark.frameworks
+def test_norse_float32_defaults_explain_the_float64_harness():
+    # models §0.2: norse's default parameters are 0-dim float32 tensors, so dt*tau_mem_inv is the
+    # float32 product 0.1f = 0.10000000149...; with float64 inputs the state then differs from the
+    # exact-decimal reference by ~1e-9 relative.  With float64 0-dim parameters (the harness) it is exact.
+    import torch
+    from norse.torch.functional.lif import LIFFeedForwardState, LIFParameters, lif_feed_forward_step
+
+    x = torch.full((1,), 3.0, dtype=torch.float64)
+    s = LIFFeedForwardState(v=torch.zeros(1, dtype=torch.float64), i=torch.zeros(1, dtype=torch.float64))
+    _, s32 = lif_feed_forward_step(x, s, LIFParameters(), dt=0.001)
+    ours = rn.norse.LIF().run(np.full((1, 1), 3.0)).states["v"][0, 0]
+    assert float(s32.v[0]) == 3.0 * float(np.float32(0.1))
+    assert 1e-9 < abs(float(s32.v[0]) - ours) < 1e-8

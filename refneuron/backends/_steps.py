@@ -23,7 +23,11 @@ import math
 from ..models.canonical.adex import adex_dV, adex_dw
 from ..models.canonical.izhikevich import izhikevich_du, izhikevich_dv
 from ..models.snntorch._common import NONE, spike_gt
+from ..models.norse._common import spike_gt as norse_spike_gt
+from ..models.norse.lif import lif_update
 from ..models.snntorch.leaky import leaky_charge, leaky_immediate_reset
+from ..models.spikingjelly._common import lif_charge, spike_ge, voltage_reset
+from ..models.spikingjelly.if_ import if_charge
 
 #: scheme codes of canonical.Izhikevich (index in ``SCHEMES``)
 FIGURE2004, NETWORK2003, EULER = 0, 1, 2
@@ -72,6 +76,26 @@ def adex_step(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak
     return s, V_new, w_new
 
 
+def sj_lif_step(v, x, tau, v_leak, v_threshold, decay_input, reset):
+    """spikingjelly ``LIFNode`` (``LIF._step`` with the ``>=`` Heaviside)."""
+    h = lif_charge(v, x, tau, v_leak, decay_input)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_if_step(v, x, v_leak, v_threshold, reset):
+    """spikingjelly ``IFNode`` (``IF._step`` with the ``>=`` Heaviside)."""
+    h = if_charge(v, x)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def norse_lif_step(v, i, x, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
+    """norse ``LIF`` (``lif_feed_forward_step``: ``LIF._step``)."""
+    z, v_new, i_new = lif_update(v, i + x, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt)
+    return z, v_new, i_new
+
+
 #: the models' functions the steps call, for registration with the compilers
 MODEL_FUNCTIONS = (
     spike_gt,
@@ -81,8 +105,14 @@ MODEL_FUNCTIONS = (
     izhikevich_du,
     adex_dV,
     adex_dw,
+    spike_ge,
+    voltage_reset,
+    lif_charge,
+    if_charge,
+    norse_spike_gt,
+    lif_update,
 )
-STEP_FUNCTIONS = (leaky_step, izhikevich_step, adex_step)
+STEP_FUNCTIONS = (leaky_step, izhikevich_step, adex_step, sj_lif_step, sj_if_step, norse_lif_step)
 
 
 def adex_dV_math(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):

@@ -30,7 +30,16 @@ import math
 import numpy as np
 
 from ._jit import NJIT_OPTIONS, at, jitable_cpu, numba_or_raise
-from ._steps import MODEL_FUNCTIONS, STEP_FUNCTIONS, adex_step, izhikevich_step, leaky_step
+from ._steps import (
+    MODEL_FUNCTIONS,
+    STEP_FUNCTIONS,
+    adex_step,
+    izhikevich_step,
+    leaky_step,
+    norse_lif_step,
+    sj_if_step,
+    sj_lif_step,
+)
 
 numba = numba_or_raise("cpu")
 from numba import njit, prange  # noqa: E402
@@ -126,6 +135,85 @@ def adex(x, S, out, tr_V, tr_w, bad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau
                     bad[1, j] = 0 if not math.isfinite(V) else 1
         S[0, lo : lo + n] = Vs
         S[1, lo : lo + n] = ws
+
+
+@njit(**_PAR)
+def sj_lif(x, S, out, tr_v, bad, t0, block, tau, v_leak, v_threshold, decay_input, reset):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for b in prange((N + block - 1) // block):
+        lo = b * block
+        n = min(block, N - lo)
+        vs = S[0, lo : lo + n].copy()
+        for t in range(T):
+            for k in range(n):
+                j = lo + k
+                s, v = sj_lif_step(vs[k], x[t, j], at(tau, j), at(v_leak, j), at(v_threshold, j), decay_input, reset)
+                vs[k] = v
+                if rec_out:
+                    out[t, j] = s
+                if rec_all:
+                    tr_v[t, j] = v
+                if bad[0, j] < 0 and not math.isfinite(v):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0
+        S[0, lo : lo + n] = vs
+
+
+@njit(**_PAR)
+def sj_if(x, S, out, tr_v, bad, t0, block, v_leak, v_threshold, reset):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for b in prange((N + block - 1) // block):
+        lo = b * block
+        n = min(block, N - lo)
+        vs = S[0, lo : lo + n].copy()
+        for t in range(T):
+            for k in range(n):
+                j = lo + k
+                s, v = sj_if_step(vs[k], x[t, j], at(v_leak, j), at(v_threshold, j), reset)
+                vs[k] = v
+                if rec_out:
+                    out[t, j] = s
+                if rec_all:
+                    tr_v[t, j] = v
+                if bad[0, j] < 0 and not math.isfinite(v):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0
+        S[0, lo : lo + n] = vs
+
+
+@njit(**_PAR)
+def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for b in prange((N + block - 1) // block):
+        lo = b * block
+        n = min(block, N - lo)
+        vs = S[0, lo : lo + n].copy()
+        cs = S[1, lo : lo + n].copy()
+        for t in range(T):
+            for k in range(n):
+                j = lo + k
+                z, v, i = norse_lif_step(
+                    vs[k], cs[k], x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j),
+                    at(v_reset, j), dt,
+                )  # fmt: skip
+                vs[k] = v
+                cs[k] = i
+                if rec_out:
+                    out[t, j] = z
+                if rec_all:
+                    tr_v[t, j] = v
+                    tr_i[t, j] = i
+                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i)):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0 if not math.isfinite(v) else 1
+        S[0, lo : lo + n] = vs
+        S[1, lo : lo + n] = cs
 
 
 @njit(**_PAR)

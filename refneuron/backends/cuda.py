@@ -30,7 +30,18 @@ import numpy as np
 from .. import _checks
 from ..errors import InputError, InputTypeError, OptionError, ShapeError
 from ._jit import at, cuda_or_raise, jitable_cuda
-from ._steps import MODEL_FUNCTIONS, STEP_FUNCTIONS, adex_dV, adex_dV_math, adex_step, izhikevich_step, leaky_step
+from ._steps import (
+    MODEL_FUNCTIONS,
+    STEP_FUNCTIONS,
+    adex_dV,
+    adex_dV_math,
+    adex_step,
+    izhikevich_step,
+    leaky_step,
+    norse_lif_step,
+    sj_if_step,
+    sj_lif_step,
+)
 
 cuda = cuda_or_raise()
 jitable_cuda(*MODEL_FUNCTIONS, *STEP_FUNCTIONS, replace={adex_dV: adex_dV_math})
@@ -111,6 +122,74 @@ def adex(x, S, out, tr_V, tr_w, bad, t0, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, 
             bad[1, j] = 0 if not math.isfinite(V) else 1
     S[0, j] = V
     S[1, j] = w
+
+
+@cuda.jit(cache=True)
+def sj_lif(x, S, out, tr_v, bad, t0, tau, v_leak, v_threshold, decay_input, reset):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    for t in range(T):
+        s, v = sj_lif_step(v, x[t, j], at(tau, j), at(v_leak, j), at(v_threshold, j), decay_input, reset)
+        if rec_out:
+            out[t, j] = s
+        if rec_all:
+            tr_v[t, j] = v
+        if bad[0, j] < 0 and not math.isfinite(v):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0
+    S[0, j] = v
+
+
+@cuda.jit(cache=True)
+def sj_if(x, S, out, tr_v, bad, t0, v_leak, v_threshold, reset):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    for t in range(T):
+        s, v = sj_if_step(v, x[t, j], at(v_leak, j), at(v_threshold, j), reset)
+        if rec_out:
+            out[t, j] = s
+        if rec_all:
+            tr_v[t, j] = v
+        if bad[0, j] < 0 and not math.isfinite(v):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0
+    S[0, j] = v
+
+
+@cuda.jit(cache=True)
+def norse_lif(x, S, out, tr_v, tr_i, bad, t0, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    i = S[1, j]
+    for t in range(T):
+        z, v, i = norse_lif_step(
+            v, i, x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), dt
+        )
+        if rec_out:
+            out[t, j] = z
+        if rec_all:
+            tr_v[t, j] = v
+            tr_i[t, j] = i
+        if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i)):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0 if not math.isfinite(v) else 1
+    S[0, j] = v
+    S[1, j] = i
 
 
 @cuda.jit(cache=True)

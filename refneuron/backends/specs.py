@@ -85,7 +85,42 @@ def _adex_params(model, shape):
     return _p(model, names, shape)
 
 
+# --- spikingjelly.LIF / IF ----------------------------------------------------------
+
+
+def _sj_unsupported(model):
+    if not model.spiking:
+        return "spiking=False surrogates emit an analog primitive, which has no kernel"
+    if getattr(model.surrogate_function, "comparison", ">=") != ">=":
+        return "the surrogate's own Heaviside (not >=) has no kernel"
+    return None
+
+
+def _sj_lif_params(model, shape):
+    return (
+        as_kernel_param(model.tau, shape),
+        as_kernel_param(model.v_leak, shape),
+        as_kernel_param(model.v_threshold, shape),
+        bool(model.decay_input),
+        int(model.reset_code),
+    )
+
+
+def _sj_if_params(model, shape):
+    return (as_kernel_param(model.v_leak, shape), as_kernel_param(model.v_threshold, shape), int(model.reset_code))
+
+
+# --- norse.LIF ----------------------------------------------------------------------
+
+
+def _norse_lif_params(model, shape):
+    return _p(model, ("tau_syn_inv", "tau_mem_inv", "v_leak", "v_th", "v_reset", "dt"), shape)
+
+
 SPECS = {
+    "spikingjelly.LIF": KernelSpec("spikingjelly.LIF", "sj_lif", _sj_lif_params, _sj_unsupported),
+    "spikingjelly.IF": KernelSpec("spikingjelly.IF", "sj_if", _sj_if_params, _sj_unsupported),
+    "norse.LIF": KernelSpec("norse.LIF", "norse_lif", _norse_lif_params),
     "snntorch.Leaky": KernelSpec("snntorch.Leaky", "leaky", _leaky_params, _leaky_unsupported),
     "canonical.Izhikevich": KernelSpec("canonical.Izhikevich", "izhikevich", _izhikevich_params),
     "canonical.AdEx": KernelSpec("canonical.AdEx", "adex", _adex_params),

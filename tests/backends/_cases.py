@@ -37,6 +37,23 @@ def adex_cases():
     ]
 
 
+def spikingjelly_cases():
+    out = []
+    for decay in (True, False):
+        for v_reset in (0.0, None, -0.3):
+            out.append((f"sjLIF-decay{decay}-vreset{v_reset}", rn.spikingjelly.LIF(tau=2.5, decay_input=decay, v_reset=v_reset)))
+    for v_reset in (0.0, None):
+        out.append((f"sjIF-vreset{v_reset}", rn.spikingjelly.IF(v_threshold=1.3, v_reset=v_reset)))
+    return out
+
+
+def norse_cases():
+    return [
+        ("norseLIF-default", rn.norse.LIF()),
+        ("norseLIF-custom", rn.norse.LIF(tau_syn_inv=150.0, tau_mem_inv=80.0, v_leak=-0.1, v_th=0.7, v_reset=-0.2, dt=0.002)),
+    ]
+
+
 def inputs_for(model, shape, seed=0):
     """Inputs of shape ``(T, *neurons)`` that make ``model`` spike often."""
     rng = np.random.default_rng(seed)
@@ -47,11 +64,17 @@ def inputs_for(model, shape, seed=0):
         return rng.normal(12.0, 8.0, shape)
     if name == "canonical.AdEx":
         return rng.normal(900.0, 400.0, shape)
+    if name == "spikingjelly.IF":
+        return rng.normal(0.2, 0.7, shape)
+    if name == "spikingjelly.LIF":
+        return rng.normal(0.9, 1.2, shape)
+    if name == "norse.LIF":
+        return rng.normal(2.0, 3.0, shape)
     return rng.normal(0.5, 1.0, shape)
 
 
 def all_cases():
-    return leaky_cases() + izhikevich_cases() + adex_cases()
+    return leaky_cases() + izhikevich_cases() + adex_cases() + spikingjelly_cases() + norse_cases()
 
 
 #: models whose step calls exp: the kernels' scalar exp (libm) and NumPy's
@@ -77,4 +100,8 @@ def per_neuron(model, neuron_shape, seed=1):
         return model.replace(a=rng.uniform(0.01, 0.1, neuron_shape), d=rng.uniform(0.05, 8.0, neuron_shape))
     if model.name == "canonical.AdEx":
         return model.replace(a=rng.uniform(0.0, 4.0, neuron_shape), b=rng.uniform(0.0, 100.0, neuron_shape))
+    if model.name == "norse.LIF":
+        return model.replace(v_th=rng.uniform(0.5, 1.5, neuron_shape), tau_mem_inv=rng.uniform(50.0, 150.0, neuron_shape))
+    if model.name in ("spikingjelly.LIF", "spikingjelly.IF"):
+        return model.replace(v_threshold=1.1)  # spikingjelly parameters are scalars
     raise KeyError(model.name)

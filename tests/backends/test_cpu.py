@@ -23,7 +23,7 @@ from refneuron.errors import (
 )
 
 from .. import _oracle
-from ._cases import USES_EXP, adex_cases, all_cases, inputs_for, izhikevich_cases, leaky_cases, per_neuron
+from ._cases import USES_EXP, adex_cases, all_cases, inputs_for, izhikevich_cases, leaky_cases, norse_cases, per_neuron
 from ._compare import assert_same_run
 
 CASES = all_cases()
@@ -66,7 +66,11 @@ def test_awkward_shapes(model, shape):
     assert_same_run(model, ref, got)
 
 
-@pytest.mark.parametrize("model", [leaky_cases()[0][1], izhikevich_cases()[0][1], adex_cases()[0][1]], ids=["Leaky", "Izhikevich", "AdEx"])
+@pytest.mark.parametrize(
+    "model",
+    [leaky_cases()[0][1], izhikevich_cases()[0][1], adex_cases()[0][1], norse_cases()[1][1]],
+    ids=["Leaky", "Izhikevich", "AdEx", "norseLIF"],
+)
 def test_per_neuron_parameters_and_initial_state(model):
     shape = (4, 33)
     pm = per_neuron(model, shape)

@@ -178,9 +178,87 @@ _Q = [
         "divides the spike by it: D_t = S_t/g - R_t.",
     ),
     Quirk(
+        "norse_lif_float32_initial_state",
+        "norse 1.1.0",
+        ("norse.LIF", "norse.LIFRecurrent"),
+        "the LIF modules build their initial v (= v_leak) and i in float32",
+        "LIF, LIFCell, LIFRecurrent and LIFRecurrentCell do this whatever the input dtype; at the first step a "
+        "0-dim float64 v_leak does not promote the float32 v, so v_leak - v is computed in float32. The error "
+        "is dt*tau_mem_inv*|v_leak - float32(v_leak)| (1.5e-10 for v_leak = 0.1); harmless when v_leak is "
+        "float32-representable. The LIFAdEx and LSNN modules use the input dtype.",
+    ),
+    Quirk(
+        "norse_autapses_in_place",
+        "norse 1.1.0",
+        ("norse.LIFRecurrent", "norse.LIFAdExRecurrent", "norse.LSNNRecurrent"),
+        "with autapses=False the recurrent modules zero the diagonal of the caller's recurrent_weights in place",
+        "SNNRecurrent also sets requires_grad=True on that tensor. The functional steps use the matrix as "
+        "given. refneuron zeroes its own copy.",
+    ),
+    Quirk(
+        "norse_heavi_erfc_float32_pi",
+        "norse 1.1.0",
+        ("norse.*",),
+        "heavi_erfc divides by sqrt(pi) computed in float32 when torch's default dtype is float32",
+        "2*exp(-(alpha x)^2)/sqrt(float32 pi) in float32 (relative error 3e-8); under a float64 default dtype "
+        "the exact sqrt(pi) is used. Gradients only.",
+        switch="HeaviErfc(float32_pi=False)",
+        status="depends on torch's default dtype",
+    ),
+    Quirk(
+        "snntorch_surrogate_float32_grad",
+        "snntorch 1.0.0",
+        ("snntorch.*",),
+        "the gradient arriving at a spike is float32, and surrogate parameters multiplied with it are rounded",
+        "Spikes are float32 tensors, so autograd hands their backward a float32 incoming gradient; grad*threshold "
+        "(triangular) and grad*slope (sigmoid, spike_rate_escape) round the parameter to float32: "
+        "triangular(0.35) gives +-0.3499999940395355. Gradients only.",
+        status="fixed on snntorch master (PR #432) for the spike dtype",
+    ),
+    Quirk(
+        "snntorch_lso_broken",
+        "snntorch 1.0.0",
+        ("snntorch.*",),
+        "the LSO surrogate fails at first use",
+        "The factory calls the stochastic operator with an argument missing (TypeError), and the operator's "
+        "backward returns one gradient for two inputs (RuntimeError).",
+        switch="LSO(fixed=True)",
+        status="refneuron-only correction",
+    ),
+    Quirk(
+        "snntorch_atan_docstring",
+        "snntorch 1.0.0",
+        ("snntorch.*",),
+        "ATan's docstring gives (1/pi)/(1+(pi alpha x/2)^2); the code computes (alpha/2)/(1+(pi alpha x/2)^2)",
+        "With the default alpha = 2 the code's peak is 1, the docstring's 1/pi.",
+    ),
+    Quirk(
+        "snntorch_sigmoid_overflow",
+        "snntorch 1.0.0",
+        ("snntorch.*",),
+        "the sigmoid surrogate's gradient is 0 and then NaN far below threshold",
+        "Written as k e^{-kx}/(e^{-kx}+1)^2 without a stable form: in float64 with k = 25 it is exactly 0 for "
+        "x < -14.2 ((e+1)^2 overflows) and NaN for x < -28.26 (k e overflows).",
+    ),
+    Quirk(
+        "spikingjelly_s2nn_log_offset",
+        "spikingjelly 2.0.0",
+        ("spikingjelly.*",),
+        "S2NN's primitive has 1e-5 inside its log, so it is not exactly the primitive of its backward",
+        "For x >= 0 the relative gap between beta/(x+1) and the derivative of beta*ln(|x+1|+1e-5) is "
+        "-1e-5/(x+1+1e-5).",
+    ),
+    Quirk(
+        "spikingjelly_fake_numerical_gradient_negative_zero",
+        "spikingjelly 2.0.0",
+        ("spikingjelly.*",),
+        "FakeNumericalGradient's gradient is -inf at x = -0.0",
+        "-0.0 >= 0 is true, so it evaluates 1/(-0.0).",
+    ),
+    Quirk(
         "norse_superspike_alpha",
         "norse 1.1.0",
-        ("norse.LIF", "norse.LIFAdEx", "norse.LSNN"),
+        ("norse.*",),
         "SuperSpike ignores alpha in norse 1.1.0",
         "The backward is 1/(|x|+1)^2 whatever alpha is; norse main (norse/norse#403) uses "
         "1/(alpha|x|+1)^2. Gradients only.",

@@ -313,7 +313,7 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after):
     lines.append("## Compilation\n")
     if comp:
         lines.append(f"First call of the LIF kernel in a fresh process with an empty Numba cache: **{comp[0][0]:.2f} s** "
-                     f"(compiling the parallel kernel and the first-touch helper); second call in that process {comp[0][1] * 1e3:.1f} ms. "
+                     f"(compiling the parallel kernel); second call in that process {comp[0][1] * 1e3:.1f} ms. "
                      f"A new process with that cache: first call {comp[1][0]:.2f} s (loading), second {comp[1][1] * 1e3:.1f} ms. "
                      "Each new combination of argument types (scalar vs per-neuron parameters, output dtype) compiles once more.")
     else:

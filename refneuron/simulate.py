@@ -262,15 +262,14 @@ def run(
 
 
 def _empty(shape, dtype, backend):
-    """A fresh record array; for the CPU kernels its pages are first touched
-    in parallel, in the blocks the kernel writes them in."""
-    a = np.empty(shape, dtype=dtype)
-    if backend == "cpu" and a.size:
-        from .backends import cpu
+    """A fresh record array.
 
-        flat = a.reshape(shape[0], -1)
-        cpu.touch(flat, np.int64(cpu.block_size(flat.shape[1])))
-    return a
+    Its pages are first touched by the kernel that writes it; touching them
+    beforehand in parallel (a zero-fill kernel) was measured slower on the
+    2-core development machine (an extra pass over memory), see
+    ``benchmarks/RESULTS.md``; callers who run repeatedly should pass ``out=``.
+    """
+    return np.empty(shape, dtype=dtype)
 
 
 def _kernel_spec(model, backend):

@@ -216,19 +216,6 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v
         S[1, lo : lo + n] = cs
 
 
-@njit(**_PAR)
-def touch(a, block):
-    """Write zeros into a fresh ``(T, N)`` array in the kernels' block pattern
-    (first-touch pages in parallel, by the thread that will write them)."""
-    T, N = a.shape
-    for b in prange((N + block - 1) // block):
-        lo = b * block
-        n = min(block, N - lo)
-        for t in range(T):
-            for k in range(n):
-                a[t, lo + k] = 0
-
-
 def block_size(n_neurons, threads=None):
     """Neurons per block: about N / (4 x threads), between 64 and 4096.
 

@@ -171,3 +171,39 @@ def test_bad_arguments():
         metrics.coincidences(a, a, -1)
     with pytest.raises(ParameterError, match="k"):
         metrics.coincidences(a, a, 1.5)
+
+
+def _vr_pairwise(ta, tb, tau):
+    """The pairwise closed form: sum e^{-|ai-aj|/tau} + sum e^{-|bi-bj|/tau} - 2 sum e^{-|ai-bj|/tau}."""
+    def s(x, y):
+        return float(np.sum(np.exp(-np.abs(np.subtract.outer(x, y)) / tau))) if len(x) and len(y) else 0.0
+    return np.sqrt(max(s(ta, ta) + s(tb, tb) - 2 * s(ta, tb), 0.0))
+
+
+def _vp_naive(ta, tb, q):
+    """The textbook O(n_a n_b) table, cell by cell."""
+    g = np.zeros((len(ta) + 1, len(tb) + 1))
+    g[:, 0] = np.arange(len(ta) + 1)
+    g[0, :] = np.arange(len(tb) + 1)
+    for i in range(1, len(ta) + 1):
+        for j in range(1, len(tb) + 1):
+            g[i, j] = min(g[i - 1, j] + 1, g[i, j - 1] + 1, g[i - 1, j - 1] + q * abs(ta[i - 1] - tb[j - 1]))
+    return g[-1, -1]
+
+
+def test_fast_forms_equal_the_textbook_forms():
+    rng = np.random.default_rng(4)
+    T, n = 60, 12
+    a = (rng.random((T, n)) < 0.2) * 1.0
+    b = (rng.random((T, n)) < 0.2) * 1.0
+    b[:, 0] = 0.0  # an empty train
+    for tau in (0.5, 3.0, 25.0):
+        got = metrics.van_rossum_distance(a, b, tau)
+        want = [_vr_pairwise(np.flatnonzero(a[:, k]), np.flatnonzero(b[:, k]), tau) for k in range(n)]
+        # two summation orders of the same O(1)-sized terms: ~1e-13 relative at most
+        np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-12)
+    for q in (0.0, 0.07, 0.5, 1.3, 3.0):
+        got = metrics.victor_purpura_distance(a, b, q)
+        want = [_vp_naive(np.flatnonzero(a[:, k]), np.flatnonzero(b[:, k]), q) for k in range(n)]
+        # same candidate sums, possibly added in another order: a few ulp of values <= 2T
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)

@@ -68,3 +68,162 @@ def fire(m, threshold, inhibition):
     if inhibition:
         s = inhibit(s, m - threshold)
     return s
+
+
+# --- spike, immediate reset and their backward pass (shared by all four neurons) -------
+
+
+def round32(flag, a):
+    """``a`` rounded to float32 (as float64 values) when ``flag``, else ``a``.
+
+    Used where snntorch 1.0.0 evaluates a product, or receives a gradient,
+    in float32 because one operand is its float32 spike tensor (§0.2).
+    """
+    if not flag:
+        return a
+    with np.errstate(over="ignore"):
+        return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+
+def _scalar(value):
+    return not isinstance(value, np.ndarray)
+
+
+def spike_dtypes(model):
+    """Which intermediate tensors snntorch 1.0.0 holds in float32.
+
+    Returns ``(f32_spike, f32_y, f32_d, f32_rtheta, f32_dtheta)``: the spike
+    tensor itself; the output ``y`` (``spk * g`` stays float32 only for a
+    scalar ``g``; under ``inhibition`` the output is the unscaled spike);
+    the immediate-reset signal ``D = y/g - R``; the delayed-reset product
+    ``R * threshold``; and ``D * threshold``.  A float32 tensor times a 0-dim
+    float64 buffer is float32, times a per-neuron float64 tensor float64.
+    All False under ``float32_spikes=False``.
+    """
+    f32 = bool(model.float32_spikes)
+    g_scalar = _scalar(getattr(model, "graded_spikes_factor", 1.0))
+    t_scalar = _scalar(model.threshold)
+    inhibition = bool(model.inhibition)
+    f32_y = f32 and (inhibition or g_scalar)
+    f32_d = f32 and g_scalar
+    return f32, f32_y, f32_d, f32 and t_scalar, f32_d and t_scalar
+
+
+def _threshold_d(model, f32_dt):
+    """The threshold in ``D * threshold``: float32-rounded only when that
+    product is float32.  With a per-neuron ``graded_spikes_factor`` under
+    ``float32_spikes``, ``D`` is float64 and snntorch subtracts the exact
+    scalar threshold (unlike the delayed ``R * threshold``, always float32
+    for a scalar threshold)."""
+    return float32_rounded(model.threshold) if f32_dt else model.threshold
+
+
+def gradient_spike(model, m):
+    """The gradient-carrying spike of one step and the surrogate slope.
+
+    Returns ``(s, ds)``: ``s = H>(m - threshold)`` (arg-max masked under
+    ``inhibition``), or the surrogate's primitive of ``m - threshold`` for
+    a :meth:`~refneuron.models._base.Model.smoothed` model; ``ds`` is
+    ``dS/dm``, the surrogate derivative (masked; zero with
+    ``surrogate_disable``, where snntorch's spike carries no gradient).
+    """
+    shifted = m - model.threshold
+    disabled = bool(model.surrogate_disable)
+    if model.is_smoothed and not disabled:
+        s = model.spike_grad.primitive(shifted)
+        if s is None:
+            raise NotImplementedError(
+                f"spike_grad: {model.spike_grad.name} has no primitive, so the smoothed forward is undefined"
+            )
+    else:
+        s = spike_gt(m, model.threshold)
+    ds = np.zeros_like(s) if disabled else np.asarray(model.spike_grad.derivative(shifted), dtype=np.float64)
+    if model.inhibition:
+        mask = inhibit(np.ones_like(s), shifted)
+        s = s * mask
+        ds = ds * mask
+    return s, ds
+
+
+def fire_and_reset(model, m, r, reset, immediate):
+    """Output and stored membrane of one step, from the charged membrane ``m``.
+
+    ``y = g * S`` (``y = S`` under ``inhibition``: snntorch's
+    ``fire_inhibition`` does not scale, quirk ``snntorch_inhibition_ungraded``).
+    With ``immediate`` (``reset_delay=False``), ``D = y/g - R`` and the
+    membrane becomes ``m - D * threshold_sub`` (subtract) or ``m - D * m``
+    (zero); for the non-inhibited step ``y/g = S``, and the result equals
+    :func:`refneuron.models.snntorch.leaky.leaky_immediate_reset` bit for
+    bit except in one case: a per-neuron ``g`` with a scalar threshold under
+    ``float32_spikes`` makes ``D`` float64, and snntorch then subtracts the
+    exact threshold, not its float32 rounding (:func:`_threshold_d`).
+    Returns ``(y, m_out, s, ds)``.
+    """
+    _, g = spike_constants(model)
+    _, f32_y, f32_d, _, f32_dt = spike_dtypes(model)
+    s, ds = gradient_spike(model, m)
+    y = s if model.inhibition else s * g
+    if immediate and reset != NONE:
+        q = round32(f32_d, s / g) if model.inhibition else s
+        d = round32(f32_d, q - r)
+        if reset == SUBTRACT:
+            m = m - round32(f32_dt, d * _threshold_d(model, f32_dt))
+        else:
+            m = m - d * m
+    return y, m, s, ds
+
+
+def fire_and_reset_vjp(model, m, r, reset, immediate, g_y, g_u):
+    r"""Backward pass of :func:`fire_and_reset`.
+
+    ``m`` is the charged (pre-reset) membrane, ``g_y`` the gradient on the
+    output, ``g_u`` the total gradient on the stored membrane.  Returns
+    ``(g_m, g_threshold, g_g)``, per neuron.  The adjoint equations, in the
+    reverse order of the forward (:math:`\sigma' = ` ``spike_grad.derivative``
+    of :math:`m - \theta`, masked under inhibition; :math:`q = S` or
+    :math:`S/g` under inhibition):
+
+    .. math::
+
+        \text{subtract: } \bar D &= -\bar U\,\theta_{32},\quad
+            \bar\theta \mathrel{+}= -\bar U D,\quad \bar m = \bar U\\
+        \text{zero: } \bar D &= -\bar U\,m,\quad \bar m = \bar U (1 - D)\\
+        \bar y_{tot} &= \bar y + \bar D/g \;(\text{inhibition: } \bar y_{tot} = \bar y,\ \bar S \mathrel{+}= \bar D/g),\quad
+            \bar g \mathrel{+}= -\bar D\,q/g\\
+        \bar S &= g\,\bar y_{tot}\ (\text{inhibition: } \bar y_{tot}),\quad
+            \bar g \mathrel{+}= \bar y_{tot}\,S\ (\text{not under inhibition})\\
+        \bar m &\mathrel{+}= \sigma'\bar S,\quad \bar\theta \mathrel{+}= -\sigma'\bar S
+
+    (without ``immediate``: :math:`\bar D = 0`, :math:`\bar m = \bar U`).
+    Under ``float32_spikes`` every gradient that snntorch 1.0.0 delivers to
+    a float32 tensor is rounded to float32 here as well (:func:`spike_dtypes`).
+    """
+    _, g = spike_constants(model)
+    f32_s, f32_y, f32_d, _, f32_dt = spike_dtypes(model)
+    thr_sub = _threshold_d(model, f32_dt)
+    s, ds = gradient_spike(model, m)
+    g_m = g_u
+    g_thr = 0.0
+    g_g = 0.0
+    g_q = None
+    if immediate and reset != NONE:
+        q = round32(f32_d, s / g) if model.inhibition else s
+        d = round32(f32_d, q - r)
+        if reset == SUBTRACT:
+            g_dt = round32(f32_dt, -g_u)
+            g_d = round32(f32_d, g_dt * thr_sub)
+            g_thr = g_thr + g_dt * d
+        else:
+            g_d = round32(f32_d, -g_u * m)
+            g_m = g_u - g_u * d
+        g_q = round32(f32_y, g_d / g)  # d(y/g)/dy, in the dtype of y
+        g_g = g_g - g_d * q / g
+    g_y = round32(f32_y, g_y)
+    if model.inhibition:
+        g_s = g_y if g_q is None else round32(f32_s, g_y + g_q)
+    else:
+        g_ytot = g_y if g_q is None else round32(f32_y, g_y + g_q)
+        g_g = g_g + g_ytot * s
+        g_s = round32(f32_s, g_ytot * g)
+    g_h = ds * g_s
+    return g_m + g_h, g_thr - g_h, g_g

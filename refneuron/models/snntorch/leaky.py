@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from ..._records import State, flag, option, other, param
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
 from .._base import Model
 from ._common import (
-    NONE,
     RESET_CODE,
     RESETS,
     SUBTRACT,
     ZERO,
     check_inhibition_shape,
+    fire_and_reset,
+    fire_and_reset_vjp,
     float32_rounded,
-    inhibit,
+    round32,
+    spike_dtypes,
     spike_gt,
 )
 
@@ -98,10 +102,12 @@ class Leaky(Model):
         Gradient-only switches, recorded for the backward pass.
     inhibition : bool
         Only the arg-max neuron of dimension 1 spikes (inputs ``(T, batch, n)``);
-        the reset is not masked.
+        the reset is not masked, and the output spike is *not* scaled by
+        ``graded_spikes_factor`` while the immediate reset still divides by it,
+        :math:`D_t = S_t/g - R_t` (quirk ``snntorch_inhibition_ungraded``).
     reset_mechanism : {"subtract", "zero", "none"}
     graded_spikes_factor : float or array
-        Output spikes are ``g`` times the step.
+        Output spikes are ``g`` times the step (not under ``inhibition``).
     reset_delay : bool
     float32_spikes : bool
         Reproduce snntorch 1.0.0's float32 spikes (default).  False gives the
@@ -124,6 +130,7 @@ class Leaky(Model):
         "snntorch_leaky_zero_reset",
         "snntorch_clamp",
         "snntorch_inhibition_reset",
+        "snntorch_inhibition_ungraded",
     )
 
     beta: float = param(unit="1", doc="membrane decay factor per step", rule="[0,1]")
@@ -152,15 +159,92 @@ class Leaky(Model):
         return self.threshold, self.graded_spikes_factor
 
     def _step(self, state, x):
-        thr_sub, g = self._spike_constants()
+        thr_sub, _ = self._spike_constants()
         reset = RESET_CODE[self.reset_mechanism]
         r, m = leaky_charge(state.mem, x, self.beta, self.threshold, thr_sub, reset)
-        s = spike_gt(m, self.threshold)
-        if self.inhibition:
-            s = inhibit(s, m - self.threshold)
-        if not self.reset_delay and reset != NONE:
-            m = leaky_immediate_reset(m, s, r, thr_sub, reset)
-        return s * g, LeakyState(mem=m)
+        y, m, _, _ = fire_and_reset(self, m, r, reset, not self.reset_delay)
+        return y, LeakyState(mem=m)
 
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward of step :math:`t`, in order (:math:`M_t` the charged membrane,
+        :math:`\sigma'_t` the surrogate derivative at :math:`M_t - \theta`,
+        zero under ``surrogate_disable``):
+
+        .. math::
+
+            R_t &= H^{>}(U_{t-1} - \theta)\ \text{(detached)}\\
+            M_t &= \beta U_{t-1} + X_t - R_t\theta_{32}
+                \;|\; \beta(1 - R_t)U_{t-1} + X_t \;|\; \beta U_{t-1} + X_t\\
+            S_t &= H^{>}(M_t - \theta),\quad Y_t = g S_t\\
+            U_t &= M_t \;\text{(reset\_delay)}, \text{ else } M_t - D_t\theta_{32}
+                \;|\; M_t - D_t M_t,\quad D_t = S_t - R_t.
+
+        Adjoint, in reverse order, with :math:`\bar U_t` the total gradient
+        on the stored membrane (upstream plus the carry from step
+        :math:`t+1`) and :math:`\bar Y_t` the gradient on the output:
+
+        .. math::
+
+            \bar M_t &= \bar U_t + \sigma'_t g\bar Y_t \quad\text{(reset\_delay)}\\
+            \bar M_t &= \bar U_t(1 - \theta_{32}\sigma'_t) + \sigma'_t g\bar Y_t
+                \;\text{(subtract)},\quad
+                \bar U_t(1 - D_t - M_t\sigma'_t) + \sigma'_t g\bar Y_t \;\text{(zero)}\\
+            \bar X_t &= \bar M_t,\qquad
+            \bar U_{t-1} = \beta\bar M_t \;|\; \beta(1 - R_t)\bar M_t \;|\; \beta\bar M_t\\
+            \bar\beta &\mathrel{+}= \bar M_t U_{t-1} \;|\; \bar M_t (1 - R_t)U_{t-1}
+                \;|\; \bar M_t U_{t-1}\\
+            \bar\theta &\mathrel{+}= -\sigma'_t\bar S_t - R_t\bar M_t\ \text{(subtract)}
+                \;[-D_t\bar U_t \text{ more without reset\_delay}],\qquad
+            \bar g \mathrel{+}= \bar Y_t S_t
+
+        where :math:`\bar S_t = g\bar Y_t` plus, without ``reset_delay``,
+        :math:`-\bar U_t\theta_{32}` (subtract) or :math:`-\bar U_t M_t`
+        (zero).  Under ``inhibition`` :math:`Y_t = S_t` (unscaled) and
+        :math:`D_t = S_t/g - R_t`, so :math:`g` enters only through
+        :math:`D_t` (:func:`._common.fire_and_reset_vjp`).  The clamp of
+        :math:`\beta` to [0, 1] is the identity on the accepted values and
+        passes the gradient.
+
+        Exactness against snntorch: with ``float32_spikes=False`` (spikes in
+        the input dtype) every gradient is the float64 derivative.  With
+        ``float32_spikes=True`` the gradients that snntorch 1.0.0 delivers in
+        float32 (on its float32 spike tensor, on ``spk * g`` for a scalar
+        ``g``, on ``R * threshold`` and ``D * threshold`` for a scalar
+        threshold) are rounded to float32 element by element, so input and
+        initial-state gradients reproduce snntorch's; the gradients of a
+        *scalar* ``threshold`` and ``graded_spikes_factor`` are summed here in
+        float64 while snntorch sums float32 terms, so they differ from
+        snntorch by float32 summation error (relative ~1e-7).
+        """
+        thr_sub, _ = self._spike_constants()
+        _, _, _, f32_rt, _ = spike_dtypes(self)
+        reset = RESET_CODE[self.reset_mechanism]
+        mem = state_prev.mem
+        r, m = leaky_charge(mem, x, self.beta, self.threshold, thr_sub, reset)
+        g_m, g_thr, g_g = fire_and_reset_vjp(
+            self, m, r, reset, not self.reset_delay, g_output, g_state["mem"]
+        )  # fmt: skip
+        beta = self.beta
+        if reset == ZERO:
+            kept = (1.0 - r) * mem
+            g_mem = (g_m * beta) * (1.0 - r)
+            g_beta = g_m * kept
+        else:
+            g_mem = g_m * beta
+            g_beta = g_m * mem
+            if reset == SUBTRACT:
+                g_thr = g_thr - round32(f32_rt, g_m) * r
+        shape = np.shape(g_m)
+        return (
+            g_m,
+            {"mem": np.broadcast_to(g_mem, shape)},
+            {
+                "beta": np.broadcast_to(g_beta, shape),
+                "threshold": np.broadcast_to(g_thr, shape),
+                "graded_spikes_factor": np.broadcast_to(g_g, shape),
+            },
+        )
 
 __all__ = ["Leaky", "LeakyState", "leaky_charge", "leaky_immediate_reset", "ZERO"]

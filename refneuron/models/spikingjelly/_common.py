@@ -67,6 +67,16 @@ def voltage_reset(h, s, v_threshold, v_reset, reset):
     return h - s * v_threshold
 
 
+def lif_charge_adjoint(g_h, tau, decay_input):
+    r"""Adjoint of :func:`lif_charge`: ``(g_v, g_x)`` from :math:`\bar H`.
+
+    :math:`\partial H/\partial V = 1 - 1/\tau` in both forms;
+    :math:`\partial H/\partial X = 1/\tau` (decay_input) or 1.
+    """
+    g_v = g_h * (1.0 - 1.0 / tau)
+    return g_v, (g_h / tau if decay_input else g_h * 1.0)
+
+
 def lif_charge(v, x, tau, v_leak, decay_input):
     """LIF charge (also used by LIAF and KLIF), ``_ops/lif/reference.py``.
 
@@ -187,6 +197,52 @@ class SpikingJellyNode(Model):
 
     def _reset(self, h, s):
         return voltage_reset(h, s, self.v_threshold, self.v_leak, self.reset_code)
+
+    # -- gradient support (hand-derived backward passes, refneuron.gradients) ------
+
+    def _spikes(self, h):
+        r"""``(s, s_reset)``: the spike that carries gradient (the output, and
+        Izhikevich's ``w`` jump) and the spike the reset uses.
+
+        Normally both are :meth:`_fire` (the same array).  In the smoothed
+        forward (:meth:`~refneuron.models._base.Model.smoothed`, for gradient
+        checks only) a spiking surrogate's step is replaced by its primitive
+        :math:`g(H_t - \theta)`; with ``detach_reset`` the reset keeps the
+        hard step, whose derivative is zero almost everywhere, as detaching
+        makes it in spikingjelly.  ``spiking=False`` already emits the
+        primitive and is unchanged.
+        """
+        s = self._fire(h)
+        if not (self.is_smoothed and self.spiking):
+            return s, s
+        g = self.surrogate_function.primitive(h - self.v_threshold)
+        if g is None:
+            raise NotImplementedError(
+                f"{self.name}: surrogate {type(self.surrogate_function).__name__} has no primitive, "
+                "so there is no smoothed forward"
+            )
+        g = np.asarray(g, dtype=np.float64)
+        return g, (s if self.detach_reset else g)
+
+    def _spike_grad(self, h):
+        r""":math:`\sigma'(H_t - \theta)`, the derivative spikingjelly's backward gives
+        the spike (the surrogate's in ``spiking=True`` mode, autograd's derivative
+        of the primitive with ``spiking=False``)."""
+        return np.asarray(self.surrogate_function.derivative(h - self.v_threshold), dtype=np.float64)
+
+    def _reset_adjoint(self, h, s_reset, ds, g_v):
+        r""":math:`\bar V_t\,\partial V_t/\partial H_t` for the reset of this node.
+
+        Hard: :math:`V = S V_r + (1 - S) H` gives
+        :math:`\partial V/\partial H = (1 - S) + (V_r - H)\,\partial S/\partial H`;
+        soft: :math:`V = H - S\theta` gives :math:`1 - \theta\,\partial S/\partial H`,
+        with :math:`\partial S/\partial H = \sigma'(H - \theta)` (``ds``), or 0
+        with ``detach_reset``.
+        """
+        ds_r = 0.0 if self.detach_reset else ds
+        if self.reset_code == HARD:
+            return g_v * ((1.0 - s_reset) + (self.v_leak - h) * ds_r)
+        return g_v * (1.0 - self.v_threshold * ds_r)
 
 
 COMMON_QUIRKS = ("spikingjelly_ge_threshold", "spikingjelly_analog_reset")

@@ -115,9 +115,39 @@ class EIF(SpikingJellyNode):
         # loop reports the first non-finite state once.
         with np.errstate(over="ignore", invalid="ignore"):
             h = eif_charge(state.v, x, self.tau, self.v_rest, self.theta_rh, self.delta_T)
-            s = self._fire(h)
-            v = self._reset(h, s)
+            s, s_r = self._spikes(h)
+            v = self._reset(h, s_r)
         return s, EIFState(v=v)
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward, in order: :math:`E = \exp((V_{t-1} - 	heta_\mathrm{rh})/\Delta_T)`,
+        :math:`H` = the charge above, :math:`S = s(H - 	heta)`,
+        :math:`V_t = \mathrm{reset}(H, S_r)` (:math:`S_r = S`, detached with
+        ``detach_reset``).  Adjoint, in reverse order, with
+        :math:`\sigma = \sigma'(H - 	heta)` and :math:`\sigma_r = \sigma`
+        (0 with ``detach_reset``):
+
+        .. math::
+
+            ar H &= ar S\,\sigma + ar V_t igl((1 - S_r) + (V_r - H)\sigma_rigr)
+                  \ 	ext{(hard)}, \quad ar S\,\sigma + ar V_t (1 - 	heta\sigma_r)
+                  \ 	ext{(soft)}\
+            ar V_{t-1} &= ar H\,igl(1 + (E - 1)/	auigr), \qquad
+            ar X = ar H/	au
+
+        (:math:`d(\Delta_T E)/dV = E`).  No learnable parameters.
+        """
+        v = state_prev.v
+        with np.errstate(over="ignore", invalid="ignore"):
+            h = eif_charge(v, x, self.tau, self.v_rest, self.theta_rh, self.delta_T)
+            _, s_r = self._spikes(h)
+            ds = self._spike_grad(h)
+            g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_state["v"])
+            e = np.exp((v - self.theta_rh) / self.delta_T)
+            g_v = g_h * (1.0 + (e - 1.0) / self.tau)
+        return g_h / self.tau, {"v": g_v}, {}
 
 
 __all__ = ["EIF", "EIFState", "eif_charge"]

@@ -71,8 +71,32 @@ class IF(SpikingJellyNode):
 
     def _step(self, state, x):
         h = if_charge(state.v, x)
-        s = self._fire(h)
-        return s, IFState(v=self._reset(h, s))
+        s, s_r = self._spikes(h)
+        return s, IFState(v=self._reset(h, s_r))
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward, in order: :math:`H = V_{t-1} + X`, :math:`S = s(H - 	heta)`,
+        :math:`V_t = \mathrm{reset}(H, S_r)` (:math:`S_r = S`, detached with
+        ``detach_reset``).  Adjoint, in reverse order, with
+        :math:`\sigma = \sigma'(H - 	heta)`:
+
+        .. math::
+
+            ar H &= ar S\,\sigma + ar V_t\,\partial V_t/\partial H
+                  \quad(	ext{hard: } (1 - S_r) + (V_r - H)\sigma_r,
+                  \ 	ext{soft: } 1 - 	heta\sigma_r)\
+            ar V_{t-1} &= ar H, \qquad ar X = ar H
+
+        :math:`\sigma_r = \sigma`, or 0 with ``detach_reset``.  No learnable
+        parameters.
+        """
+        h = if_charge(state_prev.v, x)
+        _, s_r = self._spikes(h)
+        ds = self._spike_grad(h)
+        g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_state["v"])
+        return g_h * 1.0, {"v": g_h * 1.0}, {}
 
 
 __all__ = ["IF", "IFState", "if_charge"]

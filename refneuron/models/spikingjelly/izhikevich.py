@@ -132,9 +132,53 @@ class Izhikevich(SpikingJellyNode):
 
     def _step(self, state, x):
         h = izhikevich_charge(state.v, x, state.w, self.tau, self.a0, self.v_rest, self.v_c)
-        s = self._fire(h)
+        s, s_r = self._spikes(h)
         w = izhikevich_adapt(state.w, h, s, self.tau_w, self.a, self.b, self.v_rest)
-        return s, IzhikevichState(v=self._reset(h, s), w=w)
+        return s, IzhikevichState(v=self._reset(h, s_r), w=w)
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward, in order (``_ops/izhikevich/reference.py``):
+
+        .. math::
+
+            H &= V_{t-1} + igl(X + a_0 (V_{t-1} - V_\mathrm{rest})(V_{t-1} - V_c) - w_{t-1}igr)/	au\
+            S &= s(H - 	heta)\
+            w_t &= w_{t-1} + igl(a (H - V_\mathrm{rest}) - w_{t-1}igr)/	au_w + b S\
+            V_t &= \mathrm{reset}(H, S_r)
+
+        The spike in :math:`w_t` is never detached (spikingjelly detaches only
+        the spike of the voltage reset); :math:`S_r = S`, detached with
+        ``detach_reset``.  Adjoint, in reverse order, with
+        :math:`\sigma = \sigma'(H - 	heta)` and :math:`\sigma_r = \sigma`
+        (0 with ``detach_reset``):
+
+        .. math::
+
+            ar H &= ar S\,\sigma + ar w_t\,(a/	au_w + b\,\sigma)
+                  + ar V_t igl((1 - S_r) + (V_r - H)\sigma_rigr)
+                  \ 	ext{(hard; soft: } ar V_t (1 - 	heta\sigma_r))\
+            ar w_{t-1} &= ar w_t\,(1 - 1/	au_w) - ar H/	au\
+            ar V_{t-1} &= ar H\,\Bigl(1 + a_0igl((V_{t-1} - V_c)
+                  + (V_{t-1} - V_\mathrm{rest})igr)/	au\Bigr), \qquad
+            ar X = ar H/	au
+
+        No learnable parameters (spikingjelly's are Python floats).
+        """
+        v, w = state_prev.v, state_prev.w
+        h = izhikevich_charge(v, x, w, self.tau, self.a0, self.v_rest, self.v_c)
+        _, s_r = self._spikes(h)
+        ds = self._spike_grad(h)
+        g_wt = g_state["w"]
+        g_h = (
+            g_output * ds
+            + g_wt * (self.a / self.tau_w + self.b * ds)
+            + self._reset_adjoint(h, s_r, ds, g_state["v"])
+        )
+        g_w = g_wt * (1.0 - 1.0 / self.tau_w) - g_h / self.tau
+        g_v = g_h * (1.0 + self.a0 * ((v - self.v_c) + (v - self.v_rest)) / self.tau)
+        return g_h / self.tau, {"v": g_v, "w": g_w}, {}
 
 
 __all__ = ["Izhikevich", "IzhikevichState", "izhikevich_charge", "izhikevich_adapt"]

@@ -22,6 +22,7 @@ from ._common import (
     decay_input_field,
     detach_reset_field,
     lif_charge,
+    lif_charge_adjoint,
     surrogate_field,
     tau_field,
     v_reset_field,
@@ -121,9 +122,68 @@ class KLIF(SpikingJellyNode):
 
     def _step(self, state, x):
         h = klif_rectify(lif_charge(state.v, x, self.tau, self.v_leak, self.decay_input), self.k)
-        s = self._fire(h)
-        v = klif_reset(h, s, self.k, self.v_threshold, self.v_leak, self.reset_code, self.scale_reset)
+        s, s_r = self._spikes(h)
+        v = klif_reset(h, s_r, self.k, self.v_threshold, self.v_leak, self.reset_code, self.scale_reset)
         return s, KLIFState(v=v)
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward, in order (``functional/neuron.py``, ``klif_step``):
+        :math:`H'` = the LIF charge, :math:`P = k H'`,
+        :math:`H = \mathrm{ReLU}(P)`, :math:`S = s(H - 	heta)`, then the reset
+        with :math:`S_r = S` (detached with ``detach_reset``):
+        without ``scale_reset`` :math:`V_t = \mathrm{reset}(H, S_r)`; with it
+        hard :math:`V_t = S_r V_r + (1 - S_r) H/k`, soft
+        :math:`V_t = H/k - S_r\,	heta/k`.  Adjoint, in reverse order, with
+        :math:`\sigma = \sigma'(H - 	heta)`, :math:`\sigma_r = \sigma` (0 with
+        ``detach_reset``):
+
+        .. math::
+
+            ar H &= ar S\,\sigma + ar V_t\,\partial V_t/\partial H, \quad
+            \partial V_t/\partial H = egin{cases}
+                (1 - S_r) + (V_r - H)\sigma_r & 	ext{hard}\
+                1 - 	heta\sigma_r & 	ext{soft}\
+                (1 - S_r)/k + (V_r - H/k)\sigma_r & 	ext{hard, scale\_reset}\
+                1/k - (	heta/k)\sigma_r & 	ext{soft, scale\_reset}
+            \end{cases}\
+            ar k_\mathrm{reset} &= ar V_t \cdot egin{cases}
+                -(1 - S_r) H/k^2 & 	ext{hard, scale\_reset}\
+                -H/k^2 + S_r	heta/k^2 & 	ext{soft, scale\_reset}\
+                0 & 	ext{otherwise}\end{cases}\
+            ar P &= ar H\,[P > 0] \quad(	ext{torch's ReLU gradient, 0 at } P = 0)\
+            ar k &\mathrel{+}= ar P\,H' + ar k_\mathrm{reset}, \qquad ar H' = ar P\,k\
+            ar V_{t-1} &= ar H'(1 - 1/	au), \qquad
+            ar X = ar H'/	au \ 	ext{(decay\_input)}, \ ar H' \ 	ext{(otherwise)}
+
+        ``k`` is spikingjelly's learnable scalar; its gradient is returned per
+        neuron (the driver sums it, as autograd does for the shared scalar).
+        """
+        k = self.k
+        hc = lif_charge(state_prev.v, x, self.tau, self.v_leak, self.decay_input)
+        p = k * hc
+        h = klif_rectify(hc, k)
+        _, s_r = self._spikes(h)
+        ds = self._spike_grad(h)
+        g_v_t = g_state["v"]
+        if self.scale_reset:
+            ds_r = 0.0 if self.detach_reset else ds
+            if self.reset_code == HARD:
+                dv_dh = (1.0 - s_r) / k + (self.v_leak - h / k) * ds_r
+                dv_dk = -(1.0 - s_r) * h / (k * k)
+            else:
+                dv_dh = 1.0 / k - (self.v_threshold / k) * ds_r
+                dv_dk = (s_r * self.v_threshold - h) / (k * k)
+            g_h = g_output * ds + g_v_t * dv_dh
+            g_k = g_v_t * dv_dk
+        else:
+            g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_v_t)
+            g_k = 0.0
+        g_p = g_h * (p > 0.0)
+        g_k = g_k + g_p * hc
+        g_v, g_x = lif_charge_adjoint(g_p * k, self.tau, self.decay_input)
+        return g_x, {"v": g_v}, {"k": g_k * np.ones_like(hc)}
 
 
 __all__ = ["KLIF", "KLIFState", "klif_rectify", "klif_reset"]

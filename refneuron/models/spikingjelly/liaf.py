@@ -20,6 +20,7 @@ from ._common import (
     decay_input_field,
     detach_reset_field,
     lif_charge,
+    lif_charge_adjoint,
     surrogate_field,
     tau_field,
     v_reset_field,
@@ -56,6 +57,29 @@ def liaf_output(h, v_threshold, act, threshold_related):
     if act == HARDTANH:
         return np.minimum(np.maximum(u, -1.0), 1.0)
     return u
+
+
+def liaf_output_derivative(h, v_threshold, act, threshold_related):
+    r""":math:`d\,\mathrm{act}(u)/du` at the argument of :func:`liaf_output`,
+    as torch's backward of each activation gives it, including the kinks:
+    relu 1 where ``u > 0`` else 0; leaky_relu 1 where ``u > 0`` else 0.01;
+    sigmoid ``(1 - y)*y``; tanh ``1 - y*y``; hardtanh 1 where ``-1 < u < 1``
+    else 0; identity 1.  Element-wise.
+    """
+    u = h - v_threshold if threshold_related else h * 1.0
+    if act == RELU:
+        return (u > 0.0) * 1.0
+    if act == LEAKY_RELU:
+        return np.where(u > 0.0, 1.0, 0.01)
+    if act == SIGMOID:
+        y = 1.0 / (1.0 + np.exp(-u))
+        return (1.0 - y) * y
+    if act == TANH:
+        y = np.tanh(u)
+        return 1.0 - y * y
+    if act == HARDTANH:
+        return ((u > -1.0) & (u < 1.0)) * 1.0
+    return np.ones_like(u)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -129,8 +153,40 @@ class LIAF(SpikingJellyNode):
         h = lif_charge(state.v, x, self.tau, self.v_leak, self.decay_input)
         with np.errstate(over="ignore"):  # sigmoid of a very negative value: exp -> inf, output 0
             y = liaf_output(h, self.v_threshold, ACT_CODE[self.act], self.threshold_related)
-        s = self._fire(h)
-        return y, LIAFState(v=self._reset(h, s))
+        _, s_r = self._spikes(h)
+        return y, LIAFState(v=self._reset(h, s_r))
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward, in order (``functional/neuron.py``, ``liaf_step``):
+        :math:`H` = the LIF charge, :math:`Y = \mathrm{act}(u)` with
+        :math:`u = H - 	heta` (threshold_related) or :math:`H`,
+        :math:`S = s(H - 	heta)` (reset only), :math:`V_t = \mathrm{reset}(H, S)`
+        (:math:`S` detached with ``detach_reset``).  Adjoint, in reverse order,
+        with :math:`\sigma_r = \sigma'(H - 	heta)`, or 0 with ``detach_reset``:
+
+        .. math::
+
+            ar H &= ar Y\,\mathrm{act}'(u)
+                  + ar V_t igl((1 - S) + (V_r - H)\sigma_rigr)
+                  \ 	ext{(hard)}, \quad ar Y\,\mathrm{act}'(u) + ar V_t (1 - 	heta\sigma_r)
+                  \ 	ext{(soft)}\
+            ar V_{t-1} &= ar H\,(1 - 1/	au), \qquad
+            ar X = ar H/	au \ 	ext{(decay\_input)}, \ ar H \ 	ext{(otherwise)}
+
+        :math:`\mathrm{act}'` is :func:`liaf_output_derivative` (torch's
+        convention at the kinks).  The spike does not reach the output, so
+        the surrogate only enters through the attached reset.
+        """
+        h = lif_charge(state_prev.v, x, self.tau, self.v_leak, self.decay_input)
+        _, s_r = self._spikes(h)
+        ds = self._spike_grad(h)
+        with np.errstate(over="ignore"):
+            dy = liaf_output_derivative(h, self.v_threshold, ACT_CODE[self.act], self.threshold_related)
+        g_h = g_output * dy + self._reset_adjoint(h, s_r, ds, g_state["v"])
+        g_v, g_x = lif_charge_adjoint(g_h, self.tau, self.decay_input)
+        return g_x, {"v": g_v}, {}
 
 
-__all__ = ["LIAF", "LIAFState", "ACTIVATIONS", "ACT_CODE", "liaf_output"]
+__all__ = ["LIAF", "LIAFState", "ACTIVATIONS", "ACT_CODE", "liaf_output", "liaf_output_derivative"]

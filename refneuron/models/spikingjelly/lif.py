@@ -17,6 +17,7 @@ from ._common import (
     decay_input_field,
     detach_reset_field,
     lif_charge,
+    lif_charge_adjoint,
     surrogate_field,
     tau_field,
     v_reset_field,
@@ -86,8 +87,37 @@ class LIF(SpikingJellyNode):
 
     def _step(self, state, x):
         h = lif_charge(state.v, x, self.tau, self.v_leak, self.decay_input)
-        s = self._fire(h)
-        return s, LIFState(v=self._reset(h, s))
+        s, s_r = self._spikes(h)
+        return s, LIFState(v=self._reset(h, s_r))
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward, in order: :math:`H` = the charge above, :math:`S = s(H - 	heta)`,
+        :math:`V_t = \mathrm{reset}(H, S_r)` (:math:`S_r = S`, detached with
+        ``detach_reset``).  Adjoint, in reverse order, with
+        :math:`\sigma = \sigma'(H - 	heta)` and :math:`\sigma_r = \sigma`
+        (0 with ``detach_reset``):
+
+        .. math::
+
+            ar H &= ar S\,\sigma + ar V_t igl((1 - S_r) + (V_r - H)\sigma_rigr)
+                  \ 	ext{(hard)}, \quad ar S\,\sigma + ar V_t (1 - 	heta\sigma_r)
+                  \ 	ext{(soft)}\
+            ar V_{t-1} &= ar H\,(1 - 1/	au), \qquad
+            ar X = ar H/	au \ 	ext{(decay\_input)}, \ ar H \ 	ext{(otherwise)}
+
+        spikingjelly's ``tau`` is a Python float, not learnable: no parameter
+        gradients.  This is the probe of the specification (models §3.9): one
+        supra-threshold step from rest gives
+        :math:`dV/dX = ((1 - S) + (V_r - H)\sigma)/	au` (hard, attached).
+        """
+        h = lif_charge(state_prev.v, x, self.tau, self.v_leak, self.decay_input)
+        _, s_r = self._spikes(h)
+        ds = self._spike_grad(h)
+        g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_state["v"])
+        g_v, g_x = lif_charge_adjoint(g_h, self.tau, self.decay_input)
+        return g_x, {"v": g_v}, {}
 
 
 __all__ = ["LIF", "LIFState", "LIF_DOC", "lif_charge"]

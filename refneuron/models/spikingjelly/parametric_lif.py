@@ -139,8 +139,46 @@ class ParametricLIF(SpikingJellyNode):
 
     def _step(self, state, x):
         h = plif_charge(state.v, x, self.k, self.v_leak, self.decay_input)
-        s = self._fire(h)
-        return s, ParametricLIFState(v=self._reset(h, s))
+        s, s_r = self._spikes(h)
+        return s, ParametricLIFState(v=self._reset(h, s_r))
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward, in order: :math:`k = \mathrm{sigmoid}(w)`, :math:`H` = the
+        charge above, :math:`S = s(H - 	heta)`, :math:`V_t = \mathrm{reset}(H, S_r)`
+        (:math:`S_r = S`, detached with ``detach_reset``).  Adjoint, in reverse
+        order, with :math:`\sigma = \sigma'(H - 	heta)` and
+        :math:`\sigma_r = \sigma` (0 with ``detach_reset``):
+
+        .. math::
+
+            ar H &= ar S\,\sigma + ar V_t igl((1 - S_r) + (V_r - H)\sigma_rigr)
+                  \ 	ext{(hard)}, \quad ar S\,\sigma + ar V_t (1 - 	heta\sigma_r)
+                  \ 	ext{(soft)}\
+            ar V_{t-1} &= ar H\,(1 - k), \qquad
+            ar X = ar H\,k \ 	ext{(decay\_input)}, \ ar H \ 	ext{(otherwise)}\
+            ar w &\mathrel{+}= ar H\,rac{\partial H}{\partial k}\,k(1 - k), \quad
+            rac{\partial H}{\partial k} = X - (V_{t-1} - V_r')
+            \ 	ext{(decay\_input)}, \ -(V_{t-1} - V_r') \ 	ext{(otherwise)}
+
+        using :math:`\mathrm{sigmoid}'(w) = k(1 - k)`.  ``w`` is spikingjelly's
+        only learnable parameter of this node; its gradient is returned per
+        neuron (the driver sums it to the scalar, as autograd does).
+        """
+        k = self.k
+        v = state_prev.v
+        h = plif_charge(v, x, k, self.v_leak, self.decay_input)
+        _, s_r = self._spikes(h)
+        ds = self._spike_grad(h)
+        g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_state["v"])
+        g_v = g_h * (1.0 - k)
+        if self.decay_input:
+            g_x, dh_dk = g_h * k, x - (v - self.v_leak)
+        else:
+            g_x, dh_dk = g_h * 1.0, -(v - self.v_leak)
+        g_w = g_h * dh_dk * (k * (1.0 - k))
+        return g_x, {"v": g_v}, {"w": g_w}
 
 
 __all__ = ["ParametricLIF", "ParametricLIFState", "plif_charge", "sigmoid_scalar"]

@@ -108,8 +108,36 @@ class QIF(SpikingJellyNode):
 
     def _step(self, state, x):
         h = qif_charge(state.v, x, self.tau, self.a0, self.v_rest, self.v_c)
-        s = self._fire(h)
-        return s, QIFState(v=self._reset(h, s))
+        s, s_r = self._spikes(h)
+        return s, QIFState(v=self._reset(h, s_r))
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward, in order: :math:`H` = the charge above, :math:`S = s(H - 	heta)`,
+        :math:`V_t = \mathrm{reset}(H, S_r)` (:math:`S_r = S`, detached with
+        ``detach_reset``).  Adjoint, in reverse order, with
+        :math:`\sigma = \sigma'(H - 	heta)` and :math:`\sigma_r = \sigma`
+        (0 with ``detach_reset``):
+
+        .. math::
+
+            ar H &= ar S\,\sigma + ar V_t igl((1 - S_r) + (V_r - H)\sigma_rigr)
+                  \ 	ext{(hard)}, \quad ar S\,\sigma + ar V_t (1 - 	heta\sigma_r)
+                  \ 	ext{(soft)}\
+            ar V_{t-1} &= ar H\,\Bigl(1 + a_0igl((V_{t-1} - V_c)
+                  + (V_{t-1} - V_\mathrm{rest})igr)/	au\Bigr), \qquad
+            ar X = ar H/	au
+
+        No learnable parameters (spikingjelly's are Python floats).
+        """
+        v = state_prev.v
+        h = qif_charge(v, x, self.tau, self.a0, self.v_rest, self.v_c)
+        _, s_r = self._spikes(h)
+        ds = self._spike_grad(h)
+        g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_state["v"])
+        g_v = g_h * (1.0 + self.a0 * ((v - self.v_c) + (v - self.v_rest)) / self.tau)
+        return g_h / self.tau, {"v": g_v}, {}
 
 
 __all__ = ["QIF", "QIFState", "qif_charge", "check_reset_below"]

@@ -313,8 +313,8 @@ def write_golden(path, cases, *, date=None):
     Parameters
     ----------
     path : str or os.PathLike
-        Destination; overwritten.  ``.npz`` is appended by NumPy if missing,
-        so pass a name ending in ``.npz``.
+        Destination, written exactly there (no suffix is added) and
+        overwritten; ``.npz`` is the conventional suffix.
     cases : iterable of GoldenCase or GoldenTrace
         Cases are run with :func:`run_case`; traces are written as they are.
     date : str, optional

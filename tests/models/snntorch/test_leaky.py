@@ -149,3 +149,69 @@ def test_bad_shapes_and_state():
         rn.snntorch.Leaky(beta=0.5, inhibition=True).run(np.zeros((10, 3)))
     with pytest.raises(StateError, match="mem"):
         rn.snntorch.Leaky(beta=0.5).run(np.zeros((10, 3)), state={"v": np.zeros(3)})
+
+
+# --- graded spikes with inhibition, per-neuron graded factor (quirk snntorch_inhibition_ungraded)
+
+
+def _snntorch_run_graded(kwargs, x):
+    """As :func:`_snntorch_run`, also passing a per-neuron graded_spikes_factor as a tensor."""
+    kw = dict(kwargs)
+    g = kw.pop("graded_spikes_factor")
+    import snntorch
+    import torch
+
+    with float64_default():
+        neuron = snntorch.Leaky(**kw, graded_spikes_factor=tensor(g) if isinstance(g, np.ndarray) else g)
+    mem = tensor(np.zeros(x.shape[1:]))
+    spk_out, mem_out = [], []
+    with torch.no_grad():
+        for xt in tensor(x).unbind(0):
+            spk, mem = neuron(xt, mem)
+            spk_out.append(numpy(spk))
+            mem_out.append(numpy(mem))
+    return np.array(spk_out), np.array(mem_out)
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("delay", [True, False])
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+@pytest.mark.parametrize("g", ["scalar", "array"])
+def test_conformance_inhibition_graded(delay, reset, g):
+    # fire_inhibition does not scale by g, but the immediate reset divides by it:
+    # D = S/g - R (for a scalar g in float32, as S is float32).  g = 3 makes
+    # float32(1/3) - 1 inexact in float32, so the float32 rounding of D is exercised.
+    rng = np.random.default_rng(11)
+    shape = (4, 6)
+    x = rng.normal(0.5, 0.8, size=(60, *shape))
+    gval = 3.0 if g == "scalar" else rng.uniform(0.3, 3.0, size=shape)
+    kwargs = dict(beta=0.8, threshold=0.7, inhibition=True, reset_delay=delay, reset_mechanism=reset,
+                  graded_spikes_factor=gval)  # fmt: skip
+    with pytest.warns(UserWarning):
+        spk_ref, mem_ref = _snntorch_run_graded(kwargs, x)
+    res = rn.snntorch.Leaky(**kwargs).run(x)
+    key = f"snntorch.Leaky inhibition graded g={g}"
+    assert spk_ref.sum() > 20, "input must make the neurons fire"
+    assert set(np.unique(res.output)) <= {0.0, 1.0}, "inhibited spikes are not graded"
+    assert_conform(key + " spikes", spk_ref, res.output, spikes=True)
+    assert_conform(key + " mem", mem_ref, res.states["mem"])
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+def test_conformance_per_neuron_graded_immediate_reset(reset):
+    # per-neuron g makes spk * g and D = spk*g/g - R float64, so D * threshold uses the
+    # exact scalar threshold 0.7, not float32(0.7) as the delayed R * threshold does.
+    rng = np.random.default_rng(12)
+    shape = (3, 5)
+    x = rng.normal(0.4, 0.6, size=(80, *shape))
+    kwargs = dict(beta=0.9, threshold=0.7, reset_delay=False, reset_mechanism=reset,
+                  graded_spikes_factor=rng.uniform(0.5, 2.0, size=shape))  # fmt: skip
+    spk_ref, mem_ref = _snntorch_run_graded(kwargs, x)
+    res = rn.snntorch.Leaky(**kwargs).run(x)
+    key = "snntorch.Leaky per-neuron g delay=False"
+    assert (spk_ref != 0).sum() > 20, "input must make the neurons fire"
+    assert_conform(key + " spikes", spk_ref, res.output, spikes=True)
+    # the exact scalar threshold is needed: assert_conform's 1e-12 would miss the float32 one
+    # by about 1e-8 per subtraction
+    assert_conform(key + " mem", mem_ref, res.states["mem"])

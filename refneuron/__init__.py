@@ -6,7 +6,7 @@ NumPy.  Models live in :mod:`refneuron.models`, one file each; the public names
 are re-exported here.
 """
 
-from . import errors, quirks, registry, surrogates
+from . import compare, errors, golden, gradients, quirks, registry, surrogates, testing
 from .models import Model, canonical, norse, snntorch, spikingjelly
 from .simulate import RunResult, run
 
@@ -20,6 +20,10 @@ __all__ = [
     "quirks",
     "registry",
     "surrogates",
+    "gradients",
+    "compare",
+    "golden",
+    "testing",
     "snntorch",
     "spikingjelly",
     "norse",

@@ -45,3 +45,11 @@ class NonFiniteStateWarning(RuntimeWarning):
 
 class UnstableDiscretisationWarning(RuntimeWarning):
     """A forward-Euler decay factor is negative: the update oscillates in sign."""
+
+
+class FrameworkNotInstalled(ImportError):
+    """The framework a comparison needs cannot be imported (install the 'frameworks' extra)."""
+
+
+class NoCounterpart(ValueError):
+    """A refneuron model (or one of its settings) has no counterpart in the framework."""

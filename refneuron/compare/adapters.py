@@ -38,6 +38,7 @@ import importlib.metadata
 import numpy as np
 
 from .. import _checks
+from ..errors import FrameworkNotInstalled, NoCounterpart
 
 __all__ = [
     "ADAPTERS",
@@ -52,14 +53,6 @@ __all__ = [
 ]
 
 DTYPES = ("float64", "float32")
-
-
-class FrameworkNotInstalled(ImportError):
-    """The framework an adapter needs cannot be imported."""
-
-
-class NoCounterpart(ValueError):
-    """A refneuron model (or one of its settings) has no counterpart in the framework."""
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

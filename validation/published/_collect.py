@@ -202,10 +202,12 @@ def _adex(out, out_dir, progress, full):
         lab = classify.classify(tr.spike_times, 0.0, 500.0)
         rows.append((p, tr, ode, lab))
         progress(pid)
-    fig = figures.adex_grid([(p, tr, ode, lab.label) for p, tr, ode, lab in rows[:8]], out_dir, "naud2008_patterns",
+    main = [(p, tr, ode, lab.label) for p, tr, ode, lab in rows if p["id"] in NAUD_LABELS]
+    alt = [(p, tr, ode, lab.label) for p, tr, ode, lab in rows if p["id"] not in NAUD_LABELS]
+    fig = figures.adex_grid(main, out_dir, "naud2008_patterns",
                             title="Naud et al. (2008): forward Euler dt 0.1 ms, cut 0 mV (black), ODE (red)")
-    fig_alt = figures.adex_grid([(p, tr, ode, lab.label) for p, tr, ode, lab in rows[8:]], out_dir,
-                                "naud2008_alternative_rows", title="Naud et al. (2008), alternative rows f, g")
+    fig_alt = figures.adex_grid(alt, out_dir, "naud2008_alternative_rows",
+                                title="Naud et al. (2008), alternative rows f, g") if alt else None
     for p, tr, ode, lab in rows:
         g = f"published:{p['id']}"
         if p["id"] in NAUD_LABELS:

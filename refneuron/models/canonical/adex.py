@@ -52,8 +52,17 @@ class AdExState(State):
 
 
 def adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):
-    """dV/dt in mV/ms (the exponent uses min(V, V_peak))."""
-    Vc = np.minimum(V, V_peak)
+    """dV/dt in mV/ms (the exponent uses min(V, V_peak)).
+
+    The minimum is written arithmetically, ``s*V_peak + (1 - s)*V`` with
+    ``s = (V > V_peak)``, so that the same function runs on NumPy arrays and,
+    compiled by Numba, on scalars; for finite V it equals ``np.minimum``
+    bit for bit (one term is an exact zero).  For ``V = +inf`` it gives NaN
+    where ``np.minimum`` gives ``V_peak`` (``0*inf``); a run never reaches
+    that state, since V is reset whenever it passes ``V_peak``.
+    """
+    s = (V > V_peak) * 1.0
+    Vc = s * V_peak + (1.0 - s) * V
     return (-g_L * (V - E_L) + g_L * Delta_T * np.exp((Vc - V_T) / Delta_T) - w + i) / C_m
 
 

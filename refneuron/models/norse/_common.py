@@ -133,3 +133,81 @@ def recurrent_neuron_shape(model, item_shape):
 def linear(x, w):
     """``torch.nn.functional.linear(x, w)`` without bias: ``x @ w.T``."""
     return x @ w.T
+
+
+# ---------------------------------------------------------------------------
+# gradient support (hand-derived backward passes, refneuron.gradients)
+
+
+def surrogate(model):
+    """The surrogate record of norse's ``threshold(x, model.method, model.alpha)``."""
+    from ...surrogates.norse import norse_method
+
+    return norse_method(model.method, model.alpha)
+
+
+def fire(model, u):
+    r"""The spikes of one step from the threshold argument ``u``: ``(z, z_reset)``.
+
+    ``z`` is the spike that carries gradient (the output, the recurrent spike
+    and, where norse does not detach it, the reset); ``z_reset`` the spike
+    the reset (and the LSNN threshold jump) uses.
+
+    Normally both are :math:`H^{>}(u)` (the same values).  In the smoothed
+    forward (:meth:`~refneuron.models._base.Model.smoothed`, for gradient
+    checks only) ``z`` is the surrogate's primitive :math:`g(u)`, with
+    :math:`g' = \sigma'` exactly; ``z_reset`` is :math:`g(u)` too unless the
+    model's ``reset_detached`` is True (``lif_step``, ``lsnn_step``), where it
+    stays :math:`H^{>}(u)`, whose derivative is zero almost everywhere, as
+    ``.detach()`` makes it in norse.  ``method="heaviside"`` has no gradient
+    in norse (its spike does not require grad), so its smoothed forward keeps
+    the hard step everywhere.
+    """
+    hard = spike_gt(u)
+    if not model.is_smoothed or model.method == "heaviside":
+        return hard, hard
+    z = np.asarray(surrogate(model).primitive(u), dtype=np.float64)
+    return z, (hard if model.reset_detached else z)
+
+
+def spike_derivative(model, u):
+    r""":math:`\sigma'(u)`, the derivative norse's backward gives the spike
+    :math:`H^{>}(u)` (zeros for ``method="heaviside"``)."""
+    return np.asarray(surrogate(model).derivative(u), dtype=np.float64)
+
+
+def reset(v_decayed, z, v_reset):
+    """norse's reset ``(1 - z) * v* + z * v_reset`` (the same expression as the updates)."""
+    return (1.0 - z) * v_decayed + z * v_reset
+
+
+def weight_grad(g, x):
+    r""":math:`\sum_\text{batch} \bar J^\top X`: the gradient of ``x @ w.T`` with
+    respect to ``w`` ``(n_out, n_in)`` for the upstream ``g`` ``(*batch, n_out)``.
+
+    ``numpy.einsum`` without ``optimize`` sums in a fixed loop order (no
+    BLAS, no threads), so the result does not depend on the machine's thread
+    count; the driver then adds the per-step matrices in reverse time order.
+    """
+    g2 = np.reshape(g, (-1, np.shape(g)[-1]))
+    x2 = np.reshape(x, (-1, np.shape(x)[-1]))
+    return np.einsum("bo,bi->oi", g2, x2)
+
+
+def recurrent_jump_adjoint(model, g_jump, x, z_prev):
+    r"""Adjoint of :math:`J = X W_\text{in}^\top + z_{t-1} W_\text{rec}^\top`.
+
+    Returns ``(g_x, g_z_prev, g_weights)`` with
+    :math:`\bar X = \bar J W_\text{in}`, :math:`\bar z_{t-1} = \bar J W_\text{rec}`,
+    :math:`\bar W_\text{in} = \sum_\text{batch} \bar J^\top X`,
+    :math:`\bar W_\text{rec} = \sum_\text{batch} \bar J^\top z_{t-1}`.
+    With ``autapses=False`` the diagonal of :math:`\bar W_\text{rec}` is zero:
+    the forward uses the diagonal as zero, and norse's ``SNNRecurrent``
+    registers a hook that zeroes the diagonal of the gradient.
+    """
+    g_x = g_jump @ model.input_weights
+    g_z_prev = g_jump @ model.recurrent_weights
+    g_w_rec = weight_grad(g_jump, z_prev)
+    if not model.autapses:
+        np.fill_diagonal(g_w_rec, 0.0)
+    return g_x, g_z_prev, {"input_weights": weight_grad(g_jump, x), "recurrent_weights": g_w_rec}

@@ -50,6 +50,89 @@ def lif_update(v, i_jump, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
     return z, v_new, i_decayed
 
 
+def lif_decay(v, i_jump, tau_syn_inv, tau_mem_inv, v_leak, dt):
+    """``(v*, i_t)``: the decayed membrane and current of :func:`lif_update`
+    (the same expressions, before the spike); used by the smoothed forward
+    and the backward pass."""
+    v_decayed = v + (dt * tau_mem_inv) * ((v_leak - v) + i_jump)
+    i_decayed = i_jump + ((-dt) * tau_syn_inv) * i_jump
+    return v_decayed, i_decayed
+
+
+def lif_decay_adjoint(g_vd, g_id, v, i_jump, tau_syn_inv, tau_mem_inv, v_leak, dt):
+    r"""Adjoint of :func:`lif_decay`: ``(g_v, g_i_jump, g_params)``.
+
+    With :math:`m = \Delta t\,\tau_m^{-1}`, :math:`s = -\Delta t\,\tau_s^{-1}`,
+    :math:`v^* = v + m\,((v_\text{leak} - v) + I^*)`, :math:`i_t = I^* + s I^*`:
+
+    .. math::
+
+        \bar v = \bar v^* (1 - m), \quad
+        \bar I^* = \bar v^* m + \bar\imath_t (1 + s), \quad
+        \bar v_\text{leak} = \bar v^* m, \\
+        \overline{\tau_m^{-1}} = \Delta t\,\bar v^* ((v_\text{leak} - v) + I^*), \quad
+        \overline{\tau_s^{-1}} = -\Delta t\,\bar\imath_t I^*.
+    """
+    m = dt * tau_mem_inv
+    s = (-dt) * tau_syn_inv
+    g_v = g_vd * (1.0 - m)
+    g_jump = g_vd * m + g_id * (1.0 + s)
+    params = {
+        "tau_mem_inv": (g_vd * ((v_leak - v) + i_jump)) * dt,
+        "v_leak": g_vd * m,
+        "tau_syn_inv": -(g_id * i_jump) * dt,
+    }
+    return g_v, g_jump, params
+
+
+_DOC_GRADIENT = r"""
+    Backward pass (``_vjp_step``, driven by :func:`refneuron.gradients.vjp`).
+    Forward of step :math:`t` in order, with :math:`m = \Delta t\,\tau_m^{-1}`,
+    :math:`s = -\Delta t\,\tau_s^{-1}`, :math:`u = v^* - v_\text{th}`,
+    :math:`z_t = H^{>}(u)` with norse's surrogate derivative
+    :math:`\sigma = \sigma'(u)`, and :math:`z^r` the spike in the reset
+    (:math:`z^r = z_t` in ``lif_feed_forward_step``, ``z_new.detach()`` in
+    ``lif_step``):
+
+    .. math::
+
+        I^* = i + J,\; v^* = v + m((v_\text{leak} - v) + I^*),\;
+        i_t = I^* + s I^*,\; z_t = H^{>}(u),\; v_t = (1 - z^r) v^* + z^r v_\text{reset}.
+
+    Adjoint, in reverse order, from :math:`\bar z_t` (output, plus the state
+    ``z`` of the recurrent model), :math:`\bar v_t`, :math:`\bar\imath_t`:
+
+    .. math::
+
+        \bar z^r &= \bar v_t (v_\text{reset} - v^*), \qquad
+        \bar v_\text{reset} = \bar v_t z^r, \\
+        \bar u &= (\bar z_t + \bar z^r)\,\sigma \ \text{(attached)}, \quad
+                 \bar z_t\,\sigma \ \text{(detached)}, \\
+        \bar v^* &= \bar v_t (1 - z^r) + \bar u, \qquad \bar v_\text{th} = -\bar u, \\
+        \bar v &= \bar v^* (1 - m), \quad
+        \bar I^* = \bar v^* m + \bar\imath_t (1 + s), \quad
+        \bar\imath = \bar J = \bar I^*, \\
+        \bar v_\text{leak} &= \bar v^* m, \quad
+        \overline{\tau_m^{-1}} = \Delta t\,\bar v^* ((v_\text{leak} - v) + I^*), \quad
+        \overline{\tau_s^{-1}} = -\Delta t\,\bar\imath_t I^*.
+
+    Feed-forward: :math:`\bar X = \bar J`.  Recurrent
+    (:math:`J = X W_\text{in}^\top + z_{t-1} W_\text{rec}^\top`):
+    :math:`\bar X = \bar J W_\text{in}`,
+    :math:`\bar z_{t-1} = \bar J W_\text{rec}`,
+    :math:`\bar W_\text{in} = \sum_\text{batch} \bar J^\top X`,
+    :math:`\bar W_\text{rec} = \sum_\text{batch} \bar J^\top z_{t-1}` (diagonal
+    zero without autapses, as norse's gradient hook makes it).  Every float
+    parameter of norse's ``LIFParameters`` gets a gradient (``tau_syn_inv``,
+    ``tau_mem_inv``, ``v_leak``, ``v_th``, ``v_reset``); ``alpha`` gets none
+    (norse's surrogates return ``None`` for it) and ``dt`` is a Python float.
+    The weight gradients are whole matrices per step, which the driver adds
+    in reverse time order.  In the smoothed forward :math:`z_t = g(u)`
+    (and :math:`z^r = g(u)` unless detached), so the same recursion is its
+    exact derivative.
+"""
+
+
 _DOC_COMMON = r"""
     With :math:`H^{>}(u) = 1` if :math:`u > 0` else 0, per step :math:`t`:
 
@@ -115,6 +198,9 @@ class LIF(Model):
     -----
     Gradient path: the reset is *not* detached in ``lif_feed_forward_step``
     (``reset_detached = False``).
+"""
+        + _DOC_GRADIENT
+        + r"""
 
     References
     ----------
@@ -152,8 +238,43 @@ class LIF(Model):
         )
 
     def _step(self, state, x):
-        z, v, i = self._update(state.v, state.i + x)
+        if self.is_smoothed:
+            z, _, v, i = self._smooth_update(state.v, state.i + x)
+        else:
+            z, v, i = self._update(state.v, state.i + x)
         return z, LIFFeedForwardState(v=v, i=i)
+
+    # -- gradient support --------------------------------------------------------------
+    def _parts(self, v, i_jump):
+        """Forward intermediates of one step: ``(v*, i_t, u, z, z_reset, v_t)``."""
+        v_decayed, i_decayed = lif_decay(v, i_jump, self.tau_syn_inv, self.tau_mem_inv, self.v_leak, self.dt)
+        u = v_decayed - self.v_th
+        z, z_r = c.fire(self, u)
+        return v_decayed, i_decayed, u, z, z_r, c.reset(v_decayed, z_r, self.v_reset)
+
+    def _smooth_update(self, v, i_jump):
+        """``(z, z_reset, v_t, i_t)`` through :meth:`_parts` (smoothed forward)."""
+        _, i_decayed, _, z, z_r, v_new = self._parts(v, i_jump)
+        return z, z_r, v_new, i_decayed
+
+    def _update_adjoint(self, v, i_jump, g_z, g_v_new, g_i_new):
+        """Adjoint of steps 2-5 (see the class docstring): ``(g_v, g_i_jump, g_params)``."""
+        v_decayed, _, u, _, z_r, _ = self._parts(v, i_jump)
+        sigma = c.spike_derivative(self, u)
+        g_zr = g_v_new * (self.v_reset - v_decayed)
+        g_u = (g_z if self.reset_detached else g_z + g_zr) * sigma
+        g_vd = g_v_new * (1.0 - z_r) + g_u
+        g_v, g_jump, params = lif_decay_adjoint(
+            g_vd, g_i_new, v, i_jump, self.tau_syn_inv, self.tau_mem_inv, self.v_leak, self.dt
+        )
+        params["v_th"] = -g_u
+        params["v_reset"] = g_v_new * z_r
+        return g_v, g_jump, params
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        """One step of the backward pass; derivation in the class docstring."""
+        g_v, g_jump, params = self._update_adjoint(state_prev.v, state_prev.i + x, g_output, g_state["v"], g_state["i"])
+        return g_jump, {"v": g_v, "i": g_jump}, params
 
 
 @register
@@ -193,6 +314,9 @@ class LIFRecurrent(LIF):
     Initial state: :math:`z = 0`, :math:`v = v_\text{leak}`, :math:`i = 0`.
     Gradient path: ``lif_step`` detaches the spike in the reset
     (``reset_detached = True``), unlike ``lif_feed_forward_step``.
+"""
+        + _DOC_GRADIENT
+        + r"""
 
     References
     ----------
@@ -226,8 +350,25 @@ class LIFRecurrent(LIF):
 
     def _step(self, state, x):
         i_jump = (state.i + c.linear(x, self.input_weights)) + c.linear(state.z, self.recurrent_weights)
-        z, v, i = self._update(state.v, i_jump)
+        if self.is_smoothed:
+            z, _, v, i = self._smooth_update(state.v, i_jump)
+        else:
+            z, v, i = self._update(state.v, i_jump)
         return z, LIFState(z=z, v=v, i=i)
 
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        """One step of the backward pass; derivation in the class docstring.
 
-__all__ = ["LIF", "LIFRecurrent", "LIFFeedForwardState", "LIFState", "lif_update"]
+        The output and the state ``z`` are the same spikes: their upstream
+        gradients add.
+        """
+        i_jump = (state_prev.i + c.linear(x, self.input_weights)) + c.linear(state_prev.z, self.recurrent_weights)
+        g_v, g_jump, params = self._update_adjoint(
+            state_prev.v, i_jump, g_output + g_state["z"], g_state["v"], g_state["i"]
+        )
+        g_x, g_z_prev, g_weights = c.recurrent_jump_adjoint(self, g_jump, x, state_prev.z)
+        params.update(g_weights)
+        return g_x, {"z": g_z_prev, "v": g_v, "i": g_jump}, params
+
+
+__all__ = ["LIF", "LIFRecurrent", "LIFFeedForwardState", "LIFState", "lif_update", "lif_decay", "lif_decay_adjoint"]

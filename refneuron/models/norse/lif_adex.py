@@ -75,6 +75,77 @@ def lif_adex_update(
     return z, v_new, i_decayed, a_new
 
 
+def adex_dv_adjoint(g_vd, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt):
+    r"""Adjoint of :math:`v^* = v + ` :func:`adex_dv`: ``(g_v, g_current, g_a, g_params)``.
+
+    With :math:`m = \Delta t\,\tau_m^{-1}`, :math:`w = (v - v_\text{th})/\Delta_T`,
+    :math:`e = e^{w}`, :math:`E = \Delta_T e` and
+    :math:`B = (((v_\text{leak} - v) + E) + I) - a`, so that :math:`v^* = v + m B`:
+
+    .. math::
+
+        \bar B &= \bar v^* m, \qquad \overline{\tau_m^{-1}} = \Delta t\,\bar v^* B, \\
+        \bar v &= \bar v^* + \bar B\,(e - 1), \quad \bar I = \bar B, \quad \bar a = -\bar B, \\
+        \bar v_\text{leak} &= \bar B, \quad \bar v_\text{th} = -\bar B\,e, \quad
+        \bar\Delta_T = \bar B\,e\,(1 - w)
+
+    (:math:`\partial E/\partial v = e`, :math:`\partial E/\partial v_\text{th} = -e`,
+    :math:`\partial E/\partial\Delta_T = e + \Delta_T e \cdot (-w/\Delta_T) = e(1 - w)`).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = (v - v_th) / delta_T
+        e = np.exp(w)
+        b_sum = (((v_leak - v) + delta_T * e) + current) - a
+        g_b = g_vd * (dt * tau_mem_inv)
+        g_v = g_vd + g_b * (e - 1.0)
+        params = {
+            "tau_mem_inv": (g_vd * b_sum) * dt,
+            "v_leak": g_b,
+            "v_th": -(g_b * e),
+            "delta_T": g_b * e * (1.0 - w),
+        }
+    return g_v, g_b, -g_b, params
+
+
+def lif_adex_decay(
+    v, i_jump, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, delta_T, adaptation_current, dt,
+):  # fmt: skip
+    """``(v*, i_t, a*)``: the expressions of :func:`lif_adex_update` before the
+    spike; used by the smoothed forward and the backward pass."""
+    v_decayed = v + adex_dv(v, i_jump, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
+    i_decayed = i_jump + ((-dt) * tau_syn_inv) * i_jump
+    a_decayed = a + (dt * tau_ada_inv) * (adaptation_current * (v - v_leak) - a)
+    return v_decayed, i_decayed, a_decayed
+
+
+def adaptation_adjoint(g_ad, v, a, tau_ada_inv, v_leak, adaptation_current, dt):
+    r"""Adjoint of :math:`a^* = a + q\,(\kappa (v - v_\text{leak}) - a)`,
+    :math:`q = \Delta t\,\tau_a^{-1}`: ``(g_v, g_a, g_params)`` with
+
+    .. math::
+
+        \bar a = \bar a^* (1 - q), \quad \bar v = \bar a^* q\kappa, \quad
+        \bar v_\text{leak} = -\bar a^* q\kappa, \quad
+        \bar\kappa = \bar a^* q (v - v_\text{leak}), \quad
+        \overline{\tau_a^{-1}} = \Delta t\,\bar a^* (\kappa (v - v_\text{leak}) - a).
+    """
+    q = dt * tau_ada_inv
+    g_qk = g_ad * (q * adaptation_current)
+    params = {
+        "tau_ada_inv": (g_ad * (adaptation_current * (v - v_leak) - a)) * dt,
+        "adaptation_current": g_ad * (q * (v - v_leak)),
+        "v_leak": -g_qk,
+    }
+    return g_qk, g_ad * (1.0 - q), params
+
+
+def _add(params, more):
+    """Add the gradients of ``more`` into ``params`` (same keys add)."""
+    for k, v in more.items():
+        params[k] = params[k] + v if k in params else v
+    return params
+
+
 def lif_adex_encoder_update(
     v, current, a, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
     delta_T, adaptation_current, adaptation_spike, dt, corrected,
@@ -169,6 +240,56 @@ _DOC_PARAMETERS = r"""
         Time step (default 0.001)."""
 
 
+_DOC_GRADIENT = r"""
+    Backward pass (``_vjp_step``, driven by :func:`refneuron.gradients.vjp`).
+    Forward of step :math:`t` in order, with :math:`m = \Delta t\,\tau_m^{-1}`,
+    :math:`s = -\Delta t\,\tau_s^{-1}`, :math:`q = \Delta t\,\tau_a^{-1}`,
+    :math:`E = \Delta_T e^{w}`, :math:`w = (v - v_\text{th})/\Delta_T`,
+    :math:`u = v^* - v_\text{th}` and :math:`\sigma = \sigma'(u)` (norse's
+    surrogate); neither ``lif_adex_feed_forward_step`` nor ``lif_adex_step``
+    detaches the spike:
+
+    .. math::
+
+        I^* &= i + J, \quad B = (((v_\text{leak} - v) + E) + I^*) - a, \quad v^* = v + m B, \\
+        i_t &= I^* + s I^*, \quad a^* = a + q\,(\kappa (v - v_\text{leak}) - a), \\
+        z_t &= H^{>}(u), \quad v_t = (1 - z_t) v^* + z_t v_\text{reset}, \quad a_t = a^* + z_t b.
+
+    Adjoint, in reverse order, from :math:`\bar z_t` (output, plus the state
+    ``z`` of the recurrent model), :math:`\bar v_t`, :math:`\bar\imath_t`,
+    :math:`\bar a_t`:
+
+    .. math::
+
+        \bar u &= \bigl(\bar z_t + \bar v_t (v_\text{reset} - v^*) + \bar a_t b\bigr)\,\sigma, \quad
+        \bar b = \bar a_t z_t, \quad \bar v_\text{reset} = \bar v_t z_t, \\
+        \bar v^* &= \bar v_t (1 - z_t) + \bar u, \quad \bar a^* = \bar a_t, \quad
+        \bar v_\text{th} = -\bar u + (\text{from } E), \\
+        \bar B &= \bar v^* m, \quad \overline{\tau_m^{-1}} = \Delta t\,\bar v^* B, \quad
+        \bar I^* = \bar B + \bar\imath_t (1 + s), \quad
+        \overline{\tau_s^{-1}} = -\Delta t\,\bar\imath_t I^*, \\
+        \bar v &= \bar v^* + \bar B (e^{w} - 1) + \bar a^* q\kappa, \quad
+        \bar a = -\bar B + \bar a^* (1 - q), \\
+        \bar v_\text{leak} &= \bar B - \bar a^* q\kappa, \quad
+        \bar v_\text{th} \mathrel{+}= -\bar B e^{w}, \quad
+        \bar\Delta_T = \bar B e^{w} (1 - w), \\
+        \bar\kappa &= \bar a^* q (v - v_\text{leak}), \quad
+        \overline{\tau_a^{-1}} = \Delta t\,\bar a^* (\kappa (v - v_\text{leak}) - a), \quad
+        \bar\imath = \bar J = \bar I^*.
+
+    Feed-forward: :math:`\bar X = \bar J`.  Recurrent: as
+    :class:`~refneuron.models.norse.lif.LIFRecurrent`
+    (:math:`\bar X = \bar J W_\text{in}`, :math:`\bar z_{t-1} = \bar J W_\text{rec}`,
+    weight gradients :math:`\sum_\text{batch} \bar J^\top X` and
+    :math:`\sum_\text{batch} \bar J^\top z_{t-1}`, diagonal zero without
+    autapses).  Every float parameter of ``LIFAdExParameters`` gets a
+    gradient (:math:`\kappa` = ``adaptation_current``, :math:`b` =
+    ``adaptation_spike``, ``delta_T``, the three rates, ``v_leak``, ``v_th``,
+    ``v_reset``); ``alpha`` and ``dt`` are Python floats in norse.  In the
+    smoothed forward :math:`z_t = g(u)` in all three places.
+"""
+
+
 @register
 @dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
 class LIFAdEx(Model):
@@ -187,6 +308,9 @@ class LIFAdEx(Model):
     Notes
     -----
     Gradient path: the reset is not detached (``reset_detached = False``).
+"""
+        + _DOC_GRADIENT
+        + r"""
 
     References
     ----------
@@ -232,8 +356,58 @@ class LIFAdEx(Model):
             )  # fmt: skip
 
     def _step(self, state, x):
-        z, v, i, a = self._update(state.v, state.i + x, state.a)
+        if self.is_smoothed:
+            z, v, i, a = self._smooth_update(state.v, state.i + x, state.a)
+        else:
+            z, v, i, a = self._update(state.v, state.i + x, state.a)
         return z, LIFAdExFeedForwardState(v=v, i=i, a=a)
+
+    # -- gradient support --------------------------------------------------------------
+    def _parts(self, v, i_jump, a):
+        """Forward intermediates: ``(v*, i_t, a*, u, z, v_t, a_t)``."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            v_decayed, i_decayed, a_decayed = lif_adex_decay(
+                v, i_jump, a, self.tau_syn_inv, self.tau_mem_inv, self.tau_ada_inv, self.v_leak, self.v_th,
+                self.delta_T, self.adaptation_current, self.dt,
+            )  # fmt: skip
+            u = v_decayed - self.v_th
+            z, _ = c.fire(self, u)  # never detached in norse's LIFAdEx steps
+            v_new = c.reset(v_decayed, z, self.v_reset)
+            a_new = a_decayed + z * self.adaptation_spike
+        return v_decayed, i_decayed, a_decayed, u, z, v_new, a_new
+
+    def _smooth_update(self, v, i_jump, a):
+        """``(z, v_t, i_t, a_t)`` through :meth:`_parts` (smoothed forward)."""
+        _, i_decayed, _, _, z, v_new, a_new = self._parts(v, i_jump, a)
+        return z, v_new, i_decayed, a_new
+
+    def _update_adjoint(self, v, i_jump, a, g_z, g_v_new, g_i_new, g_a_new):
+        """Adjoint of steps 2-7 (class docstring): ``(g_v, g_i_jump, g_a, g_params)``."""
+        v_decayed, _, _, u, z, _, _ = self._parts(v, i_jump, a)
+        sigma = c.spike_derivative(self, u)
+        g_u = (g_z + g_v_new * (self.v_reset - v_decayed) + g_a_new * self.adaptation_spike) * sigma
+        g_vd = g_v_new * (1.0 - z) + g_u
+        g_v, g_cur, g_a, params = adex_dv_adjoint(
+            g_vd, v, i_jump, a, self.tau_mem_inv, self.v_leak, self.v_th, self.delta_T, self.dt
+        )
+        g_v_ada, g_a_ada, p_ada = adaptation_adjoint(
+            g_a_new, v, a, self.tau_ada_inv, self.v_leak, self.adaptation_current, self.dt
+        )
+        _add(params, p_ada)
+        s = (-self.dt) * self.tau_syn_inv
+        g_jump = g_cur + g_i_new * (1.0 + s)
+        params["tau_syn_inv"] = -(g_i_new * i_jump) * self.dt
+        params["v_th"] = params["v_th"] - g_u
+        params["v_reset"] = g_v_new * z
+        params["adaptation_spike"] = g_a_new * z
+        return g_v + g_v_ada, g_jump, g_a + g_a_ada, params
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        """One step of the backward pass; derivation in the class docstring."""
+        g_v, g_jump, g_a, params = self._update_adjoint(
+            state_prev.v, state_prev.i + x, state_prev.a, g_output, g_state["v"], g_state["i"], g_state["a"]
+        )
+        return g_jump, {"v": g_v, "i": g_jump, "a": g_a}, params
 
 
 @register
@@ -265,6 +439,9 @@ class LIFAdExRecurrent(LIFAdEx):
     Initial state: z = 0, v = v_leak, i = 0, a = 0.  Gradient path: unlike
     ``lif_step``, ``lif_adex_step`` does not detach the reset
     (``reset_detached = False``).
+"""
+        + _DOC_GRADIENT
+        + r"""
 
     References
     ----------
@@ -301,8 +478,22 @@ class LIFAdExRecurrent(LIFAdEx):
 
     def _step(self, state, x):
         i_jump = (state.i + c.linear(x, self.input_weights)) + c.linear(state.z, self.recurrent_weights)
-        z, v, i, a = self._update(state.v, i_jump, state.a)
+        if self.is_smoothed:
+            z, v, i, a = self._smooth_update(state.v, i_jump, state.a)
+        else:
+            z, v, i, a = self._update(state.v, i_jump, state.a)
         return z, LIFAdExState(z=z, v=v, i=i, a=a)
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        """One step of the backward pass (class docstring); the output and the
+        state ``z`` are the same spikes, so their upstream gradients add."""
+        i_jump = (state_prev.i + c.linear(x, self.input_weights)) + c.linear(state_prev.z, self.recurrent_weights)
+        g_v, g_jump, g_a, params = self._update_adjoint(
+            state_prev.v, i_jump, state_prev.a, g_output + g_state["z"], g_state["v"], g_state["i"], g_state["a"]
+        )
+        g_x, g_z_prev, g_weights = c.recurrent_jump_adjoint(self, g_jump, x, state_prev.z)
+        params.update(g_weights)
+        return g_x, {"z": g_z_prev, "v": g_v, "i": g_jump, "a": g_a}, params
 
 
 @register
@@ -365,6 +556,43 @@ class LIFAdExCurrentEncoder(Model):
     update has no ``dt`` and is unstable by construction.
     Initial state: v = v_leak, a = 0.  Gradient path: not detached.
 
+    Backward pass (``_vjp_step``).  Forward in order, with :math:`B`,
+    :math:`E`, :math:`e^{w}`, :math:`m`, :math:`q` as in :class:`LIFAdEx`,
+    :math:`u = v^* - v_\text{th}`, :math:`\sigma = \sigma'(u)`:
+    :math:`v^* = v + m B(v, I_t, a)`, :math:`z_t = H^{>}(u)`,
+    :math:`v_t = v^* - z_t (v^* - v_\text{reset})`, then :math:`a_t` as above.
+    Adjoint from :math:`\bar z_t, \bar v_t, \bar a_t`; first the adaptation:
+
+    .. math::
+
+        \text{released: } & \hat v_t = \bar v_t + \bar a_t \tau_a^{-1}\kappa, \quad
+            \bar a = -\bar a_t \tau_a^{-1}, \quad
+            \overline{\tau_a^{-1}} = \bar a_t (\kappa (v_t - v_\text{leak}) - a), \\
+            & \bar\kappa = \bar a_t \tau_a^{-1} (v_t - v_\text{leak}), \quad
+            \bar v_\text{leak} = -\bar a_t \tau_a^{-1}\kappa; \\
+        \text{corrected: } & \hat v_t = \bar v_t, \quad \bar a = \bar a_t (1 - q), \quad
+            \bar v = \bar a_t q\kappa, \quad
+            \overline{\tau_a^{-1}} = \Delta t\,\bar a_t (\kappa (v - v_\text{leak}) - a), \\
+            & \bar\kappa = \bar a_t q (v - v_\text{leak}), \quad
+            \bar v_\text{leak} = -\bar a_t q\kappa;
+
+    then the spike and the membrane (both variants):
+
+    .. math::
+
+        \bar u &= \bigl(\bar z_t + \bar a_t b - \hat v_t (v^* - v_\text{reset})\bigr)\,\sigma, \quad
+        \bar b = \bar a_t z_t, \quad \bar v_\text{reset} = \hat v_t z_t, \\
+        \bar v^* &= \hat v_t (1 - z_t) + \bar u, \quad \bar v_\text{th} = -\bar u - \bar B e^{w}, \\
+        \bar B &= \bar v^* m, \quad \bar v \mathrel{+}= \bar v^* + \bar B (e^{w} - 1), \quad
+        \bar I_t = \bar B, \quad \bar a \mathrel{+}= -\bar B, \\
+        \bar v_\text{leak} &\mathrel{+}= \bar B, \quad \bar\Delta_T = \bar B e^{w}(1 - w), \quad
+        \overline{\tau_m^{-1}} = \Delta t\,\bar v^* B.
+
+    The released update feeds :math:`v_t` (post-reset) into :math:`a_t`, so
+    the reset's gradient also reaches the adaptation.  Parameter gradients:
+    every float field (``tau_syn_inv`` is not one here: the encoder does not
+    use it, and norse's autograd leaves it ``None``).
+
     References
     ----------
     norse 1.1.0, ``norse/torch/functional/lif_adex.py``
@@ -400,6 +628,8 @@ class LIFAdExCurrentEncoder(Model):
         return LIFAdExEncoderState(v=self.full(self.v_leak, neuron_shape), a=self.full(0.0, neuron_shape))
 
     def _step(self, state, x):
+        if self.is_smoothed:
+            return self._smooth_step(state, x)
         with np.errstate(over="ignore", invalid="ignore"):  # inf/NaN reproduced and reported by the run
             z, v, a = lif_adex_encoder_update(
                 state.v, x, state.a, self.tau_mem_inv, self.tau_ada_inv, self.v_leak, self.v_th, self.v_reset,
@@ -407,6 +637,60 @@ class LIFAdExCurrentEncoder(Model):
                 1 if self.corrected_adaptation else 0,
             )  # fmt: skip
         return z, LIFAdExEncoderState(v=v, a=a)
+
+    # -- gradient support --------------------------------------------------------------
+    def _parts(self, v, current, a):
+        """Forward intermediates: ``(v*, u, z, v_t, a_t)`` (smoothed spikes if smoothed)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            v_star = v + adex_dv(v, current, a, self.tau_mem_inv, self.v_leak, self.v_th, self.delta_T, self.dt)
+            u = v_star - self.v_th
+            z, _ = c.fire(self, u)
+            v_new = v_star - z * (v_star - self.v_reset)
+            if self.corrected_adaptation:
+                a_new = (a + (self.dt * self.tau_ada_inv) * (self.adaptation_current * (v - self.v_leak) - a)) + (
+                    z * self.adaptation_spike
+                )
+            else:
+                a_new = self.tau_ada_inv * (self.adaptation_current * (v_new - self.v_leak) - a) + (
+                    z * self.adaptation_spike
+                )
+        return v_star, u, z, v_new, a_new
+
+    def _smooth_step(self, state, x):
+        _, _, z, v, a = self._parts(state.v, x, state.a)
+        return z, LIFAdExEncoderState(v=v, a=a)
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        """One step of the backward pass; derivation in the class docstring."""
+        v, a = state_prev.v, state_prev.a
+        v_star, u, z, v_new, _ = self._parts(v, x, a)
+        g_v_new, g_a_new = g_state["v"], g_state["a"]
+        if self.corrected_adaptation:
+            g_v_old, g_a, params = adaptation_adjoint(
+                g_a_new, v, a, self.tau_ada_inv, self.v_leak, self.adaptation_current, self.dt
+            )
+            g_vt = g_v_new
+        else:
+            k_r = self.tau_ada_inv * self.adaptation_current
+            g_vt = g_v_new + g_a_new * k_r
+            g_v_old = 0.0
+            g_a = -(g_a_new * self.tau_ada_inv)
+            params = {
+                "tau_ada_inv": g_a_new * (self.adaptation_current * (v_new - self.v_leak) - a),
+                "adaptation_current": g_a_new * (self.tau_ada_inv * (v_new - self.v_leak)),
+                "v_leak": -(g_a_new * k_r),
+            }
+        sigma = c.spike_derivative(self, u)
+        g_u = (g_output + g_a_new * self.adaptation_spike - g_vt * (v_star - self.v_reset)) * sigma
+        g_vs = g_vt * (1.0 - z) + g_u
+        g_v, g_x, g_a_dv, p_dv = adex_dv_adjoint(
+            g_vs, v, x, a, self.tau_mem_inv, self.v_leak, self.v_th, self.delta_T, self.dt
+        )
+        _add(params, p_dv)
+        params["v_th"] = params["v_th"] - g_u
+        params["v_reset"] = g_vt * z
+        params["adaptation_spike"] = g_a_new * z
+        return g_x, {"v": g_v + g_v_old, "a": g_a + g_a_dv}, params
 
 
 __all__ = [
@@ -419,4 +703,7 @@ __all__ = [
     "lif_adex_update",
     "lif_adex_encoder_update",
     "adex_dv",
+    "adex_dv_adjoint",
+    "lif_adex_decay",
+    "adaptation_adjoint",
 ]

@@ -54,6 +54,63 @@ def lsnn_update(v, i, b, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, 
     return z, v_new, i_decayed, b_new
 
 
+
+def lsnn_decay(v, i, b, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, dt):
+    """``(v*, i*, b*)``: the expressions of :func:`lsnn_update` before the
+    spike; used by the smoothed forward and the backward pass."""
+    v_decayed = v + (dt * tau_mem_inv) * ((v_leak - v) + i)
+    i_decayed = i + ((-dt) * tau_syn_inv) * i
+    b_decayed = b + (dt * tau_adapt_inv) * (v_th - b)
+    return v_decayed, i_decayed, b_decayed
+
+
+_DOC_GRADIENT = r"""
+    Backward pass (``_vjp_step``, driven by :func:`refneuron.gradients.vjp`).
+    Forward of step :math:`t` in order, with :math:`m = \Delta t\,\tau_m^{-1}`,
+    :math:`s = -\Delta t\,\tau_s^{-1}`, :math:`p = \Delta t\,\tau_b^{-1}`,
+    :math:`u = v^* - b^*`, :math:`\sigma = \sigma'(u)` and :math:`z^r` the
+    spike in the reset and the threshold jump (:math:`z_t` in
+    ``lsnn_feed_forward_step``, ``z_new.detach()`` in ``lsnn_step``):
+
+    .. math::
+
+        v^* &= v + m((v_\text{leak} - v) + i), \quad i^* = i + s i, \quad
+        b^* = b + p (v_\text{th} - b), \quad z_t = H^{>}(u), \\
+        v_t &= (1 - z^r) v^* + z^r v_\text{reset}, \quad b_t = b^* + z^r \beta, \quad
+        i_t = i^* + J.
+
+    Adjoint, in reverse order, from :math:`\bar z_t` (output, plus the state
+    ``z`` of the recurrent model), :math:`\bar v_t`, :math:`\bar\imath_t`,
+    :math:`\bar b_t`:
+
+    .. math::
+
+        \bar J &= \bar\imath^* = \bar\imath_t, \quad
+        \bar z^r = \bar v_t (v_\text{reset} - v^*) + \bar b_t \beta, \quad
+        \bar v_\text{reset} = \bar v_t z^r, \quad \bar\beta = \bar b_t z^r, \\
+        \bar u &= (\bar z_t + \bar z^r)\,\sigma \ \text{(attached)}, \quad
+                  \bar z_t\,\sigma \ \text{(detached)}, \\
+        \bar v^* &= \bar v_t (1 - z^r) + \bar u, \quad \bar b^* = \bar b_t - \bar u, \\
+        \bar b &= \bar b^* (1 - p), \quad \bar v_\text{th} = \bar b^* p, \quad
+        \overline{\tau_b^{-1}} = \Delta t\,\bar b^* (v_\text{th} - b), \\
+        \bar\imath &= \bar\imath^* (1 + s) + \bar v^* m, \quad
+        \overline{\tau_s^{-1}} = -\Delta t\,\bar\imath^* i, \\
+        \bar v &= \bar v^* (1 - m), \quad \bar v_\text{leak} = \bar v^* m, \quad
+        \overline{\tau_m^{-1}} = \Delta t\,\bar v^* ((v_\text{leak} - v) + i).
+
+    Feed-forward: :math:`\bar X = \bar J`.  Recurrent
+    (:math:`J = X W_\text{in}^\top + z_{t-1} W_\text{rec}^\top`, the
+    *previous* spikes): :math:`\bar X = \bar J W_\text{in}`,
+    :math:`\bar z_{t-1} = \bar J W_\text{rec}`, weight gradients
+    :math:`\sum_\text{batch} \bar J^\top X` and
+    :math:`\sum_\text{batch} \bar J^\top z_{t-1}` (diagonal zero without
+    autapses).  Every float parameter of ``LSNNParameters`` gets a gradient
+    (the three rates, ``v_leak``, ``v_th``, ``v_reset``, ``beta``); ``alpha``
+    and ``dt`` are Python floats in norse.  In the smoothed forward
+    :math:`z_t = g(u)` (and :math:`z^r = g(u)` unless detached).
+"""
+
+
 _DOC_EQUATIONS = r"""
     With :math:`H^{>}(u) = 1` if :math:`u > 0` else 0, per step :math:`t`
     (:math:`v, i, b` the values stored after step :math:`t-1`):
@@ -129,6 +186,9 @@ class LSNN(Model):
     -----
     Gradient path: ``lsnn_feed_forward_step`` does not detach the spike in the
     reset of v or in the threshold jump (``reset_detached = False``).
+"""
+        + _DOC_GRADIENT
+        + """
 
     References
     ----------
@@ -174,8 +234,57 @@ class LSNN(Model):
         )  # fmt: skip
 
     def _step(self, state, x):
-        z, v, i, b = self._update(state.v, state.i, state.b)
+        if self.is_smoothed:
+            z, v, i, b = self._smooth_update(state.v, state.i, state.b)
+        else:
+            z, v, i, b = self._update(state.v, state.i, state.b)
         return z, LSNNFeedForwardState(v=v, i=i + x, b=b)
+
+    # -- gradient support --------------------------------------------------------------
+    def _parts(self, v, i, b):
+        """Forward intermediates: ``(v*, i*, b*, u, z, z_reset, v_t, b_t)``."""
+        v_decayed, i_decayed, b_decayed = lsnn_decay(
+            v, i, b, self.tau_syn_inv, self.tau_mem_inv, self.tau_adapt_inv, self.v_leak, self.v_th, self.dt
+        )
+        u = v_decayed - b_decayed
+        z, z_r = c.fire(self, u)
+        v_new = c.reset(v_decayed, z_r, self.v_reset)
+        return v_decayed, i_decayed, b_decayed, u, z, z_r, v_new, b_decayed + z_r * self.beta
+
+    def _smooth_update(self, v, i, b):
+        """``(z, v_t, i*, b_t)`` through :meth:`_parts` (smoothed forward)."""
+        _, i_decayed, _, _, z, _, v_new, b_new = self._parts(v, i, b)
+        return z, v_new, i_decayed, b_new
+
+    def _update_adjoint(self, v, i, b, g_z, g_v_new, g_i_decayed, g_b_new):
+        """Adjoint of steps 1-6 (class docstring): ``(g_v, g_i, g_b, g_params)``."""
+        v_decayed, _, _, u, _, z_r, _, _ = self._parts(v, i, b)
+        sigma = c.spike_derivative(self, u)
+        g_zr = g_v_new * (self.v_reset - v_decayed) + g_b_new * self.beta
+        g_u = (g_z if self.reset_detached else g_z + g_zr) * sigma
+        g_vd = g_v_new * (1.0 - z_r) + g_u
+        g_bd = g_b_new - g_u
+        m = self.dt * self.tau_mem_inv
+        s = (-self.dt) * self.tau_syn_inv
+        p = self.dt * self.tau_adapt_inv
+        params = {
+            "tau_mem_inv": (g_vd * ((self.v_leak - v) + i)) * self.dt,
+            "tau_syn_inv": -(g_i_decayed * i) * self.dt,
+            "tau_adapt_inv": (g_bd * (self.v_th - b)) * self.dt,
+            "v_leak": g_vd * m,
+            "v_th": g_bd * p,
+            "v_reset": g_v_new * z_r,
+            "beta": g_b_new * z_r,
+        }
+        g_i = g_i_decayed * (1.0 + s) + g_vd * m
+        return g_vd * (1.0 - m), g_i, g_bd * (1.0 - p), params
+
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        """One step of the backward pass; derivation in the class docstring."""
+        g_v, g_i, g_b, params = self._update_adjoint(
+            state_prev.v, state_prev.i, state_prev.b, g_output, g_state["v"], g_state["i"], g_state["b"]
+        )
+        return g_state["i"], {"v": g_v, "i": g_i, "b": g_b}, params
 
 
 @register
@@ -208,6 +317,9 @@ class LSNNRecurrent(LSNN):
     Initial state: z = 0, v = v_leak, i = 0, b = v_th.  Gradient path:
     ``lsnn_step`` detaches the spike in the reset of v and in the threshold
     jump (``reset_detached = True``).
+"""
+        + _DOC_GRADIENT
+        + """
 
     References
     ----------
@@ -243,9 +355,22 @@ class LSNNRecurrent(LSNN):
         )
 
     def _step(self, state, x):
-        z, v, i, b = self._update(state.v, state.i, state.b)
+        if self.is_smoothed:
+            z, v, i, b = self._smooth_update(state.v, state.i, state.b)
+        else:
+            z, v, i, b = self._update(state.v, state.i, state.b)
         i = (i + c.linear(x, self.input_weights)) + c.linear(state.z, self.recurrent_weights)
         return z, LSNNState(z=z, v=v, i=i, b=b)
 
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        """One step of the backward pass (class docstring); the output and the
+        state ``z`` are the same spikes, so their upstream gradients add."""
+        g_v, g_i, g_b, params = self._update_adjoint(
+            state_prev.v, state_prev.i, state_prev.b, g_output + g_state["z"], g_state["v"], g_state["i"], g_state["b"]
+        )
+        g_x, g_z_prev, g_weights = c.recurrent_jump_adjoint(self, g_state["i"], x, state_prev.z)
+        params.update(g_weights)
+        return g_x, {"z": g_z_prev, "v": g_v, "i": g_i, "b": g_b}, params
 
-__all__ = ["LSNN", "LSNNRecurrent", "LSNNFeedForwardState", "LSNNState", "lsnn_update"]
+
+__all__ = ["LSNN", "LSNNRecurrent", "LSNNFeedForwardState", "LSNNState", "lsnn_update", "lsnn_decay"]

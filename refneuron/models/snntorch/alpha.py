@@ -20,8 +20,11 @@ from ._common import (
     SUBTRACT,
     ZERO,
     check_inhibition_shape,
-    fire,
+    fire_and_reset,
+    fire_and_reset_vjp,
+    round32,
     spike_constants,
+    spike_dtypes,
     spike_gt,
 )
 
@@ -232,12 +235,97 @@ class Alpha(Model):
     def _step(self, state, x):
         thr_sub, _ = spike_constants(self)
         reset = RESET_CODE[self.reset_mechanism]
-        _, e, n, u = alpha_charge(
+        r, e, n, u = alpha_charge(
             state.syn_exc, state.syn_inh, state.mem, x,
             self.alpha, self.beta, self._tau_alpha, self.threshold, thr_sub, reset,
         )  # fmt: skip
-        s = fire(u, self.threshold, self.inhibition)
-        return s, AlphaState(syn_exc=e, syn_inh=n, mem=u)
+        y, _, _, _ = fire_and_reset(self, u, r, reset, False)
+        return y, AlphaState(syn_exc=e, syn_inh=n, mem=u)
 
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward of step :math:`t` (:math:`\sigma'_t` the surrogate derivative
+        at :math:`U_t - \theta`, zero under ``surrogate_disable``;
+        :math:`c = \ln\alpha/(\ln\beta - \ln\alpha) + 1`):
+
+        .. math::
+
+            R_t &= H^{>}(U_{t-1} - \theta)\ \text{(detached)},\quad
+            E^* = \alpha E_{t-1} + X_t,\quad N^* = \beta N_{t-1} - X_t,\quad
+            U^* = c\,(E^* + N^*)\\
+            \text{zero: } & E_t = (1 - R_t)E^*,\ N_t = (1 - R_t)N^*,\ U_t = (1 - R_t)U^*\\
+            \text{subtract: } & E_t = E^* - \theta_{32}R_t,\ N_t = (1 - R_t)N^*,\
+                U_t = U^* + N_{t-1}R_t\\
+            S_t &= H^{>}(U_t - \theta).
+
+        Adjoint, in reverse order (:math:`\bar E_t, \bar N_t, \bar U_t` the
+        total gradients on the stored state, :math:`\bar Y_t` on the output):
+
+        .. math::
+
+            \hat U_t &= \bar U_t + \sigma'_t\bar Y_t,\qquad
+            \bar\theta \mathrel{+}= -\sigma'_t\bar Y_t\\
+            \text{zero: } & \bar E^* = (1 - R_t)\bar E_t,\ \bar N^* = (1 - R_t)\bar N_t,\
+                \bar U^* = (1 - R_t)\hat U_t\\
+            \text{subtract: } & \bar E^* = \bar E_t,\ \bar\theta \mathrel{+}= -R_t\bar E_t,\
+                \bar N^* = (1 - R_t)\bar N_t,\ \bar U^* = \hat U_t,\
+                \bar N_{t-1} \mathrel{+}= R_t\hat U_t\\
+            \bar E^* &\mathrel{+}= c\,\bar U^*,\quad \bar N^* \mathrel{+}= c\,\bar U^*,\quad
+                \bar c = \bar U^*(E^* + N^*)\\
+            \bar X_t &= \bar E^* - \bar N^*,\quad \bar E_{t-1} = \alpha\bar E^*,\quad
+                \bar N_{t-1} \mathrel{+}= \beta\bar N^*\\
+            \bar\alpha &\mathrel{+}= \bar E^* E_{t-1}
+                + \bar c\,\frac{\ln\beta}{\alpha(\ln\beta - \ln\alpha)^2},\quad
+            \bar\beta \mathrel{+}= \bar N^* N_{t-1}
+                - \bar c\,\frac{\ln\alpha}{\beta(\ln\beta - \ln\alpha)^2}.
+
+        snntorch recomputes :math:`c` from the (clamped) parameters at every
+        call, so both paths reach :math:`\alpha` and :math:`\beta`; the clamps
+        pass the gradient on [0, 1].  ``alpha`` cannot be made learnable in
+        snntorch 1.0.0 (quirk ``snntorch_alpha_learn_alpha``); its gradient
+        here is what a learnable ``alpha`` would receive.  Exactness against
+        snntorch: as :meth:`Leaky._vjp_step
+        <refneuron.models.snntorch.leaky.Leaky._vjp_step>`.
+        """
+        thr_sub, _ = spike_constants(self)
+        _, _, _, f32_rt, _ = spike_dtypes(self)
+        reset = RESET_CODE[self.reset_mechanism]
+        e0, n0, u0 = state_prev.syn_exc, state_prev.syn_inh, state_prev.mem
+        alpha, beta, c = self.alpha, self.beta, self._tau_alpha
+        r, _, _, u = alpha_charge(e0, n0, u0, x, alpha, beta, c, self.threshold, thr_sub, reset)
+        e_star = alpha * e0 + x
+        n_star = beta * n0 - x
+        g_u, g_thr, _ = fire_and_reset_vjp(self, u, r, reset, False, g_output, g_state["mem"])
+        g_e, g_n = g_state["syn_exc"], g_state["syn_inh"]
+        g_n0 = 0.0
+        if reset == ZERO:
+            g_es, g_ns, g_us = g_e - g_e * r, g_n - g_n * r, g_u - g_u * r
+        elif reset == SUBTRACT:
+            g_es, g_ns, g_us = g_e, g_n - g_n * r, g_u
+            g_thr = g_thr - round32(f32_rt, g_e) * r
+            g_n0 = g_u * r
+        else:
+            g_es, g_ns, g_us = g_e, g_n, g_u
+        g_c = g_us * (e_star + n_star)
+        g_es = g_es + c * g_us
+        g_ns = g_ns + c * g_us
+        la, lb = np.log(alpha), np.log(beta)
+        dc_da = lb / (alpha * (lb - la) ** 2)
+        dc_db = -la / (beta * (lb - la) ** 2)
+        shape = np.shape(g_u)
+        return (
+            g_es - g_ns,
+            {
+                "syn_exc": np.broadcast_to(alpha * g_es, shape),
+                "syn_inh": np.broadcast_to(g_n0 + beta * g_ns, shape),
+                "mem": np.zeros(shape),
+            },
+            {
+                "alpha": np.broadcast_to(g_es * e0 + g_c * dc_da, shape),
+                "beta": np.broadcast_to(g_ns * n0 + g_c * dc_db, shape),
+                "threshold": np.broadcast_to(g_thr, shape),
+            },
+        )
 
 __all__ = ["Alpha", "AlphaState", "alpha_charge", "alpha_tau"]

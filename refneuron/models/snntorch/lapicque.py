@@ -22,8 +22,11 @@ from ._common import (
     SUBTRACT,
     ZERO,
     check_inhibition_shape,
-    fire,
+    fire_and_reset,
+    fire_and_reset_vjp,
+    round32,
     spike_constants,
+    spike_dtypes,
     spike_gt,
 )
 
@@ -254,9 +257,57 @@ class Lapicque(Model):
         thr_sub, _ = spike_constants(self)
         reset = RESET_CODE[self.reset_mechanism]
         R, _, inv_rc, decay = self._resolved
-        _, m = lapicque_charge(state.mem, x, R, inv_rc, self.time_step, decay, self.threshold, thr_sub, reset)
-        s = fire(m, self.threshold, self.inhibition)
-        return s, LapicqueState(mem=m)
+        r, m = lapicque_charge(state.mem, x, R, inv_rc, self.time_step, decay, self.threshold, thr_sub, reset)
+        y, _, _, _ = fire_and_reset(self, m, r, reset, False)
+        return y, LapicqueState(mem=m)
 
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward of step :math:`t` (:math:`\sigma'_t` the surrogate derivative
+        at :math:`U_t - \theta`, zero under ``surrogate_disable``):
+
+        .. math::
+
+            R_t &= H^{>}(U_{t-1} - \theta)\ \text{(detached)},\quad
+            B_t = ((X_t R)\tfrac{1}{RC})\Delta t + d\,U_{t-1},\ d = 1 - \tfrac{\Delta t}{RC}\\
+            U_t &= B_t - R_t\theta_{32} \;|\; B_t - R_t B_t \;|\; B_t,\qquad
+            S_t = H^{>}(U_t - \theta).
+
+        Adjoint, in reverse order (:math:`\bar U_t` the total gradient on the
+        stored membrane, :math:`\bar Y_t` on the output):
+
+        .. math::
+
+            \hat U_t &= \bar U_t + \sigma'_t\bar Y_t,\qquad
+            \bar B_t = \hat U_t \;|\; (1 - R_t)\hat U_t \;|\; \hat U_t\\
+            \bar X_t &= ((\bar B_t\Delta t)\tfrac{1}{RC})R,\quad
+            \bar U_{t-1} = d\,\bar B_t,\quad
+            \bar\theta \mathrel{+}= -\sigma'_t\bar Y_t - R_t\hat U_t \;\text{(subtract)}.
+
+        Only the threshold is learnable: snntorch stores ``R`` and ``C`` as
+        buffers, and ``beta`` (a Parameter under ``learn_beta``) never enters
+        the update, so its gradient is always absent (``None`` in snntorch).
+        Exactness against snntorch: as :meth:`Leaky._vjp_step
+        <refneuron.models.snntorch.leaky.Leaky._vjp_step>`.
+        """
+        thr_sub, _ = spike_constants(self)
+        _, _, _, f32_rt, _ = spike_dtypes(self)
+        reset = RESET_CODE[self.reset_mechanism]
+        R, _, inv_rc, decay = self._resolved
+        r, m = lapicque_charge(state_prev.mem, x, R, inv_rc, self.time_step, decay, self.threshold, thr_sub, reset)
+        g_u, g_thr, _ = fire_and_reset_vjp(self, m, r, reset, False, g_output, g_state["mem"])
+        if reset == ZERO:
+            g_b = g_u - g_u * r
+        else:
+            g_b = g_u
+            if reset == SUBTRACT:
+                g_thr = g_thr - round32(f32_rt, g_u) * r
+        shape = np.shape(g_u)
+        return (
+            ((g_b * self.time_step) * inv_rc) * R,
+            {"mem": np.broadcast_to(g_b * decay, shape)},
+            {"threshold": np.broadcast_to(g_thr, shape)},
+        )
 
 __all__ = ["Lapicque", "LapicqueState", "lapicque_charge"]

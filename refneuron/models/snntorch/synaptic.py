@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from ..._records import State, flag, option, other, param
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
 from .._base import Model
 from ._common import (
-    NONE,
     RESET_CODE,
     RESETS,
     SUBTRACT,
     ZERO,
     check_inhibition_shape,
-    fire,
+    fire_and_reset,
+    fire_and_reset_vjp,
+    round32,
     spike_constants,
+    spike_dtypes,
     spike_gt,
 )
-from .leaky import leaky_immediate_reset
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -153,10 +156,71 @@ class Synaptic(Model):
         thr_sub, _ = spike_constants(self)
         reset = RESET_CODE[self.reset_mechanism]
         r, i, m = synaptic_charge(state.syn, state.mem, x, self.alpha, self.beta, self.threshold, thr_sub, reset)
-        s = fire(m, self.threshold, self.inhibition)
-        if not self.reset_delay and reset != NONE:
-            m = leaky_immediate_reset(m, s, r, thr_sub, reset)
-        return s, SynapticState(syn=i, mem=m)
+        y, m, _, _ = fire_and_reset(self, m, r, reset, not self.reset_delay)
+        return y, SynapticState(syn=i, mem=m)
 
+    def _vjp_step(self, state_prev, x, g_output, g_state):
+        r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
+
+        Forward of step :math:`t`, in order (:math:`\sigma'_t` the surrogate
+        derivative at :math:`M_t - \theta`, zero under ``surrogate_disable``):
+
+        .. math::
+
+            R_t &= H^{>}(U_{t-1} - \theta)\ \text{(detached)},\quad
+            I_t = \alpha I_{t-1} + X_t,\quad A_t = \beta U_{t-1} + I_t\\
+            M_t &= A_t - R_t\theta_{32} \;|\; A_t - A_t R_t \;|\; A_t\\
+            S_t &= H^{>}(M_t - \theta),\quad
+            U_t = M_t \text{ (reset\_delay) or } M_t - D_t\theta_{32} \;|\; M_t - D_t M_t,
+            \ D_t = S_t - R_t.
+
+        Adjoint, in reverse order (:math:`\bar U_t`, :math:`\bar I_t` the total
+        gradients on the stored state, :math:`\bar Y_t` on the output):
+
+        .. math::
+
+            \bar M_t &= \bar U_t + \sigma'_t\bar Y_t \;\text{(reset\_delay)};\quad
+            \bar U_t(1 - \theta_{32}\sigma'_t) + \sigma'_t\bar Y_t \;|\;
+            \bar U_t(1 - D_t - M_t\sigma'_t) + \sigma'_t\bar Y_t \;\text{(otherwise)}\\
+            \bar A_t &= \bar M_t \;|\; (1 - R_t)\bar M_t \;|\; \bar M_t,\qquad
+            \hat I_t = \bar I_t + \bar A_t\\
+            \bar X_t &= \hat I_t,\quad \bar I_{t-1} = \alpha\hat I_t,\quad
+            \bar U_{t-1} = \beta\bar A_t\\
+            \bar\alpha &\mathrel{+}= \hat I_t I_{t-1},\quad
+            \bar\beta \mathrel{+}= \bar A_t U_{t-1},\quad
+            \bar\theta \mathrel{+}= -\sigma'_t\bar S_t - R_t\bar M_t \;\text{(subtract)}
+            \;[-D_t\bar U_t \text{ without reset\_delay}]
+
+        with :math:`\bar S_t` the total gradient on the spike
+        (:func:`._common.fire_and_reset_vjp`).  The current is never reset.
+        The clamps of :math:`\alpha, \beta` to [0, 1] pass the gradient.
+        Exactness against snntorch: as :meth:`Leaky._vjp_step
+        <refneuron.models.snntorch.leaky.Leaky._vjp_step>` (float32 roundings
+        emulated under ``float32_spikes``; the gradient of a scalar threshold
+        then carries float32 summation error).
+        """
+        thr_sub, _ = spike_constants(self)
+        _, _, _, f32_rt, _ = spike_dtypes(self)
+        reset = RESET_CODE[self.reset_mechanism]
+        syn, mem = state_prev.syn, state_prev.mem
+        r, _, m = synaptic_charge(syn, mem, x, self.alpha, self.beta, self.threshold, thr_sub, reset)
+        g_m, g_thr, _ = fire_and_reset_vjp(self, m, r, reset, not self.reset_delay, g_output, g_state["mem"])
+        if reset == ZERO:
+            g_a = g_m - g_m * r
+        else:
+            g_a = g_m
+            if reset == SUBTRACT:
+                g_thr = g_thr - round32(f32_rt, g_m) * r
+        g_i = g_state["syn"] + g_a
+        shape = np.shape(g_m)
+        return (
+            np.broadcast_to(g_i, np.shape(x)),
+            {"syn": np.broadcast_to(g_i * self.alpha, shape), "mem": np.broadcast_to(g_a * self.beta, shape)},
+            {
+                "alpha": np.broadcast_to(g_i * syn, shape),
+                "beta": np.broadcast_to(g_a * mem, shape),
+                "threshold": np.broadcast_to(g_thr, shape),
+            },
+        )
 
 __all__ = ["Synaptic", "SynapticState", "synaptic_charge"]

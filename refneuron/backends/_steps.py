@@ -26,6 +26,7 @@ from ..models.snntorch._common import NONE, spike_gt
 from ..models.norse._common import spike_gt as norse_spike_gt
 from ..models.norse.lif import lif_update
 from ..models.snntorch.leaky import leaky_charge, leaky_immediate_reset
+from ..models.snntorch.synaptic import synaptic_charge
 from ..models.spikingjelly._common import lif_charge, spike_ge, voltage_reset
 from ..models.spikingjelly.if_ import if_charge
 
@@ -40,6 +41,15 @@ def leaky_step(mem, x, beta, threshold, thr_sub, g, reset, reset_delay):
     if not reset_delay and reset != NONE:
         m = leaky_immediate_reset(m, s, r, thr_sub, reset)
     return s * g, m
+
+
+def synaptic_step(syn, mem, x, alpha, beta, threshold, thr_sub, reset, reset_delay):
+    """snntorch ``Synaptic`` (``Synaptic._step`` without inhibition)."""
+    r, i, m = synaptic_charge(syn, mem, x, alpha, beta, threshold, thr_sub, reset)
+    s = spike_gt(m, threshold)
+    if not reset_delay and reset != NONE:
+        m = leaky_immediate_reset(m, s, r, thr_sub, reset)
+    return s, i, m
 
 
 def izhikevich_step(v, u, i, a, b, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
@@ -101,6 +111,7 @@ MODEL_FUNCTIONS = (
     spike_gt,
     leaky_charge,
     leaky_immediate_reset,
+    synaptic_charge,
     izhikevich_dv,
     izhikevich_du,
     adex_dV,
@@ -112,7 +123,7 @@ MODEL_FUNCTIONS = (
     norse_spike_gt,
     lif_update,
 )
-STEP_FUNCTIONS = (leaky_step, izhikevich_step, adex_step, sj_lif_step, sj_if_step, norse_lif_step)
+STEP_FUNCTIONS = (leaky_step, synaptic_step, izhikevich_step, adex_step, sj_lif_step, sj_if_step, norse_lif_step)
 
 
 def adex_dV_math(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):

@@ -39,6 +39,7 @@ from ._steps import (
     norse_lif_step,
     sj_if_step,
     sj_lif_step,
+    synaptic_step,
 )
 
 numba = numba_or_raise("cpu")
@@ -73,6 +74,37 @@ def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, g, reset,
                     bad[0, j] = t0 + t
                     bad[1, j] = 0
         S[0, lo : lo + n] = mem
+
+
+@njit(**_PAR)
+def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, block, alpha, beta, threshold, thr_sub, reset, reset_delay):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_syn.shape[0] > 0
+    for b in prange((N + block - 1) // block):
+        lo = b * block
+        n = min(block, N - lo)
+        syns = S[0, lo : lo + n].copy()
+        mems = S[1, lo : lo + n].copy()
+        for t in range(T):
+            for k in range(n):
+                j = lo + k
+                s, i, m = synaptic_step(
+                    syns[k], mems[k], x[t, j], at(alpha, j), at(beta, j), at(threshold, j), at(thr_sub, j),
+                    reset, reset_delay,
+                )  # fmt: skip
+                syns[k] = i
+                mems[k] = m
+                if rec_out:
+                    out[t, j] = s
+                if rec_all:
+                    tr_syn[t, j] = i
+                    tr_mem[t, j] = m
+                if bad[0, j] < 0 and not (math.isfinite(i) and math.isfinite(m)):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0 if not math.isfinite(i) else 1
+        S[0, lo : lo + n] = syns
+        S[1, lo : lo + n] = mems
 
 
 @njit(**_PAR)

@@ -41,6 +41,7 @@ from ._steps import (
     norse_lif_step,
     sj_if_step,
     sj_lif_step,
+    synaptic_step,
 )
 
 cuda = cuda_or_raise()
@@ -68,6 +69,32 @@ def leaky(x, S, out, tr_mem, bad, t0, beta, threshold, thr_sub, g, reset, reset_
             bad[0, j] = t0 + t
             bad[1, j] = 0
     S[0, j] = mem
+
+
+@cuda.jit(cache=True)
+def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, alpha, beta, threshold, thr_sub, reset, reset_delay):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_syn.shape[0] > 0
+    syn = S[0, j]
+    mem = S[1, j]
+    for t in range(T):
+        s, syn, mem = synaptic_step(
+            syn, mem, x[t, j], at(alpha, j), at(beta, j), at(threshold, j), at(thr_sub, j), reset, reset_delay
+        )
+        if rec_out:
+            out[t, j] = s
+        if rec_all:
+            tr_syn[t, j] = syn
+            tr_mem[t, j] = mem
+        if bad[0, j] < 0 and not (math.isfinite(syn) and math.isfinite(mem)):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0 if not math.isfinite(syn) else 1
+    S[0, j] = syn
+    S[1, j] = mem
 
 
 @cuda.jit(cache=True)

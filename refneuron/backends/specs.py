@@ -65,6 +65,23 @@ def _leaky_unsupported(model):
     return None
 
 
+# --- snntorch.Synaptic ----------------------------------------------------------------
+
+
+def _synaptic_params(model, shape):
+    from ..models.snntorch._common import RESET_CODE, spike_constants
+
+    thr_sub, _ = spike_constants(model)
+    return (
+        as_kernel_param(model.alpha, shape),
+        as_kernel_param(model.beta, shape),
+        as_kernel_param(model.threshold, shape),
+        as_kernel_param(thr_sub, shape),
+        RESET_CODE[model.reset_mechanism],
+        bool(model.reset_delay),
+    )
+
+
 # --- canonical.Izhikevich -----------------------------------------------------------
 
 
@@ -118,6 +135,7 @@ def _norse_lif_params(model, shape):
 
 
 SPECS = {
+    "snntorch.Synaptic": KernelSpec("snntorch.Synaptic", "synaptic", _synaptic_params, _leaky_unsupported),
     "spikingjelly.LIF": KernelSpec("spikingjelly.LIF", "sj_lif", _sj_lif_params, _sj_unsupported),
     "spikingjelly.IF": KernelSpec("spikingjelly.IF", "sj_if", _sj_if_params, _sj_unsupported),
     "norse.LIF": KernelSpec("norse.LIF", "norse_lif", _norse_lif_params),

@@ -22,6 +22,15 @@ def leaky_cases():
     return out
 
 
+def synaptic_cases():
+    out = []
+    for reset in ("subtract", "zero", "none"):
+        for delay in (True, False):
+            out.append((f"Synaptic-{reset}-delay{delay}", rn.snntorch.Synaptic(alpha=0.8, beta=0.9, reset_mechanism=reset, reset_delay=delay)))
+    out.append(("Synaptic-thr0.7-f32off", rn.snntorch.Synaptic(alpha=0.5, beta=0.7, threshold=0.7, float32_spikes=False)))
+    return out
+
+
 def izhikevich_cases():
     out = []
     for scheme in ("figure2004", "network2003", "euler"):
@@ -62,6 +71,8 @@ def inputs_for(model, shape, seed=0):
         return rng.normal(0.25, 0.6, shape)
     if name == "canonical.Izhikevich":
         return rng.normal(12.0, 8.0, shape)
+    if name == "snntorch.Synaptic":
+        return rng.normal(0.05, 0.4, shape)
     if name == "canonical.AdEx":
         return rng.normal(900.0, 400.0, shape)
     if name == "spikingjelly.IF":
@@ -74,7 +85,7 @@ def inputs_for(model, shape, seed=0):
 
 
 def all_cases():
-    return leaky_cases() + izhikevich_cases() + adex_cases() + spikingjelly_cases() + norse_cases()
+    return leaky_cases() + synaptic_cases() + izhikevich_cases() + adex_cases() + spikingjelly_cases() + norse_cases()
 
 
 #: models whose step calls exp: the kernels' scalar exp (libm) and NumPy's
@@ -100,6 +111,8 @@ def per_neuron(model, neuron_shape, seed=1):
         return model.replace(a=rng.uniform(0.01, 0.1, neuron_shape), d=rng.uniform(0.05, 8.0, neuron_shape))
     if model.name == "canonical.AdEx":
         return model.replace(a=rng.uniform(0.0, 4.0, neuron_shape), b=rng.uniform(0.0, 100.0, neuron_shape))
+    if model.name == "snntorch.Synaptic":
+        return model.replace(alpha=rng.uniform(0.3, 0.9, neuron_shape), threshold=rng.uniform(0.6, 1.4, neuron_shape))
     if model.name == "norse.LIF":
         return model.replace(v_th=rng.uniform(0.5, 1.5, neuron_shape), tau_mem_inv=rng.uniform(50.0, 150.0, neuron_shape))
     if model.name in ("spikingjelly.LIF", "spikingjelly.IF"):

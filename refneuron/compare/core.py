@@ -8,7 +8,7 @@ import numpy as np
 
 from . import adapters, metrics
 
-__all__ = ["ComparisonResult", "compare", "compare_runs"]
+__all__ = ["ComparisonResult", "compare", "compare_gradients", "compare_runs", "relative_error"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -48,6 +48,15 @@ class ComparisonResult:
         Largest absolute error over the neurons at each step.
     settings : dict
         ``window``, ``tau``, ``q``.
+    gradients : dict or None
+        None when not requested; else ``{"status": ...}`` with status
+        ``"ok"`` (then ``inputs``, ``initial_state`` {name: err} and
+        ``params`` {name: err or None}: relative errors of the framework's
+        autograd against :func:`refneuron.gradients.vjp`, see
+        :func:`relative_error`; ``max`` the largest of them), ``"no backward"``
+        (refneuron has no hand-derived backward for this model or setting)
+        or ``"no counterpart"`` (e.g. a surrogate the framework lacks), with
+        ``reason``.
     reference, framework_run : RunResult, FrameworkRun
         The two runs (not written to reports).
     """
@@ -66,6 +75,7 @@ class ComparisonResult:
     states: dict
     error_over_time: dict
     settings: dict
+    gradients: dict | None = None
     reference: object = dataclasses.field(repr=False, default=None)
     framework_run: object = dataclasses.field(repr=False, default=None)
 
@@ -96,7 +106,68 @@ class ComparisonResult:
                 k: dict(v, at=None if v["at"] is None else list(v["at"])) for k, v in self.states.items()
             },
             "settings": dict(self.settings),
+            "gradients": None if self.gradients is None else dict(self.gradients),
         }
+
+
+def relative_error(actual, desired):
+    """``max|actual - desired| / max|desired|`` (0 when both are all zero; inf
+    when only ``desired`` is).  A norm-wise error: entries near zero do not
+    blow it up, as an element-wise relative error would."""
+    a = np.asarray(actual, dtype=np.float64)
+    d = np.asarray(desired, dtype=np.float64)
+    diff = float(np.max(np.abs(a - d))) if d.size else 0.0
+    scale = float(np.max(np.abs(d))) if d.size else 0.0
+    if diff == 0.0:
+        return 0.0
+    return diff / scale if scale > 0 else float("inf")
+
+
+def compare_gradients(model, inputs, framework_dtype="float64", *, state=None, seed=0, adapter=None):
+    """Relative errors of the framework's autograd against refneuron's backward.
+
+    Both differentiate ``L = sum_t sum(G_t * Y_t) + sum_k sum_t sum(G^k_t * Z^k_t)``
+    with the same standard-normal upstream gradients ``G`` (``seed``) on the
+    output and on every state variable.
+
+    Returns
+    -------
+    dict
+        See :attr:`ComparisonResult.gradients`.
+    """
+    from .. import gradients
+    from ..errors import NoCounterpart
+    from ..simulate import prepare
+
+    if not hasattr(model, "_vjp_step"):
+        return {"status": "no backward", "reason": f"{model.name}: refneuron has no hand-derived backward pass"}
+    adapter = adapters.adapter_for(model) if adapter is None else adapter
+    x, neuron_shape, _ = prepare(model, inputs, state)
+    full = (x.shape[0], *neuron_shape)
+    rng = np.random.default_rng(seed)
+    upstream = {"output": rng.normal(size=full)}
+    for name in model.State.names():
+        upstream[name] = rng.normal(size=full)
+    try:
+        ref = gradients.vjp(model, x, upstream, state)
+    except NotImplementedError as exc:
+        return {"status": "no backward", "reason": str(exc)}
+    try:
+        fw = adapter.gradients(model, x, upstream, state, framework_dtype, list(ref.params))
+    except NoCounterpart as exc:
+        return {"status": "no counterpart", "reason": str(exc)}
+    out = {
+        "status": "ok",
+        "seed": seed,
+        "inputs": relative_error(fw.inputs, ref.inputs),
+        "initial_state": {k: relative_error(fw.initial_state[k], v) for k, v in ref.initial_state.items()},
+        "params": {
+            k: None if fw.params.get(k) is None else relative_error(fw.params[k], v) for k, v in ref.params.items()
+        },
+    }
+    errs = [out["inputs"], *out["initial_state"].values(), *(v for v in out["params"].values() if v is not None)]
+    out["max"] = max(errs)
+    return out
 
 
 def compare_runs(model_name, framework, dtype, reference, framework_run, *, window=1, tau=10.0, q=0.1):
@@ -147,7 +218,8 @@ def compare_runs(model_name, framework, dtype, reference, framework_run, *, wind
     )
 
 
-def compare(model, inputs, framework_dtype="float64", *, state=None, window=1, tau=10.0, q=0.1):
+def compare(model, inputs, framework_dtype="float64", *, state=None, window=1, tau=10.0, q=0.1, gradients=True,
+            seed=0):
     """Run ``model`` in refneuron (float64) and in its framework, and compare.
 
     Parameters
@@ -168,6 +240,9 @@ def compare(model, inputs, framework_dtype="float64", *, state=None, window=1, t
         van Rossum time constant in steps.
     q : float
         Victor–Purpura cost per step of shift.
+    gradients : bool
+        Also compare the framework's autograd with refneuron's hand-derived
+        backward (:func:`compare_gradients`, upstream gradients from ``seed``).
 
     Returns
     -------
@@ -189,4 +264,8 @@ def compare(model, inputs, framework_dtype="float64", *, state=None, window=1, t
     adapter = adapters.adapter_for(model)
     fw_run = adapter.run(model, inputs, state, framework_dtype)
     ref = run(model, inputs, state, record="all")
-    return compare_runs(model.name, fw_run.framework, framework_dtype, ref, fw_run, window=window, tau=tau, q=q)
+    result = compare_runs(model.name, fw_run.framework, framework_dtype, ref, fw_run, window=window, tau=tau, q=q)
+    if gradients:
+        g = compare_gradients(model, inputs, framework_dtype, state=state, seed=seed, adapter=adapter)
+        result = dataclasses.replace(result, gradients=g)
+    return result

@@ -264,10 +264,11 @@ def run(
 def _empty(shape, dtype, backend):
     """A fresh record array.
 
-    Its pages are first touched by the kernel that writes it; touching them
-    beforehand in parallel (a zero-fill kernel) was measured slower on the
-    2-core development machine (an extra pass over memory), see
-    ``benchmarks/RESULTS.md``; callers who run repeatedly should pass ``out=``.
+    Its pages are first touched by the kernel that writes it.  Touching them
+    beforehand with a parallel zero-fill kernel was tried and was not faster
+    on the 2-core development machine (60-63 against 86-172 M neuron-steps/s
+    for LIF at N = 1e5 with the machine busy: an extra pass over memory);
+    callers who run repeatedly should pass ``out=`` instead.
     """
     return np.empty(shape, dtype=dtype)
 

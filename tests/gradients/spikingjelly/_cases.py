@@ -87,8 +87,9 @@ def make_model(name, rng, surrogate, **opts):
         return rn.spikingjelly.LIAF(tau=float(rng.uniform(1.3, 5.0)), v_reset=_v_reset(rng, reset, theta),
                                     **opts, **common)
     if name == "KLIF":
+        # k (1 - 1/tau) > 1 makes the adjoint grow geometrically over the run: k <= 1.5
         return rn.spikingjelly.KLIF(tau=float(rng.uniform(1.3, 5.0)), v_reset=_v_reset(rng, reset, theta),
-                                    k=float(rng.choice([1.0, rng.uniform(0.5, 0.9), rng.uniform(1.1, 2.0)])),
+                                    k=float(rng.choice([1.0, rng.uniform(0.5, 0.9), rng.uniform(1.1, 1.5)])),
                                     **opts, **common)
     raise KeyError(name)
 

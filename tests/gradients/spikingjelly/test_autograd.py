@@ -16,7 +16,8 @@ in a different association order (autograd multiplies the chain factor by
 factor; refneuron folds them, e.g. ``g*(1 - 1/tau)`` for ``g - g/tau``), so
 each step adds a few ulp relative to the gradient's scale and the adjoint
 recursion carries them over T = 40 steps with factors of order one (measured:
-about 1e-15, printed at the end of pytest).  1e-10 leaves four to five
+about 1e-15 for the arrays, up to 1e-13 for the scalars w and k, which are
+sums of T x neurons terms with cancellation; printed at the end of pytest).  1e-10 leaves four to five
 orders of magnitude for the growth through the expanding QIF/EIF/Izhikevich
 charges, yet any wrong term (a missing reset path, a detached spike that
 should not be, the wrong kink convention) is of the order of the gradient

@@ -67,8 +67,9 @@ def test_spec_probe_spike_gradient():
 
 def test_plif_w_gradient():
     # w = 0: k = 1/2 (tau = 2), H = 0 + (3 - 0) k = 1.5; dH/dw = (X - V) k (1 - k) = 3/4
-    g = _one_step(rn.spikingjelly.ParametricLIF(w=0.0), 3.0, {"output": 1.0})
-    np.testing.assert_allclose(g.params["w"], 0.75 * SIG, rtol=RTOL)  # 0.3149807562105196
+    for model in (rn.spikingjelly.ParametricLIF(w=0.0), rn.spikingjelly.ParametricLIF(init_tau=2.0)):  # w = -ln(1)
+        g = _one_step(model, 3.0, {"output": 1.0})
+        np.testing.assert_allclose(g.params["w"], 0.75 * SIG, rtol=RTOL)  # 0.3149807562105196
 
 
 def test_klif_k_gradient():

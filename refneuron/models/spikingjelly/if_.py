@@ -77,17 +77,17 @@ class IF(SpikingJellyNode):
     def _vjp_step(self, state_prev, x, g_output, g_state):
         r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
 
-        Forward, in order: :math:`H = V_{t-1} + X`, :math:`S = s(H - 	heta)`,
+        Forward, in order: :math:`H = V_{t-1} + X`, :math:`S = s(H - \theta)`,
         :math:`V_t = \mathrm{reset}(H, S_r)` (:math:`S_r = S`, detached with
         ``detach_reset``).  Adjoint, in reverse order, with
-        :math:`\sigma = \sigma'(H - 	heta)`:
+        :math:`\sigma = \sigma'(H - \theta)`:
 
         .. math::
 
-            ar H &= ar S\,\sigma + ar V_t\,\partial V_t/\partial H
-                  \quad(	ext{hard: } (1 - S_r) + (V_r - H)\sigma_r,
-                  \ 	ext{soft: } 1 - 	heta\sigma_r)\
-            ar V_{t-1} &= ar H, \qquad ar X = ar H
+            \bar H &= \bar S\,\sigma + \bar V_t\,\partial V_t/\partial H
+                  \quad(\text{hard: } (1 - S_r) + (V_r - H)\sigma_r,
+                  \ \text{soft: } 1 - \theta\sigma_r)\\
+            \bar V_{t-1} &= \bar H, \qquad \bar X = \bar H
 
         :math:`\sigma_r = \sigma`, or 0 with ``detach_reset``.  No learnable
         parameters.

@@ -143,26 +143,26 @@ class Izhikevich(SpikingJellyNode):
 
         .. math::
 
-            H &= V_{t-1} + igl(X + a_0 (V_{t-1} - V_\mathrm{rest})(V_{t-1} - V_c) - w_{t-1}igr)/	au\
-            S &= s(H - 	heta)\
-            w_t &= w_{t-1} + igl(a (H - V_\mathrm{rest}) - w_{t-1}igr)/	au_w + b S\
+            H &= V_{t-1} + \bigl(X + a_0 (V_{t-1} - V_\mathrm{rest})(V_{t-1} - V_c) - w_{t-1}\bigr)/\tau\\
+            S &= s(H - \theta)\\
+            w_t &= w_{t-1} + \bigl(a (H - V_\mathrm{rest}) - w_{t-1}\bigr)/\tau_w + b S\\
             V_t &= \mathrm{reset}(H, S_r)
 
         The spike in :math:`w_t` is never detached (spikingjelly detaches only
         the spike of the voltage reset); :math:`S_r = S`, detached with
         ``detach_reset``.  Adjoint, in reverse order, with
-        :math:`\sigma = \sigma'(H - 	heta)` and :math:`\sigma_r = \sigma`
+        :math:`\sigma = \sigma'(H - \theta)` and :math:`\sigma_r = \sigma`
         (0 with ``detach_reset``):
 
         .. math::
 
-            ar H &= ar S\,\sigma + ar w_t\,(a/	au_w + b\,\sigma)
-                  + ar V_t igl((1 - S_r) + (V_r - H)\sigma_rigr)
-                  \ 	ext{(hard; soft: } ar V_t (1 - 	heta\sigma_r))\
-            ar w_{t-1} &= ar w_t\,(1 - 1/	au_w) - ar H/	au\
-            ar V_{t-1} &= ar H\,\Bigl(1 + a_0igl((V_{t-1} - V_c)
-                  + (V_{t-1} - V_\mathrm{rest})igr)/	au\Bigr), \qquad
-            ar X = ar H/	au
+            \bar H &= \bar S\,\sigma + \bar w_t\,(a/\tau_w + b\,\sigma)
+                  + \bar V_t \bigl((1 - S_r) + (V_r - H)\sigma_r\bigr)
+                  \ \text{(hard; soft: } \bar V_t (1 - \theta\sigma_r))\\
+            \bar w_{t-1} &= \bar w_t\,(1 - 1/\tau_w) - \bar H/\tau\\
+            \bar V_{t-1} &= \bar H\,\Bigl(1 + a_0\bigl((V_{t-1} - V_c)
+                  + (V_{t-1} - V_\mathrm{rest})\bigr)/\tau\Bigr), \qquad
+            \bar X = \bar H/\tau
 
         No learnable parameters (spikingjelly's are Python floats).
         """

@@ -131,31 +131,31 @@ class KLIF(SpikingJellyNode):
 
         Forward, in order (``functional/neuron.py``, ``klif_step``):
         :math:`H'` = the LIF charge, :math:`P = k H'`,
-        :math:`H = \mathrm{ReLU}(P)`, :math:`S = s(H - 	heta)`, then the reset
+        :math:`H = \mathrm{ReLU}(P)`, :math:`S = s(H - \theta)`, then the reset
         with :math:`S_r = S` (detached with ``detach_reset``):
         without ``scale_reset`` :math:`V_t = \mathrm{reset}(H, S_r)`; with it
         hard :math:`V_t = S_r V_r + (1 - S_r) H/k`, soft
-        :math:`V_t = H/k - S_r\,	heta/k`.  Adjoint, in reverse order, with
-        :math:`\sigma = \sigma'(H - 	heta)`, :math:`\sigma_r = \sigma` (0 with
+        :math:`V_t = H/k - S_r\,\theta/k`.  Adjoint, in reverse order, with
+        :math:`\sigma = \sigma'(H - \theta)`, :math:`\sigma_r = \sigma` (0 with
         ``detach_reset``):
 
         .. math::
 
-            ar H &= ar S\,\sigma + ar V_t\,\partial V_t/\partial H, \quad
-            \partial V_t/\partial H = egin{cases}
-                (1 - S_r) + (V_r - H)\sigma_r & 	ext{hard}\
-                1 - 	heta\sigma_r & 	ext{soft}\
-                (1 - S_r)/k + (V_r - H/k)\sigma_r & 	ext{hard, scale\_reset}\
-                1/k - (	heta/k)\sigma_r & 	ext{soft, scale\_reset}
-            \end{cases}\
-            ar k_\mathrm{reset} &= ar V_t \cdot egin{cases}
-                -(1 - S_r) H/k^2 & 	ext{hard, scale\_reset}\
-                -H/k^2 + S_r	heta/k^2 & 	ext{soft, scale\_reset}\
-                0 & 	ext{otherwise}\end{cases}\
-            ar P &= ar H\,[P > 0] \quad(	ext{torch's ReLU gradient, 0 at } P = 0)\
-            ar k &\mathrel{+}= ar P\,H' + ar k_\mathrm{reset}, \qquad ar H' = ar P\,k\
-            ar V_{t-1} &= ar H'(1 - 1/	au), \qquad
-            ar X = ar H'/	au \ 	ext{(decay\_input)}, \ ar H' \ 	ext{(otherwise)}
+            \bar H &= \bar S\,\sigma + \bar V_t\,\partial V_t/\partial H, \quad
+            \partial V_t/\partial H = \begin{cases}
+                (1 - S_r) + (V_r - H)\sigma_r & \text{hard}\\
+                1 - \theta\sigma_r & \text{soft}\\
+                (1 - S_r)/k + (V_r - H/k)\sigma_r & \text{hard, scale\_reset}\\
+                1/k - (\theta/k)\sigma_r & \text{soft, scale\_reset}
+            \end{cases}\\
+            \bar k_\mathrm{reset} &= \bar V_t \cdot \begin{cases}
+                -(1 - S_r) H/k^2 & \text{hard, scale\_reset}\\
+                -H/k^2 + S_r\theta/k^2 & \text{soft, scale\_reset}\\
+                0 & \text{otherwise}\end{cases}\\
+            \bar P &= \bar H\,[P > 0] \quad(\text{torch's ReLU gradient, 0 at } P = 0)\\
+            \bar k &\mathrel{+}= \bar P\,H' + \bar k_\mathrm{reset}, \qquad \bar H' = \bar P\,k\\
+            \bar V_{t-1} &= \bar H'(1 - 1/\tau), \qquad
+            \bar X = \bar H'/\tau \ \text{(decay\_input)}, \ \bar H' \ \text{(otherwise)}
 
         ``k`` is spikingjelly's learnable scalar; its gradient is returned per
         neuron (the driver sums it, as autograd does for the shared scalar).

@@ -161,19 +161,19 @@ class LIAF(SpikingJellyNode):
 
         Forward, in order (``functional/neuron.py``, ``liaf_step``):
         :math:`H` = the LIF charge, :math:`Y = \mathrm{act}(u)` with
-        :math:`u = H - 	heta` (threshold_related) or :math:`H`,
-        :math:`S = s(H - 	heta)` (reset only), :math:`V_t = \mathrm{reset}(H, S)`
+        :math:`u = H - \theta` (threshold_related) or :math:`H`,
+        :math:`S = s(H - \theta)` (reset only), :math:`V_t = \mathrm{reset}(H, S)`
         (:math:`S` detached with ``detach_reset``).  Adjoint, in reverse order,
-        with :math:`\sigma_r = \sigma'(H - 	heta)`, or 0 with ``detach_reset``:
+        with :math:`\sigma_r = \sigma'(H - \theta)`, or 0 with ``detach_reset``:
 
         .. math::
 
-            ar H &= ar Y\,\mathrm{act}'(u)
-                  + ar V_t igl((1 - S) + (V_r - H)\sigma_rigr)
-                  \ 	ext{(hard)}, \quad ar Y\,\mathrm{act}'(u) + ar V_t (1 - 	heta\sigma_r)
-                  \ 	ext{(soft)}\
-            ar V_{t-1} &= ar H\,(1 - 1/	au), \qquad
-            ar X = ar H/	au \ 	ext{(decay\_input)}, \ ar H \ 	ext{(otherwise)}
+            \bar H &= \bar Y\,\mathrm{act}'(u)
+                  + \bar V_t \bigl((1 - S) + (V_r - H)\sigma_r\bigr)
+                  \ \text{(hard)}, \quad \bar Y\,\mathrm{act}'(u) + \bar V_t (1 - \theta\sigma_r)
+                  \ \text{(soft)}\\
+            \bar V_{t-1} &= \bar H\,(1 - 1/\tau), \qquad
+            \bar X = \bar H/\tau \ \text{(decay\_input)}, \ \bar H \ \text{(otherwise)}
 
         :math:`\mathrm{act}'` is :func:`liaf_output_derivative` (torch's
         convention at the kinks).  The spike does not reach the output, so

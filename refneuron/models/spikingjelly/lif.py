@@ -93,24 +93,24 @@ class LIF(SpikingJellyNode):
     def _vjp_step(self, state_prev, x, g_output, g_state):
         r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
 
-        Forward, in order: :math:`H` = the charge above, :math:`S = s(H - 	heta)`,
+        Forward, in order: :math:`H` = the charge above, :math:`S = s(H - \theta)`,
         :math:`V_t = \mathrm{reset}(H, S_r)` (:math:`S_r = S`, detached with
         ``detach_reset``).  Adjoint, in reverse order, with
-        :math:`\sigma = \sigma'(H - 	heta)` and :math:`\sigma_r = \sigma`
+        :math:`\sigma = \sigma'(H - \theta)` and :math:`\sigma_r = \sigma`
         (0 with ``detach_reset``):
 
         .. math::
 
-            ar H &= ar S\,\sigma + ar V_t igl((1 - S_r) + (V_r - H)\sigma_rigr)
-                  \ 	ext{(hard)}, \quad ar S\,\sigma + ar V_t (1 - 	heta\sigma_r)
-                  \ 	ext{(soft)}\
-            ar V_{t-1} &= ar H\,(1 - 1/	au), \qquad
-            ar X = ar H/	au \ 	ext{(decay\_input)}, \ ar H \ 	ext{(otherwise)}
+            \bar H &= \bar S\,\sigma + \bar V_t \bigl((1 - S_r) + (V_r - H)\sigma_r\bigr)
+                  \ \text{(hard)}, \quad \bar S\,\sigma + \bar V_t (1 - \theta\sigma_r)
+                  \ \text{(soft)}\\
+            \bar V_{t-1} &= \bar H\,(1 - 1/\tau), \qquad
+            \bar X = \bar H/\tau \ \text{(decay\_input)}, \ \bar H \ \text{(otherwise)}
 
         spikingjelly's ``tau`` is a Python float, not learnable: no parameter
         gradients.  This is the probe of the specification (models §3.9): one
         supra-threshold step from rest gives
-        :math:`dV/dX = ((1 - S) + (V_r - H)\sigma)/	au` (hard, attached).
+        :math:`dV/dX = ((1 - S) + (V_r - H)\sigma)/\tau` (hard, attached).
         """
         h = lif_charge(state_prev.v, x, self.tau, self.v_leak, self.decay_input)
         _, s_r = self._spikes(h)

@@ -146,21 +146,21 @@ class ParametricLIF(SpikingJellyNode):
         r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
 
         Forward, in order: :math:`k = \mathrm{sigmoid}(w)`, :math:`H` = the
-        charge above, :math:`S = s(H - 	heta)`, :math:`V_t = \mathrm{reset}(H, S_r)`
+        charge above, :math:`S = s(H - \theta)`, :math:`V_t = \mathrm{reset}(H, S_r)`
         (:math:`S_r = S`, detached with ``detach_reset``).  Adjoint, in reverse
-        order, with :math:`\sigma = \sigma'(H - 	heta)` and
+        order, with :math:`\sigma = \sigma'(H - \theta)` and
         :math:`\sigma_r = \sigma` (0 with ``detach_reset``):
 
         .. math::
 
-            ar H &= ar S\,\sigma + ar V_t igl((1 - S_r) + (V_r - H)\sigma_rigr)
-                  \ 	ext{(hard)}, \quad ar S\,\sigma + ar V_t (1 - 	heta\sigma_r)
-                  \ 	ext{(soft)}\
-            ar V_{t-1} &= ar H\,(1 - k), \qquad
-            ar X = ar H\,k \ 	ext{(decay\_input)}, \ ar H \ 	ext{(otherwise)}\
-            ar w &\mathrel{+}= ar H\,rac{\partial H}{\partial k}\,k(1 - k), \quad
-            rac{\partial H}{\partial k} = X - (V_{t-1} - V_r')
-            \ 	ext{(decay\_input)}, \ -(V_{t-1} - V_r') \ 	ext{(otherwise)}
+            \bar H &= \bar S\,\sigma + \bar V_t \bigl((1 - S_r) + (V_r - H)\sigma_r\bigr)
+                  \ \text{(hard)}, \quad \bar S\,\sigma + \bar V_t (1 - \theta\sigma_r)
+                  \ \text{(soft)}\\
+            \bar V_{t-1} &= \bar H\,(1 - k), \qquad
+            \bar X = \bar H\,k \ \text{(decay\_input)}, \ \bar H \ \text{(otherwise)}\\
+            \bar w &\mathrel{+}= \bar H\,\frac{\partial H}{\partial k}\,k(1 - k), \quad
+            \frac{\partial H}{\partial k} = X - (V_{t-1} - V_r')
+            \ \text{(decay\_input)}, \ -(V_{t-1} - V_r') \ \text{(otherwise)}
 
         using :math:`\mathrm{sigmoid}'(w) = k(1 - k)`.  ``w`` is spikingjelly's
         only learnable parameter of this node; its gradient is returned per

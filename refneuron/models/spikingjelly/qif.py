@@ -114,20 +114,20 @@ class QIF(SpikingJellyNode):
     def _vjp_step(self, state_prev, x, g_output, g_state):
         r"""One step of the backward pass (see :func:`refneuron.gradients.vjp`).
 
-        Forward, in order: :math:`H` = the charge above, :math:`S = s(H - 	heta)`,
+        Forward, in order: :math:`H` = the charge above, :math:`S = s(H - \theta)`,
         :math:`V_t = \mathrm{reset}(H, S_r)` (:math:`S_r = S`, detached with
         ``detach_reset``).  Adjoint, in reverse order, with
-        :math:`\sigma = \sigma'(H - 	heta)` and :math:`\sigma_r = \sigma`
+        :math:`\sigma = \sigma'(H - \theta)` and :math:`\sigma_r = \sigma`
         (0 with ``detach_reset``):
 
         .. math::
 
-            ar H &= ar S\,\sigma + ar V_t igl((1 - S_r) + (V_r - H)\sigma_rigr)
-                  \ 	ext{(hard)}, \quad ar S\,\sigma + ar V_t (1 - 	heta\sigma_r)
-                  \ 	ext{(soft)}\
-            ar V_{t-1} &= ar H\,\Bigl(1 + a_0igl((V_{t-1} - V_c)
-                  + (V_{t-1} - V_\mathrm{rest})igr)/	au\Bigr), \qquad
-            ar X = ar H/	au
+            \bar H &= \bar S\,\sigma + \bar V_t \bigl((1 - S_r) + (V_r - H)\sigma_r\bigr)
+                  \ \text{(hard)}, \quad \bar S\,\sigma + \bar V_t (1 - \theta\sigma_r)
+                  \ \text{(soft)}\\
+            \bar V_{t-1} &= \bar H\,\Bigl(1 + a_0\bigl((V_{t-1} - V_c)
+                  + (V_{t-1} - V_\mathrm{rest})\bigr)/\tau\Bigr), \qquad
+            \bar X = \bar H/\tau
 
         No learnable parameters (spikingjelly's are Python floats).
         """

@@ -1,0 +1,100 @@
+"""Hand-derived snntorch gradients against snntorch 1.0.0's own autograd.
+
+``test_matches_autograd_float64``: snntorch with a spike function whose
+spikes are in the input dtype (float64; snntorch master after PR #432),
+against refneuron's ``float32_spikes=False``, to 1e-10 relative.
+``test_matches_unmodified_snntorch``: unmodified snntorch 1.0.0 (float32
+spikes) against refneuron's default ``float32_spikes=True``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from refneuron.surrogates import ATan
+from refneuron.surrogates.snntorch import FastSigmoid
+
+from ._cases import make_case, option_grid, seed
+from ._harness import compare, refneuron_gradients, torch_gradients
+
+pytestmark = pytest.mark.frameworks
+
+# Both sides evaluate the same float64 chain rule; they differ only in the order in which
+# autograd and refneuron add up the gradient contributions of a tensor with several
+# consumers and in the reduction order of the parameter sums (each a few ulp, propagated
+# through T = 50 steps with |factors| <= 1 and surrogate slopes <= 1, i.e. ~1e-14 at
+# most; measured <= ~5e-14).  1e-10 relative to the largest |gradient| of each array
+# leaves that margin while any wrong term in the recursion (O(1) relative) fails.
+TOL_FLOAT64 = 1e-10
+
+MODELS = ("Leaky", "Synaptic", "Lapicque", "Alpha")
+GRID = [(m, *opts) for m in MODELS for opts in option_grid(m)]
+
+
+@pytest.mark.parametrize("per_neuron", [True, False], ids=["per-neuron", "scalar"])
+@pytest.mark.parametrize("cls_name,reset,delay,inhibition", GRID)
+def test_matches_autograd_float64(cls_name, reset, delay, inhibition, per_neuron):
+    rng = np.random.default_rng(seed(cls_name, reset, delay, inhibition, per_neuron))
+    case = make_case(cls_name, rng, reset=reset, delay=delay, inhibition=inhibition, per_neuron=per_neuron)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # snntorch warns about inhibition
+        ref = torch_gradients(case, own_spike=True)
+    got = refneuron_gradients(case)
+    n_spikes = int(np.count_nonzero(got.forward.output))
+    assert n_spikes > 40, f"the neurons must fire many times (got {n_spikes} spikes)"
+    compare(f"snntorch.{cls_name}", case, ref, got, TOL_FLOAT64)
+
+
+@pytest.mark.parametrize("surrogate", [ATan(alpha=3.0), FastSigmoid(slope=5.0)], ids=["atan3", "fast_sigmoid5"])
+@pytest.mark.parametrize("shape", [(7,), (2, 3, 4)], ids=["1d", "3d"])
+@pytest.mark.parametrize("cls_name", MODELS)
+def test_other_surrogates_and_shapes(cls_name, shape, surrogate):
+    rng = np.random.default_rng(seed(cls_name, shape, surrogate.name))
+    delay = cls_name not in ("Leaky", "Synaptic")  # the immediate reset where it exists
+    case = make_case(cls_name, rng, shape=shape, delay=delay, spike_grad=surrogate)
+    ref = torch_gradients(case, own_spike=True)
+    got = refneuron_gradients(case)
+    assert np.count_nonzero(got.forward.output) > 20
+    compare(f"snntorch.{cls_name}", case, ref, got, TOL_FLOAT64)
+
+
+@pytest.mark.parametrize("cls_name", MODELS)
+def test_surrogate_disable(cls_name):
+    # no gradient through any spike: only the linear charge paths remain
+    rng = np.random.default_rng(5)
+    delay = cls_name not in ("Leaky", "Synaptic")
+    case = make_case(cls_name, rng, delay=delay)
+    case.kwargs["surrogate_disable"] = True
+    ref = torch_gradients(case, own_spike=False)  # snntorch's bypass: float32 spikes, no grad
+    case.kwargs["float32_spikes"] = True
+    got = refneuron_gradients(case)
+    compare(f"snntorch.{cls_name} surrogate_disable", case, ref, got, TOL_FLOAT64)
+
+
+# Unmodified snntorch 1.0.0: its spikes are float32, so the gradients it delivers to the
+# spike tensor, to spk * g (scalar g) and to R * threshold, D * threshold (scalar
+# threshold) are float32.  refneuron rounds the same values element by element, so input
+# and initial-state gradients and those of per-neuron parameters agree to float64
+# round-off (measured 0 in most cases); 1e-10 as above.  The gradient of a *scalar*
+# threshold or graded factor is, in snntorch, a float32 sum of N = T * neurons = 600
+# float32 terms; its relative error is bounded by (N - 1) * u32 * sum|a_i| / |sum a_i|
+# (u32 = 6e-8, i.e. 3.6e-5 without cancellation) and is typically sqrt(N) * u32 ~ 1.5e-6;
+# refneuron sums in float64.  Measured up to ~2e-7; 1e-4 allows the worst case.
+TOL_F32_SUM = 1e-4
+
+
+@pytest.mark.parametrize("cls_name,reset,delay,inhibition", GRID)
+def test_matches_unmodified_snntorch(cls_name, reset, delay, inhibition):
+    rng = np.random.default_rng(seed(cls_name, reset, delay, inhibition, "f32"))
+    case = make_case(cls_name, rng, reset=reset, delay=delay, inhibition=inhibition, per_neuron=False,
+                     float32_spikes=True)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ref = torch_gradients(case, own_spike=False)
+    got = refneuron_gradients(case)
+    assert np.count_nonzero(got.forward.output) > 40
+    tol = {"default": TOL_FLOAT64, "threshold": TOL_F32_SUM, "graded_spikes_factor": TOL_F32_SUM}
+    compare(f"snntorch.{cls_name} float32 spikes", case, ref, got, tol)

@@ -7,7 +7,7 @@ import os
 
 from ..errors import OptionError
 
-__all__ = ["to_json", "to_markdown", "write_report"]
+__all__ = ["gradients_markdown", "to_json", "to_markdown", "write_report"]
 
 
 def _fmt(x):
@@ -72,6 +72,28 @@ def to_markdown(results):
                 f"state error at the step before: {before or '-'}"
             )
     return "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n"
+
+
+def gradients_markdown(results):
+    """One row per comparison: relative errors of the framework's autograd
+    against refneuron's hand-derived backward (see ``compare_gradients``)."""
+    lines = [
+        "| model | dtype | status | d/d inputs | d/d initial state (largest) | d/d parameters |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        g = r.gradients
+        if g is None:
+            continue
+        if g["status"] != "ok":
+            lines.append(f"| {r.model} | {r.framework_dtype} | {g['status']} | - | - | - |")
+            continue
+        s0 = max(g["initial_state"].values(), default=0.0)
+        params = ", ".join(
+            f"{k} {'no tensor in the framework' if v is None else _fmt(v)}" for k, v in g["params"].items()
+        ) or "-"
+        lines.append(f"| {r.model} | {r.framework_dtype} | ok | {_fmt(g['inputs'])} | {_fmt(s0)} | {params} |")
+    return "\n".join(lines) + "\n"
 
 
 def write_report(results, path):

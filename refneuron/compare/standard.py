@@ -72,8 +72,8 @@ STANDARD = {
         StandardCase("norse.LIFAdExRecurrent", {"weights": True}, 0.5, 0.8, ""),
         StandardCase("norse.LIFAdExCurrentEncoder", {}, 2.0, 1.0,
                      "the adaptation diverges as (-2)^t with the defaults (quirk norse_adex_encoder)"),
-        StandardCase("norse.LSNN", {}, 0.3, 0.5, ""),
-        StandardCase("norse.LSNNRecurrent", {"weights": True}, 0.5, 0.8, ""),
+        StandardCase("norse.LSNN", {}, 1.0, 0.5, "b grows by beta = 1.8 per spike and hardly decays: few spikes"),
+        StandardCase("norse.LSNNRecurrent", {"weights": True}, 1.5, 0.8, ""),
     ]
 }
 

@@ -19,6 +19,20 @@ the strict test ``V > V_peak`` and the reset.  Inputs are the current samples
 
 Units: pA / pF = mV/ms, nS * mV = pA, so ``dt`` is in ms.
 
+Gradients (``refneuron.gradients.vjp``): the spike is differentiable in
+:math:`x = V - V_\text{peak}` (mV) through ``surrogate`` (default snntorch's
+``ATan(alpha=2)``, :math:`\sigma'(x) = 1/(1 + (\pi x)^2)` per mV; see
+:mod:`refneuron.models.canonical._common`).  The reset is written
+arithmetically, ``V <- S*V_reset + (1 - S)*V``, ``w <- w + S*b`` (bitwise the
+assignment for S in {0, 1} and finite V), so the gradient flows through the
+spike into the reset unless ``detach_reset=True``.  The exponent's
+:math:`\min(V, V_\text{peak}) = s V_\text{peak} + (1 - s) V` with the hard
+:math:`s = [V > V_\text{peak}]` (a clamp, not a spike; never smoothed) has
+derivative :math:`1 - s` in V and :math:`s` in :math:`V_\text{peak}` almost
+everywhere.  Learnable: ``C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset``
+and ``V_peak`` (through the spike and the clamp); ``V0``/``w0`` are the
+initial state.  The backward recursion is derived in :meth:`AdEx._vjp_step`.
+
 References
 ----------
 R. Brette, W. Gerstner (2005), J. Neurophysiol. 94:3637-3642;
@@ -34,10 +48,15 @@ import sys
 import numpy as np
 
 from ... import _checks
-from ..._records import State, option, param
+from ..._records import State, flag, option, other, param
 from ...errors import ParameterError
 from ...registry import register
+from ...surrogates import ATan, as_surrogate
 from .._base import Model
+from ._common import reset_u, reset_v, slope, spikes
+
+#: parameters that receive a gradient (V_peak through the spike and the clamp)
+LEARNABLE = ("C_m", "g_L", "E_L", "V_T", "Delta_T", "tau_w", "a", "b", "V_reset", "V_peak")
 
 #: NEST's bound: (V_peak - V_T)/Delta_T must stay below log(DBL_MAX / 1e20)
 EXP_ARG_LIMIT = math.log(sys.float_info.max / 1e20)
@@ -95,6 +114,10 @@ class AdEx(Model):
     scheme: str = option("euler", ("euler",), doc="forward Euler")
     V0: float | None = None  # initial V; None means E_L
     w0: float = param(0.0, unit="pA", doc="initial adaptation current")
+    surrogate: object = other(
+        default_factory=ATan, doc="surrogate of dS/d(V - V_peak), x in mV (gradient only)", convert=as_surrogate
+    )
+    detach_reset: bool = flag(False, doc="the reset uses a detached spike (gradient only)")
 
     def _check(self):
         if self.V0 is not None:
@@ -121,7 +144,102 @@ class AdEx(Model):
         dt = self.dt
         V_new = V + dt * adex_dV(V, w, i, self.C_m, self.g_L, self.E_L, self.V_T, self.Delta_T, self.V_peak)
         w_new = w + dt * adex_dw(V, w, self.a, self.E_L, self.tau_w)
-        s = (V_new > self.V_peak) * 1.0
-        V_new = np.where(s > 0, self.V_reset, V_new)
-        w_new = w_new + s * self.b
+        s, r = spikes(self, V_new, self.V_peak, True)
+        V_new = reset_v(r, self.V_reset, V_new)
+        w_new = reset_u(r, self.b, w_new)
         return s, AdExState(V=V_new, w=w_new)
+
+    def _vjp_step(self, state_prev, i, g_output, g_state):
+        r"""One step of the backward pass: ``(g_x, g_state_prev, g_params)``.
+
+        Notation: :math:`\bar z = \partial L/\partial z`, written ``z_``
+        below; :math:`\sigma'` the surrogate derivative; :math:`R = S` unless
+        ``detach_reset`` (then :math:`\bar R` is not propagated).
+
+        Forward (in order)::
+
+            m  = [V > V_peak];  Vc = m V_peak + (1 - m) V        (hard clamp)
+            E  = exp((Vc - V_T) / Delta_T)
+            N  = -g_L (V - E_L) + g_L Delta_T E - w + I;  V1 = V + dt N / C_m
+            q  = a (V - E_L) - w;                         w1 = w + dt q / tau_w
+            x  = V1 - V_peak;  S = H(x)  (strict)
+            V' = R V_reset + (1 - R) V1;  w' = w1 + R b
+
+        Adjoint (reverse order), given :math:`\bar S` and :math:`\bar V',
+        \bar w'`::
+
+            V_reset_ += R V';  b_ += R w';  V1_ = (1 - R) V';  w1_ = w'
+            R_ = V' (V_reset - V1) + w' b
+            x_ = (S_ + R_) s'(x);  V1_ += x_;  V_peak_ -= x_
+            # w1 = w + dt q / tau_w, with k_w = dt w1_ / tau_w
+            w_ = w1_ - k_w;  V_ = k_w a;  a_ += k_w (V - E_L);  E_L_ -= k_w a
+            tau_w_ -= k_w q / tau_w
+            # V1 = V + dt N / C_m, with k = dt V1_ / C_m
+            C_m_ -= k N / C_m;  I_ = k;  w_ -= k
+            V_ += V1_ + k (-g_L + g_L E (1 - m))    (dE/dVc = E / Delta_T)
+            g_L_ += k (Delta_T E - (V - E_L));  E_L_ += k g_L
+            V_T_ -= k g_L E
+            Delta_T_ += k g_L E (1 - (Vc - V_T) / Delta_T)
+            V_peak_ += k g_L E m
+
+        In the smoothed forward :math:`S` (and :math:`R` unless detached) is
+        the primitive :math:`g(x)`, whose derivative is the same
+        :math:`\sigma'(x)`; the clamp stays hard, so these equations are its
+        exact derivative wherever no ``V`` equals ``V_peak``.
+        """
+        V, w = state_prev.V, state_prev.w
+        dt = self.dt
+        C_m, g_L, E_L, V_T, Delta_T = self.C_m, self.g_L, self.E_L, self.V_T, self.Delta_T
+        tau_w, a, b, V_reset, V_peak = self.tau_w, self.a, self.b, self.V_reset, self.V_peak
+        gV_out, gw_out = g_state["V"], g_state["w"]
+        # forward intermediates, as adex_dV / adex_dw compute them
+        m = (V > V_peak) * 1.0
+        Vc = m * V_peak + (1.0 - m) * V
+        E = np.exp((Vc - V_T) / Delta_T)
+        N = -g_L * (V - E_L) + g_L * Delta_T * E - w + i
+        V1 = V + dt * (N / C_m)
+        q = a * (V - E_L) - w
+        s, r = spikes(self, V1, V_peak, True)
+        x = V1 - V_peak
+        # reset
+        gV_reset = gV_out * r
+        gb = gw_out * r
+        gV1 = gV_out * (1.0 - r)
+        gw1 = gw_out
+        gx = g_output if self.detach_reset else g_output + gV_out * (V_reset - V1) + gw_out * b
+        gx = gx * slope(self, x)
+        gV1 = gV1 + gx
+        gV_peak = -gx
+        # adaptation
+        kw = dt * gw1 / tau_w
+        gw = gw1 - kw
+        gV = kw * a
+        ga = kw * (V - E_L)
+        gE_L = -kw * a
+        gtau_w = -kw * q / tau_w
+        # membrane
+        k = dt * gV1 / C_m
+        gC_m = -k * N / C_m
+        gi = k
+        gw = gw - k
+        gV = gV + gV1 + k * (-g_L + g_L * E * (1.0 - m))
+        gg_L = k * (Delta_T * E - (V - E_L))
+        gE_L = gE_L + k * g_L
+        gV_T = -k * g_L * E
+        gDelta_T = k * g_L * E * (1.0 - (Vc - V_T) / Delta_T)
+        gV_peak = gV_peak + k * g_L * E * m
+        shape = np.shape(V)
+        grads = {
+            "C_m": gC_m,
+            "g_L": gg_L,
+            "E_L": gE_L,
+            "V_T": gV_T,
+            "Delta_T": gDelta_T,
+            "tau_w": gtau_w,
+            "a": ga,
+            "b": gb,
+            "V_reset": gV_reset,
+            "V_peak": gV_peak,
+        }
+        grads = {n: np.array(np.broadcast_to(g, shape), dtype=np.float64) for n, g in grads.items()}
+        return gi, {"V": gV, "w": gw}, grads

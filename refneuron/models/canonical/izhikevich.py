@@ -26,6 +26,19 @@ Inputs are the current samples ``I_k = I(t_k)``, ``t_k = k*dt``, held over the
 step (zero-order hold).  Units: v, c, v_peak in mV; t, dt in ms; I, u, d in
 mV/ms; a, b in 1/ms.
 
+Gradients (``refneuron.gradients.vjp``): the spike is differentiable in
+:math:`x = v - v_\text{peak}` through ``surrogate`` (default snntorch's
+``ATan(alpha=2)``: :math:`\sigma'(x) = 1/(1 + (\pi x)^2)` per mV, peak 1 at
+the cut-off; its primitive is a normalised step in (0, 1), so the smoothed
+reset stays a convex combination of ``c`` and ``v``, and its heavy tails keep
+a gradient when the crossing overshoots by tens of mV).  The reset is
+written arithmetically, ``v <- S*c + (1 - S)*v``, ``u <- u + S*d`` (bitwise
+the published assignment for S in {0, 1}), so the gradient flows through the
+spike into the reset unless ``detach_reset=True``.  Learnable: ``a, b, c, d,
+p2, p1, p0`` and ``v_peak`` (through the spike only); ``v0``/``u0`` are the
+initial state, whose gradient ``vjp`` returns separately.  The backward
+recursion of each scheme is derived in :meth:`Izhikevich._vjp_step`.
+
 References
 ----------
 E.M. Izhikevich (2003), IEEE Trans. Neural Netw. 14(6):1569-1572;
@@ -36,12 +49,19 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..._records import State, option, param
+import numpy as np
+
+from ..._records import State, flag, option, other, param
 from ...registry import register
+from ...surrogates import ATan, as_surrogate
 from .._base import Model
+from ._common import reset_u, reset_v, slope, spikes
 
 SCHEMES = ("figure2004", "network2003", "euler")
 U_RULES = ("standard", "accommodation")
+
+#: parameters that receive a gradient (v_peak only through the spike)
+LEARNABLE = ("a", "b", "c", "d", "v_peak", "p2", "p1", "p0")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -62,6 +82,19 @@ def izhikevich_du(v, u, a, b, u_rule):
     if u_rule == 0:
         return a * (b * v - u)
     return a * b * (v + 65.0)
+
+
+def izhikevich_dv_grads(v, p2, p1):
+    """``d(dv/dt)/dv = 2 p2 v + p1`` (the other partials are -1 for u, +1 for I,
+    v^2, v, 1 for p2, p1, p0)."""
+    return 2.0 * p2 * v + p1
+
+
+def izhikevich_du_grads(v, u, a, b, u_rule):
+    """Partials of ``du/dt`` with respect to ``(v, u, a, b)``."""
+    if u_rule == 0:
+        return a * b, -a, b * v - u, a * v
+    return a * b, 0.0 * u, b * (v + 65.0), a * (v + 65.0)
 
 
 @register
@@ -87,6 +120,10 @@ class Izhikevich(Model):
     u_rule: str = option("standard", U_RULES, doc="'accommodation': du/dt = a*b*(v+65) (2004 panel R)")
     v0: float = param(-65.0, unit="mV", doc="initial v")
     u0: float | None = None  # initial u; None means b*v0
+    surrogate: object = other(
+        default_factory=ATan, doc="surrogate of dS/d(v - v_peak), x in mV (gradient only)", convert=as_surrogate
+    )
+    detach_reset: bool = flag(False, doc="the reset uses a detached spike (gradient only)")
 
     def _check(self):
         from ... import _checks
@@ -103,9 +140,9 @@ class Izhikevich(Model):
         rule = U_RULES.index(self.u_rule)
         dt = self.dt
         if self.scheme == "network2003":
-            s = (v >= self.v_peak) * 1.0
-            v = s * self.c + (1.0 - s) * v
-            u = u + s * self.d
+            s, r = spikes(self, v, self.v_peak, False)
+            v = reset_v(r, self.c, v)
+            u = reset_u(r, self.d, u)
             h = 0.5 * dt
             v = v + h * izhikevich_dv(v, u, i, self.p2, self.p1, self.p0)
             v = v + h * izhikevich_dv(v, u, i, self.p2, self.p1, self.p0)
@@ -119,7 +156,134 @@ class Izhikevich(Model):
                 v + dt * izhikevich_dv(v, u, i, self.p2, self.p1, self.p0),
                 u + dt * izhikevich_du(v, u, self.a, self.b, rule),
             )
-        s = (v > self.v_peak) * 1.0
-        v = s * self.c + (1.0 - s) * v
-        u = u + s * self.d
+        s, r = spikes(self, v, self.v_peak, True)
+        v = reset_v(r, self.c, v)
+        u = reset_u(r, self.d, u)
         return s, IzhikevichState(v=v, u=u)
+
+    def _vjp_step(self, state_prev, i, g_output, g_state):
+        r"""One step of the backward pass: ``(g_x, g_state_prev, g_params)``.
+
+        Notation: :math:`\bar z = \partial L/\partial z`, written ``z_``
+        below; :math:`f(v, u) =
+        p_2 v^2 + p_1 v + p_0 - u + I` and :math:`f_v = 2 p_2 v + p_1`;
+        :math:`g` the right-hand side of u with partials
+        :math:`(g_v, g_u, g_a, g_b) = (ab, -a, bv - u, av)` (standard) or
+        :math:`(ab, 0, b(v+65), a(v+65))` (accommodation);
+        :math:`\sigma'` the surrogate derivative; :math:`R = S` unless
+        ``detach_reset`` (then :math:`\bar R` is not propagated).
+
+        ``figure2004`` / ``euler`` (forward, in order)::
+
+            v1 = v + dt f(v, u)
+            u1 = u + dt g(w, u)            w = v1 (figure2004) or v (euler)
+            x  = v1 - v_peak;  S = H(x)    (strict)
+            v' = R c + (1 - R) v1;  u' = u1 + R d
+
+        adjoint (reverse order), given :math:`\bar S` (output) and
+        :math:`\bar v', \bar u'`::
+
+            c_ += R v';  d_ += R u';  v1_ = (1 - R) v';  u1_ = u'
+            R_ = v' (c - v1) + u' d
+            x_ = (S_ + R_) s'(x)          (R_ dropped if detached)
+            v1_ += x_;  v_peak_ -= x_
+            w_ += u1_ dt g_v;  u_ = u1_ (1 + dt g_u)
+            a_ += u1_ dt g_a;  b_ += u1_ dt g_b       (g at (w, u))
+            v_ = v1_ (1 + dt f_v(v));  u_ -= dt v1_;  I_ = dt v1_
+            p2_ += dt v1_ v^2;  p1_ += dt v1_ v;  p0_ += dt v1_
+
+        (with ``figure2004`` the ``w_`` term adds to ``v1_`` *before* ``v1_``
+        is used in the last line; with ``euler`` it adds to ``v_``).
+
+        ``network2003`` (forward, in order; :math:`h = dt/2`)::
+
+            x  = v - v_peak;  S = H(x)     (>=)
+            v1 = R c + (1 - R) v;  u1 = u + R d
+            v2 = v1 + h f(v1, u1);  v3 = v2 + h f(v2, u1)
+            u' = u1 + dt g(v3, u1);  v' = v3
+
+        adjoint::
+
+            v3_ = v' + u' dt g_v(v3);  u1_ = u' (1 + dt g_u)
+            a_ += u' dt g_a;  b_ += u' dt g_b
+            v2_ = v3_ (1 + h f_v(v2));  u1_ -= h v3_;  I_ = h v3_
+            p2_ += h v3_ v2^2;  p1_ += h v3_ v2;  p0_ += h v3_
+            v1_ = v2_ (1 + h f_v(v1));  u1_ -= h v2_;  I_ += h v2_
+            p2_ += h v2_ v1^2;  p1_ += h v2_ v1;  p0_ += h v2_
+            c_ += R v1_;  d_ += R u1_;  v_ = (1 - R) v1_;  u_ = u1_
+            R_ = v1_ (c - v) + u1_ d;  x_ = (S_ + R_) s'(x)
+            v_ += x_;  v_peak_ -= x_
+
+        In the smoothed forward :math:`S` (and :math:`R` unless detached) is
+        the primitive :math:`g(x)`, whose derivative is the same
+        :math:`\sigma'(x)`, so these equations are its exact derivative.
+        """
+        v, u = state_prev.v, state_prev.u
+        rule = U_RULES.index(self.u_rule)
+        dt = self.dt
+        a, b, c, d, p2, p1, p0 = self.a, self.b, self.c, self.d, self.p2, self.p1, self.p0
+        gv_out, gu_out = g_state["v"], g_state["u"]
+        if self.scheme == "network2003":
+            x = v - self.v_peak
+            s, r = spikes(self, v, self.v_peak, False)
+            v1 = reset_v(r, c, v)
+            u1 = reset_u(r, d, u)
+            h = 0.5 * dt
+            v2 = v1 + h * izhikevich_dv(v1, u1, i, p2, p1, p0)
+            v3 = v2 + h * izhikevich_dv(v2, u1, i, p2, p1, p0)
+            g_v, g_u, g_a, g_b = izhikevich_du_grads(v3, u1, a, b, rule)
+            gv3 = gv_out + gu_out * dt * g_v
+            gu1 = gu_out * (1.0 + dt * g_u)
+            ga = gu_out * dt * g_a
+            gb = gu_out * dt * g_b
+            gv2 = gv3 * (1.0 + h * izhikevich_dv_grads(v2, p2, p1))
+            gu1 = gu1 - h * gv3
+            gi = h * gv3
+            gp2 = h * gv3 * (v2 * v2)
+            gp1 = h * gv3 * v2
+            gp0 = h * gv3
+            gv1 = gv2 * (1.0 + h * izhikevich_dv_grads(v1, p2, p1))
+            gu1 = gu1 - h * gv2
+            gi = gi + h * gv2
+            gp2 = gp2 + h * gv2 * (v1 * v1)
+            gp1 = gp1 + h * gv2 * v1
+            gp0 = gp0 + h * gv2
+            gc = gv1 * r
+            gd = gu1 * r
+            gv = gv1 * (1.0 - r)
+            gu = gu1
+            gx = g_output if self.detach_reset else g_output + gv1 * (c - v) + gu1 * d
+            gx = gx * slope(self, x)
+            gv = gv + gx
+        else:
+            v1 = v + dt * izhikevich_dv(v, u, i, p2, p1, p0)
+            w = v1 if self.scheme == "figure2004" else v
+            u1 = u + dt * izhikevich_du(w, u, a, b, rule)
+            x = v1 - self.v_peak
+            s, r = spikes(self, v1, self.v_peak, True)
+            gc = gv_out * r
+            gd = gu_out * r
+            gv1 = gv_out * (1.0 - r)
+            gu1 = gu_out
+            gx = g_output if self.detach_reset else g_output + gv_out * (c - v1) + gu_out * d
+            gx = gx * slope(self, x)
+            gv1 = gv1 + gx
+            g_v, g_u, g_a, g_b = izhikevich_du_grads(w, u, a, b, rule)
+            gw = gu1 * dt * g_v
+            gu = gu1 * (1.0 + dt * g_u)
+            ga = gu1 * dt * g_a
+            gb = gu1 * dt * g_b
+            if self.scheme == "figure2004":
+                gv1 = gv1 + gw
+            gv = gv1 * (1.0 + dt * izhikevich_dv_grads(v, p2, p1))
+            if self.scheme == "euler":
+                gv = gv + gw
+            gu = gu - dt * gv1
+            gi = dt * gv1
+            gp2 = dt * gv1 * (v * v)
+            gp1 = dt * gv1 * v
+            gp0 = dt * gv1
+        shape = np.shape(v)
+        grads = {"a": ga, "b": gb, "c": gc, "d": gd, "v_peak": -gx, "p2": gp2, "p1": gp1, "p0": gp0}
+        grads = {k: np.array(np.broadcast_to(g, shape), dtype=np.float64) for k, g in grads.items()}
+        return gi, {"v": gv, "u": gu}, grads

@@ -34,7 +34,10 @@ derivation of each model's step is written in its docstring.
 
 Parameter gradients are accumulated per neuron in time order and reduced to
 the parameter's shape only after the loop, so the result does not depend on
-how neurons are split between threads (tolerances, mechanism 6).
+how neurons are split between threads (tolerances, mechanism 6).  A matrix
+parameter (the input and recurrent weights of norse's recurrent models) is
+returned by ``_vjp_step`` as the full matrix of that step, summed over the
+batch in a fixed order; the driver adds the steps in reverse time order.
 """
 
 from __future__ import annotations

@@ -139,9 +139,9 @@ def compare_gradients(model, inputs, framework_dtype="float64", *, state=None, s
     from ..errors import NoCounterpart
     from ..simulate import prepare
 
+    adapter = adapters.adapter_for(model) if adapter is None else adapter
     if not hasattr(model, "_vjp_step"):
         return {"status": "no backward", "reason": f"{model.name}: refneuron has no hand-derived backward pass"}
-    adapter = adapters.adapter_for(model) if adapter is None else adapter
     x, neuron_shape, _ = prepare(model, inputs, state)
     full = (x.shape[0], *neuron_shape)
     rng = np.random.default_rng(seed)

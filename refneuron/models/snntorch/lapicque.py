@@ -285,9 +285,23 @@ class Lapicque(Model):
             \bar U_{t-1} = d\,\bar B_t,\quad
             \bar\theta \mathrel{+}= -\sigma'_t\bar Y_t - R_t\hat U_t \;\text{(subtract)}.
 
-        Only the threshold is learnable: snntorch stores ``R`` and ``C`` as
-        buffers, and ``beta`` (a Parameter under ``learn_beta``) never enters
-        the update, so its gradient is always absent (``None`` in snntorch).
+        ``beta`` enters only through the ``R`` or ``C`` derived from it:
+        then :math:`RC = \Delta t/\ln(1/\beta)`, so :math:`d = 1 + \ln\beta`
+        and the input gain is :math:`R\ln(1/\beta)` (``R`` given or 1) or
+        :math:`\Delta t/C` (``C`` given), giving
+
+        .. math::
+
+            \bar\beta \mathrel{+}= \bar B_t\,U_{t-1}/\beta
+                \;-\; \bar B_t X_t R/\beta \;\text{(unless C is given)}.
+
+        snntorch 1.0.0 stores ``R`` and ``C`` as buffers; with ``beta`` alone
+        and ``learn_beta=True`` its ``C`` is computed at construction from
+        the ``beta`` Parameter and keeps that graph, so the first backward
+        reaches ``beta`` by this path (a second backward fails, the graph
+        being freed); with ``beta`` and ``R`` and ``learn_beta=True`` its
+        construction raises ``KeyError``, and with ``R`` and ``C`` given
+        ``beta`` is unused and gets no gradient (none is returned here).
         Exactness against snntorch: as :meth:`Leaky._vjp_step
         <refneuron.models.snntorch.leaky.Leaky._vjp_step>`.
         """
@@ -304,10 +318,16 @@ class Lapicque(Model):
             if reset == SUBTRACT:
                 g_thr = g_thr - round32(f32_rt, g_u) * r
         shape = np.shape(g_u)
+        params = {"threshold": np.broadcast_to(g_thr, shape)}
+        if self.beta and not (self.R and self.C):
+            g_beta = g_b * state_prev.mem / self.beta
+            if not self.C:
+                g_beta = g_beta - g_b * x * R / self.beta
+            params["beta"] = np.broadcast_to(g_beta, shape)
         return (
             ((g_b * self.time_step) * inv_rc) * R,
             {"mem": np.broadcast_to(g_b * decay, shape)},
-            {"threshold": np.broadcast_to(g_thr, shape)},
+            params,
         )
 
 __all__ = ["Lapicque", "LapicqueState", "lapicque_charge"]

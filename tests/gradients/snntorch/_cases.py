@@ -28,8 +28,9 @@ LEARNABLE = {
     "Alpha": ("beta", "threshold"),
 }
 
-#: every parameter refneuron differentiates (for the finite-difference checks)
-DIFFERENTIABLE = {**LEARNABLE, "Alpha": ("alpha", "beta", "threshold")}
+#: every parameter refneuron differentiates (for the finite-difference checks;
+#: Lapicque's beta reaches the update through the derived C, see Lapicque._vjp_step)
+DIFFERENTIABLE = {**LEARNABLE, "Alpha": ("alpha", "beta", "threshold"), "Lapicque": ("beta", "threshold")}
 
 
 def make_case(cls_name, rng, *, shape=(3, 4), T=50, reset="subtract", delay=True, inhibition=False,

@@ -98,3 +98,19 @@ def test_matches_unmodified_snntorch(cls_name, reset, delay, inhibition):
     assert np.count_nonzero(got.forward.output) > 40
     tol = {"default": TOL_FLOAT64, "threshold": TOL_F32_SUM, "graded_spikes_factor": TOL_F32_SUM}
     compare(f"snntorch.{cls_name} float32 spikes", case, ref, got, tol)
+
+
+@pytest.mark.parametrize("reset", ["subtract", "zero", "none"])
+def test_lapicque_beta_through_derived_capacitance(reset):
+    # snntorch 1.0.0, Lapicque(beta=..., learn_beta=True) without R or C: C = dt/ln(1/beta)
+    # is computed at construction from the beta Parameter, so the (first) backward
+    # reaches beta through C; refneuron differentiates the same resolution.
+    rng = np.random.default_rng(seed("Lapicque-beta", reset))
+    case = make_case("Lapicque", rng, reset=reset)
+    case.kwargs.pop("R")
+    case.learn = ("beta", "threshold")
+    ref = torch_gradients(case, own_spike=True)
+    got = refneuron_gradients(case)
+    assert np.count_nonzero(got.forward.output) > 40
+    assert abs(ref[2]["beta"]) > 0
+    compare("snntorch.Lapicque beta-only", case, ref, got, TOL_FLOAT64)

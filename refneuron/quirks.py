@@ -133,6 +133,16 @@ _Q = [
         "(relative error ~1e-8). refneuron uses float64, as snntorch called under a float64 default dtype.",
     ),
     Quirk(
+        "snntorch_lapicque_learn_beta",
+        "snntorch 1.0.0",
+        ("snntorch.Lapicque",),
+        "learn_beta reaches beta only through the C built at construction, and only once",
+        "Lapicque(beta=..., learn_beta=True) derives C from the beta Parameter when the module is built and "
+        "keeps that graph, so the first backward reaches beta and a second fails (graph freed); with beta and "
+        "R and learn_beta construction raises KeyError, with R and C RuntimeError. refneuron returns the beta "
+        "gradient whenever R or C is derived from beta.",
+    ),
+    Quirk(
         "spikingjelly_ge_threshold",
         "spikingjelly 2.0.0",
         ("spikingjelly.*",),

@@ -178,6 +178,7 @@ class Lapicque(Model):
         "snntorch_lapicque_all_three",
         "snntorch_lapicque_truthiness",
         "snntorch_lapicque_int_division",
+        "snntorch_lapicque_learn_beta",
         "snntorch_inhibition_reset",
     )
 

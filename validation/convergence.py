@@ -6,24 +6,31 @@ every ``dt`` of a sweep (the per-step parameters mapped by
 :func:`refneuron.validation.continuous.rescale`) and measures, against one
 reference solution of its ODE (:func:`refneuron.validation.events.solve`):
 
-* the **membrane-trace error between spikes**: max |V_k − V(t_k)| over the grid
-  times ``t_k = k*dt`` before the first spike (up to ``2*dt`` before it) and,
-  for models with an exponential or quadratic upstroke, only where the
-  reference membrane is below the form's ``upstroke`` level (NEST's practice
-  of excluding the upstroke near V_peak).  After the first spike the two
-  trajectories are shifted in time by the spike-time error δ = O(dt), which
-  accumulates from spike to spike; the pointwise difference there is
-  slope × δ, dominated by where the exclusion windows end, and its fitted
-  order mixes both effects (measured: 0.5 to 0.9 for models whose spike
-  times converge at order 1.00).  That shift is what the spike-time error
-  measures, so the trace error is taken where it is a clean measure of the
-  discretisation of the ODE.  ``trace_window="all"`` gives the error over
-  every inter-spike interval instead (the stretch between each matched pair
-  of spikes, widened by ``2*dt``, left out);
+* the **membrane-trace error**: max |V_k − V(t_k)| over fixed comparison
+  times, the multiples of the largest fitted step before each neuron's first
+  spike (2 such steps before the earliest first spike of the reference and of
+  every fitted run) and, for models with an exponential or quadratic
+  upstroke, only where the reference membrane is below the form's
+  ``upstroke`` level (NEST's practice of excluding the upstroke near
+  V_peak).  The times are the same for every ``dt``: the error at a fixed
+  time is ``e(t) dt + O(dt^2)``, so the maximum has the update's order; a
+  window that moved with ``dt`` would add its own dependence.  After the
+  first spike the two trajectories are shifted in time by the spike-time
+  error, which the next item measures;
 * the **spike-time error**: mean |t_k − t*| over matched spikes (the i-th
-  discrete spike against the i-th reference spike) when the counts agree;
+  discrete spike against the i-th reference spike) when the counts agree.
+  It has two parts of order 1: the discretisation of the ODE (smooth in
+  ``dt``) and the grid: a spike is seen at the end of the step in which the
+  membrane crosses, the reset starts from there, and under a constant drive
+  every discrete interval is a whole number of steps, so the delay is a
+  sawtooth in ``dt`` (between 0 and 1 step per interval, accumulated).  Its
+  mean over neurons with unrelated amplitudes is ``dt/2`` per interval, with
+  a scatter that only many neurons and many ``dt`` levels average out;
 * the **spike-count error**: |n_discrete − n_reference| in the comparison
-  window.
+  window.  Both runs go on past ``t_end`` and the window of each neuron ends
+  in the middle of the reference interspike gap that contains ``t_end``, so
+  a spike that is late by less than half an interval is counted on both
+  sides.
 
 The empirical order is the least-squares slope of log(error) against
 log(dt) (:func:`fit_order`), as diffrax's tests do.  The largest ``dt`` at
@@ -40,6 +47,7 @@ for every ``dt``.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 import warnings
@@ -59,6 +67,7 @@ __all__ = [
     "reference",
     "discrete_run",
     "convergence",
+    "local_orders",
     "impulse_exactness",
 ]
 
@@ -73,12 +82,17 @@ class PiecewiseConstant:
             raise ParameterError("times, values: same 1-D length, times[0] = 0")
         if np.any(np.diff(self.times) <= 0):
             raise ParameterError("times: must increase strictly")
+        self._times = self.times.tolist()
+        self._values = self.values.tolist()
 
     @property
     def breakpoints(self):
         return tuple(self.times[1:])
 
     def __call__(self, t):
+        if np.ndim(t) == 0:  # the integrator's scalar calls: bisect, no array machinery
+            i = bisect.bisect_right(self._times, float(t)) - 1
+            return self._values[i if i > 0 else 0]
         i = np.searchsorted(self.times, t, side="right") - 1
         return self.values[np.clip(i, 0, len(self.values) - 1)]
 
@@ -107,6 +121,7 @@ class Level:
     spike_time_error_max: float
     n_spikes: int
     n_ref_spikes: int
+    first_spike_error: float = math.nan  # mean signed (discrete - reference) first spike time
 
     @property
     def count_error(self):
@@ -127,10 +142,19 @@ class Convergence:
     form: object
     sweep: tuple  # (dt, count_error) of the extended sweep
     traces: dict  # dt -> (t, V) of the discrete membrane (smallest and largest dt of the fit)
+    n_trace_times: int = 0  # number of (neuron, time) pairs of the trace comparison
 
     @property
     def dts(self):
         return np.array([lv.dt for lv in self.levels])
+
+    @property
+    def local_orders_spike(self):
+        return local_orders(self.dts, [lv.spike_time_error for lv in self.levels])
+
+    @property
+    def local_orders_trace(self):
+        return local_orders(self.dts, [lv.trace_error for lv in self.levels])
 
 
 def reference(form, drive, t_end, *, method="DOP853", rtol=1e-10, atol=1e-12, max_step=np.inf):
@@ -175,38 +199,62 @@ def discrete_run(model, form, drive, t_end, amplitudes=(1.0,)):
     return t, v, spikes
 
 
-def _between_spikes(t, disc, ref_spikes, dt):
-    """Mask of the grid times that lie between spikes (see the module docstring).
+def _gap_midpoint(spikes, t_end, t_ext):
+    """The middle of the gap between reference spikes that contains ``t_end``
+    (a gap is bounded by spikes, or by 0 and ``t_ext``): the end of the
+    comparison window, half an interspike interval from any reference spike."""
+    before, after = spikes[spikes <= t_end], spikes[spikes > t_end]
+    lo = before[-1] if before.size else 0.0
+    hi = after[0] if after.size else t_ext
+    return 0.5 * (lo + hi)
 
-    For each matched pair (i-th discrete, i-th reference spike) the stretch
-    from the earlier to the later of the two, widened by ``2*dt``, is left
-    out: the discrete reset lands on the grid, up to a step late (snntorch's
-    one step later still).  Unmatched spikes get the ``2*dt`` margin only.
+
+def _n_steps(t, dt):
+    """Number of whole steps of ``dt`` in ``[0, t]`` (``t/dt`` rounded down, round-off tolerant)."""
+    return int(math.floor(t / dt + 1e-9))
+
+
+def _trace_times(refs, form, first_disc, dt_cmp, t_cmp):
+    """Per neuron, the fixed times where the membrane traces are compared.
+
+    Multiples of ``dt_cmp`` (the largest fitted step, so they lie on every
+    fitted grid) in ``(0, t_first - 2 dt_cmp)``, ``t_first`` the earliest
+    first spike of the reference and of every fitted discrete run; where the
+    form has an ``upstroke``, only the times at which the reference membrane
+    is at or below it.  The same times for every ``dt``: the error at a fixed
+    time is ``e(t) dt + O(dt^2)`` for a first-order update, so that the
+    maximum over a fixed set has the update's order; a window that moved
+    with ``dt`` would add its own dependence on ``dt``.
     """
-    keep = np.ones(t.size, dtype=bool)
-    n = min(disc.size, ref_spikes.size)
-    lo = np.concatenate([np.minimum(disc[:n], ref_spikes[:n]), disc[n:], ref_spikes[n:]]) - 2.0 * dt
-    hi = np.concatenate([np.maximum(disc[:n], ref_spikes[:n]), disc[n:], ref_spikes[n:]]) + 2.0 * dt
-    for a, b in zip(lo, hi):
-        keep &= ~((t >= a) & (t <= b))
-    return keep
+    out = []
+    for ref, fd, tc in zip(refs, first_disc, t_cmp):
+        rs = ref.spike_times
+        t_first = min(rs[0] if rs.size else math.inf, fd, tc)
+        m = _n_steps(t_first - 2.0 * dt_cmp, dt_cmp)
+        tt = dt_cmp * np.arange(1, max(m, 0) + 1)
+        if form.upstroke is not None and tt.size:
+            tt = tt[form.membrane(ref.sol(tt)) <= form.upstroke]
+        out.append(tt)
+    return out
 
 
-def _measure(model, form, refs, ref_spikes, drive, t_end, t_cmp, amplitudes, trace_window):
-    t, v, spikes = discrete_run(model, form, drive, t_end, amplitudes)
-    dt = form.dt
-    trace, diffs, n_disc, n_ref, count_err = 0.0, [], 0, 0, 0
-    for j, (ref, rs) in enumerate(zip(refs, ref_spikes)):
-        disc = spikes[j][spikes[j] <= t_cmp[j]]
-        keep = (t <= t_cmp[j]) & _between_spikes(t, disc, rs, dt)
-        if trace_window == "first":
-            first = min(disc[0] if disc.size else np.inf, rs[0] if rs.size else np.inf)
-            keep &= t < first - 2.0 * dt
-        v_ref = form.membrane(ref.sol(t))
-        if form.upstroke is not None:
-            keep &= v_ref <= form.upstroke
-        if np.any(keep):
-            trace = max(trace, float(np.max(np.abs(v[:, j] - v_ref)[keep])))
+def _trace_error(t, v, dt, times, refs, form):
+    """Max |V_k - V(t_k)| over the fixed comparison times of every neuron."""
+    err = 0.0
+    for j, (tt, ref) in enumerate(zip(times, refs)):
+        if not tt.size:
+            continue
+        k = np.rint(tt / dt).astype(np.int64)  # t_k = k dt is row k - 1 of the run
+        diff = np.abs(v[k - 1, j] - form.membrane(ref.sol(tt)))
+        err = max(err, float(np.max(diff)))
+    return err if err > 0 else math.nan
+
+
+def _spike_errors(spikes, ref_spikes, t_cmp, dt):
+    """Spike counts and matched spike-time differences up to each neuron's ``t_cmp``."""
+    diffs, n_disc, n_ref, count_err = [], 0, 0, 0
+    for sp, rs, tc in zip(spikes, ref_spikes, t_cmp):
+        disc = sp[sp <= tc]
         n_disc += disc.size
         n_ref += rs.size
         count_err += abs(disc.size - rs.size)
@@ -214,15 +262,22 @@ def _measure(model, form, refs, ref_spikes, drive, t_end, t_cmp, amplitudes, tra
             diffs.append(np.abs(disc - rs))
     d = np.concatenate(diffs) if diffs else np.empty(0)
     ok = count_err == 0 and d.size > 0
-    lv = Level(dt=dt, n_steps=t.size, trace_error=trace if trace > 0 else math.nan,
-               spike_time_error=float(np.mean(d)) if ok else math.nan,
-               spike_time_error_max=float(np.max(d)) if ok else math.nan,
-               n_spikes=int(n_disc), n_ref_spikes=int(n_ref))
-    return lv, count_err, (t, v[:, 0])
+    return (float(np.mean(d)) if ok else math.nan, float(np.max(d)) if ok else math.nan,
+            n_disc, n_ref, count_err)
 
 
-def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), amplitudes=(1.0,), method="DOP853",
-                trace_window="first"):
+def local_orders(dts, errors):
+    """Slopes of ``log(error)`` between successive steps (sorted by ``dt``):
+    they settle at the order once the sweep is in the asymptotic regime."""
+    d = np.asarray(dts, dtype=np.float64)
+    e = np.asarray(errors, dtype=np.float64)
+    i = np.argsort(d)
+    d, e = d[i], e[i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.diff(np.log(e)) / np.diff(np.log(d))
+
+
+def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), amplitudes=(1.0,), method="DOP853"):
     """Measure ``model`` against its ODE for every step in ``dts``.
 
     Parameters
@@ -231,9 +286,15 @@ def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), amplitudes=(1.0,
         per-step models, default 1)
     drive : PiecewiseConstant (or a callable ``J(t)`` with ``breakpoints``)
     t_end : float
-        Length of the run, a multiple of every ``dt``.
+        Nominal length of the comparison.  Reference and discrete runs go on
+        to ``t_ext = 1.25 t_end``; each neuron's comparison window ends in
+        the middle of the reference interspike gap that contains ``t_end``
+        (:func:`_gap_midpoint`), so that no reference spike lies near an edge
+        of the window: a spike late by less than half an interval is counted
+        on both sides.
     dts : sequence of float
-        Steps of the convergence fit.
+        Steps of the convergence fit, each dividing the next (powers of two
+        apart), so that the trace comparison times lie on every grid.
     sweep : sequence of float
         Additional (coarser) steps for the qualitative check.
     amplitudes : sequence of float
@@ -242,40 +303,40 @@ def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), amplitudes=(1.0,
         (uniform in ``[0, dt)``) averages out of the mean spike-time error.
     method : str
         Integrator of the reference (``"Radau"`` for stiff upstrokes).
-    trace_window : {"first", "all"}
-        ``"first"`` (default): the trace error is measured from 0 to the first
-        spike; ``"all"``: between all spikes (module docstring).
 
     Returns
     -------
     Convergence
     """
     form0 = continuous_form(model, dt)
+    t_ext = 1.25 * t_end
     refs, ref_spikes, t_cmp = [], [], []
     for a in amplitudes:
-        # Reference beyond t_end, so that the comparison window can end between spikes.
-        ref = reference(form0, _Scaled(drive, a), 1.25 * t_end, method=method)
-        sp = ref.spike_times
-        tc = t_end
-        before, after = sp[sp <= t_end], sp[sp > t_end]
-        if before.size and after.size:
-            tc = min(t_end, 0.5 * (before[-1] + after[0]))
-        elif before.size:
-            tc = before[-1] + 0.5 * (t_end - before[-1])
+        ref = reference(form0, _Scaled(drive, a), t_ext, method=method)
+        tc = _gap_midpoint(ref.spike_times, t_end, t_ext)
         refs.append(ref)
         t_cmp.append(tc)
-        ref_spikes.append(sp[sp <= tc])
-    levels, traces, sweep_out = [], {}, []
-    fit = [float(x) for x in dts]
+        ref_spikes.append(ref.spike_times[ref.spike_times <= tc])
+    fit = sorted(float(x) for x in dts)
+    runs = {}
     for d in sorted(set(fit) | set(float(x) for x in sweep)):
         m = rescale(model, d, dt)
         form = continuous_form(m, d)
-        lv, ce, tr = _measure(m, form, refs, ref_spikes, drive, t_end, t_cmp, amplitudes, trace_window)
+        runs[d] = (form,) + discrete_run(m, form, drive, _n_steps(t_ext, d) * d, amplitudes)
+    first_disc = [min((runs[d][3][j][0] for d in fit if runs[d][3][j].size), default=math.inf)
+                  for j in range(len(refs))]
+    times = _trace_times(refs, form0, first_disc, max(fit), t_cmp)
+    levels, traces, sweep_out = [], {}, []
+    for d, (form, t, v, spikes) in runs.items():
+        mean, mx, n_disc, n_ref, ce = _spike_errors(spikes, ref_spikes, t_cmp, d)
         sweep_out.append((d, ce))
         if d in fit:
-            levels.append(lv)
-            if d in (min(fit), max(fit)):
-                traces[d] = tr
+            first = [sp[0] - rs[0] for sp, rs in zip(spikes, ref_spikes) if sp.size and rs.size]
+            levels.append(Level(dt=d, n_steps=_n_steps(t_end, d), trace_error=_trace_error(t, v, d, times, refs, form),
+                                spike_time_error=mean, spike_time_error_max=mx, n_spikes=n_disc, n_ref_spikes=n_ref,
+                                first_spike_error=float(np.mean(first)) if first else math.nan))
+            if d in (fit[0], fit[-1]):
+                traces[d] = (t, v[:, 0])
     good = math.nan
     for d, ce in sweep_out:
         if ce != 0:
@@ -287,6 +348,7 @@ def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), amplitudes=(1.0,
         order_trace=fit_order(lv_dts, [lv.trace_error for lv in levels]),
         order_spike=fit_order(lv_dts, [lv.spike_time_error for lv in levels]),
         largest_good_dt=good, t_cmp=t_cmp[0], ref=refs[0], form=form0, sweep=tuple(sweep_out), traces=traces,
+        n_trace_times=int(sum(tt.size for tt in times)),
     )
 
 

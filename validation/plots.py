@@ -18,11 +18,12 @@ def _save(fig, out, stem):
     return f"{stem}.png"
 
 
-def _stem(res, kind):
-    return f"ode_{res.model.replace('.', '_')}_{kind}"
+def _stem(res, kind, label=""):
+    tag = "".join(c if c.isalnum() else "_" for c in label)
+    return f"ode_{res.model.replace('.', '_')}{'_' + tag if tag else ''}_{kind}"
 
 
-def convergence_figure(res, out):
+def convergence_figure(res, out, tag=""):
     """Error against dt, log-log, with the least-squares slope."""
     import matplotlib.pyplot as plt
 
@@ -42,10 +43,10 @@ def convergence_figure(res, out):
     ax.set_title(res.model)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, out, _stem(res, "convergence"))
+    return _save(fig, out, _stem(res, "convergence", tag))
 
 
-def trace_figure(res, out):
+def trace_figure(res, out, tag=""):
     """The first neuron's membrane: ODE reference and the discrete model at the
     smallest and largest fitted dt."""
     import matplotlib.pyplot as plt
@@ -62,4 +63,4 @@ def trace_figure(res, out):
     ax.set_title(res.model)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, out, _stem(res, "trace"))
+    return _save(fig, out, _stem(res, "trace", tag))

@@ -1,4 +1,9 @@
-"""Discrete models against their ODE: orders, spike times, exactness, the report."""
+"""Discrete models against their ODE: orders, spike times, counts, exactness, the report.
+
+The scenarios are those of ``refneuron validate`` (:data:`run.SCENARIOS`):
+a step drive that stays supra-threshold, 16 amplitudes ``1 + 0.6 frac(j PHI)``
+and the fitted steps ``dt_max / k``.
+"""
 
 import json
 import math
@@ -10,48 +15,93 @@ from refneuron.registry import get, names
 from refneuron.validation import continuous, convergence as cv, run
 from refneuron.validation.checks import Check
 
-AMPS = np.linspace(1.0, 1.6, 12)
+FAST = [sc for sc in run.SCENARIOS if not sc.name.startswith("canonical.")]
+SLOW = [sc for sc in run.SCENARIOS if sc.name.startswith("canonical.") and not sc.log_upstroke]
 
 
-def _conv(name, params, times, values, t_end, dts, **kw):
-    if name not in names():
-        pytest.skip(f"{name} not registered")
-    model = get(name)(**params)
-    return cv.convergence(model, cv.PiecewiseConstant(times, values), t_end, dts, amplitudes=AMPS, **kw)
+def _conv(sc, n_amplitudes=None):
+    if sc.name not in names():
+        pytest.skip(f"{sc.name} not registered")
+    drive = cv.PiecewiseConstant((0.0, sc.t_on), (0.0, sc.level))
+    amps = run.amplitudes(n_amplitudes or sc.n_amplitudes)
+    return cv.convergence(run._build(sc), drive, sc.t_end, sc.dts, dt=sc.dt0, amplitudes=amps, method=sc.method)
 
 
-# Models whose default-sweep checks pass (measured orders in the comments);
-# the expected order is 1 for every update (grid-aligned spikes), tolerance 0.1.
-CASES = [
-    # spike 1.006, trace 0.980
-    ("snntorch.Leaky", {"beta": math.exp(-1 / 20)}, (0, 10, 150), (0, 0.08, 0.02), 200.0, (1 / 16, 1 / 8, 1 / 4, 1 / 2)),
-    # spike 0.973, trace 0.971
-    ("snntorch.Lapicque", {"R": 1.0, "C": 20.0, "time_step": 1.0}, (0, 10, 150), (0, 1.6, 0.4), 200.0,
-     (1 / 16, 1 / 8, 1 / 4, 1 / 2)),
-    # spike 0.986, trace 0.907
-    ("spikingjelly.Izhikevich", {"tau": 20.0, "tau_w": 40.0, "a": 0.2, "b": 0.05}, (0, 10, 150), (0, 0.5, 0.3),
-     200.0, (1 / 16, 1 / 8, 1 / 4, 1 / 2)),
-]
+def _check_orders(sc, res):
+    # tolerance 0.1 on the fitted order (tolerances.md: diffrax's practice, tightened); measured
+    # standard errors of the spike-order slope are 0.005 to 0.06 (run.py docstring)
+    assert abs(res.order_spike - 1.0) <= 0.1, (res.order_spike, [lv.spike_time_error for lv in res.levels])
+    assert all(lv.count_error == 0 for lv in res.levels), [lv.count_error for lv in res.levels]
+    errs = np.array([lv.spike_time_error for lv in res.levels])
+    # spike times converge: the error at the finest dt is below a fifth of the error at the
+    # coarsest (the dt range is 16 to 24; order 1 with the grid-phase scatter gives 12 to 30)
+    assert errs[0] < errs[-1] / 5
+    if sc.trace_exact:
+        # Euler of dV/dt = J with constant J is exact: round-off against an rtol 1e-10 reference
+        assert max(lv.trace_error for lv in res.levels) <= 1e-10
+    else:
+        assert abs(res.order_trace - 1.0) <= 0.1, res.order_trace
+        # asymptotic regime: the local orders of the trace error settle at 1 over the fitted dts
+        # (measured within 0.03 everywhere except the coarsest Izhikevich level, 0.94)
+        loc = res.local_orders_trace
+        assert np.all(np.abs(loc[:-1] - 1.0) <= 0.05), loc
 
 
-@pytest.mark.parametrize("name,params,times,values,t_end,dts", CASES, ids=[c[0] for c in CASES])
-def test_order_one_and_spike_times_converge(name, params, times, values, t_end, dts):
-    res = _conv(name, params, times, values, t_end, dts)
-    # tolerance 0.1 on the fitted order (tolerances.md: diffrax's practice, tightened)
-    assert abs(res.order_spike - 1.0) <= 0.1, res.order_spike
-    assert abs(res.order_trace - 1.0) <= 0.1, res.order_trace
-    assert all(lv.count_error == 0 for lv in res.levels)
-    errs = [lv.spike_time_error for lv in res.levels]
-    # spike times converge: halving dt shrinks the mean error (order 1 -> factor ~2, at least 1.3)
-    assert all(e_small * 1.3 < e_big for e_small, e_big in zip(errs, errs[1:]))
-    # and the finest is below one coarse step
-    assert errs[0] < dts[-1]
+@pytest.mark.parametrize("sc", FAST, ids=[sc.group for sc in FAST])
+def test_order_one_spike_times_and_counts(sc):
+    _check_orders(sc, _conv(sc))
 
 
-def test_canonical_izhikevich_spike_order():
-    res = _conv("canonical.Izhikevich", {}, (0, 10, 150), (0, 10.0, 6.0), 200.0, (0.00625, 0.0125, 0.025))
-    assert all(lv.count_error == 0 for lv in res.levels)
-    assert abs(res.order_spike - 1.0) <= 0.1, res.order_spike  # measured 1.03 on the full sweep
+@pytest.mark.slow
+@pytest.mark.parametrize("sc", SLOW, ids=[sc.group for sc in SLOW])
+def test_order_one_canonical(sc):
+    _check_orders(sc, _conv(sc))
+
+
+@pytest.mark.slow
+def test_adex_default_upstroke_log_law():
+    sc = next(s for s in run.SCENARIOS if s.log_upstroke)
+    res = _conv(sc)
+    checks = run._log_upstroke_checks(sc, run._build(sc), res, sc.group, None)
+    assert all(c.passed for c in checks), [(c.name, c.value) for c in checks]
+    # and the plain power law is visibly below 1 (measured 0.898): the log is real
+    assert res.order_spike < 0.95
+
+
+def test_window_ends_between_reference_spikes():
+    sp = np.array([3.0, 7.0, 12.0])
+    assert cv._gap_midpoint(sp, 10.0, 20.0) == 9.5  # gap (7, 12) contains 10
+    assert cv._gap_midpoint(sp, 13.0, 20.0) == 16.0  # after the last spike: gap up to t_ext
+    assert cv._gap_midpoint(np.empty(0), 10.0, 20.0) == 10.0
+
+
+def test_amplitudes_spread_and_irrational():
+    a = run.amplitudes(16)
+    assert a.min() >= 1.0 and a.max() <= 1.6 and np.all(np.diff(a) > 0)
+    # the three-gap theorem: consecutive gaps of frac(j PHI) take at most three values, the largest
+    # below 2.7/n of the range for these n; evenly spread, unlike random amplitudes
+    assert np.max(np.diff(np.concatenate([[1.0], a, [1.6]]))) < 2.7 * 0.6 / 16
+    # no amplitude is a dyadic multiple of 1/64 (which makes an IF reach its threshold on the grid)
+    assert not np.any(np.isclose((a * 64) % 1.0, 0.0, atol=1e-9))
+
+
+def test_local_orders_of_a_known_law():
+    d = np.array([0.1, 0.2, 0.4])
+    np.testing.assert_allclose(cv.local_orders(d, 3 * d), [1.0, 1.0], rtol=1e-12)
+    # dt log(1/dt) has local orders below 1 that creep up as dt falls
+    loc = cv.local_orders(d, d * np.log(1 / d))
+    assert loc[0] > loc[1] and loc[0] < 1
+
+
+def test_trace_times_are_common_grid_points():
+    sc = next(s for s in run.SCENARIOS if s.name == "spikingjelly.LIF")
+    if sc.name not in names():
+        pytest.skip("spikingjelly.LIF not registered")
+    res = _conv(sc, n_amplitudes=2)
+    assert res.n_trace_times > 20
+    # on a fixed set of times the error of a first-order update halves with dt almost exactly
+    e = {lv.dt: lv.trace_error for lv in res.levels}
+    assert e[0.25] / e[0.125] == pytest.approx(2.0, rel=0.02)
 
 
 @pytest.mark.parametrize("name,params", [
@@ -84,8 +134,8 @@ def test_rescale_maps_tau_and_dt():
 
 
 def test_report_pass_fail_is_derived_from_the_measurement(tmp_path):
-    res = _conv("snntorch.Leaky", {"beta": math.exp(-1 / 20)}, (0, 10, 150), (0, 0.08, 0.02), 200.0,
-                (1 / 8, 1 / 4, 1 / 2))
+    sc = next(s for s in run.SCENARIOS if s.name == "snntorch.Leaky")
+    res = _conv(sc, n_amplitudes=4)
     wrong = 2.0  # a deliberately wrong expected order
     c = Check("ode:test", "order vs a wrong expectation", res.order_spike, "2", "0.1",
               passed=abs(res.order_spike - wrong) <= 0.1)

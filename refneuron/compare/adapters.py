@@ -431,6 +431,22 @@ class SnntorchLapicque(_Snntorch):
     cls_name = "Lapicque"
     state_names = ("mem",)
 
+    def gradients(self, model, inputs, upstream, state=None, dtype="float64", param_names=()):
+        # snntorch derives C from beta once, at construction: only a module built with
+        # learn_beta=True (and beta given alone; with R it raises KeyError) keeps beta in the
+        # autograd graph (quirk snntorch_lapicque_learn_beta).  Otherwise beta has no
+        # framework gradient to compare with.
+        names = tuple(param_names)
+        if "beta" in names:
+            if model.beta and not model.R and not model.C:
+                model = model.replace(learn_beta=True)
+            else:
+                names = tuple(n for n in names if n != "beta")
+        out = super().gradients(model, inputs, upstream, state, dtype, names)
+        if "beta" in param_names and "beta" not in names:
+            out.params["beta"] = None
+        return out
+
 
 @register_adapter
 class SnntorchAlpha(_Snntorch):

@@ -12,6 +12,28 @@ def _validate(args):
     return validate_main(out=args.out, full=args.full, progress=not args.quiet)
 
 
+def _figures(args):
+    """``refneuron figures``: regenerate the published-trace figures only."""
+    from refneuron.validation.published import collect
+
+    checks = collect(args.out, full=args.full, progress=not args.quiet)
+    failed = [c for c in checks if not c.passed]
+    print(f"{len(checks) - len(failed)}/{len(checks)} published-trace checks passed; figures in {args.out}")
+    for c in failed:
+        print(f"FAILED {c.group}: {c.name}: {c.value} (expected {c.expected})")
+    return 1 if failed else 0
+
+
+def _bench(args):
+    """``refneuron bench``: the benchmark command of a source checkout."""
+    try:
+        from benchmarks.run import main as bench_main
+    except ImportError:
+        print("refneuron bench: run it from a source checkout (python -m benchmarks.run)", file=sys.stderr)
+        return 2
+    return bench_main(args.bench_args)
+
+
 def _compare(args):
     """``refneuron compare FRAMEWORK MODEL`` or ``refneuron compare --all``."""
     import os
@@ -92,6 +114,14 @@ def main(argv=None):
     p.add_argument("--no-findings", action="store_true", help="with --all: skip the quirk measurements")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_compare)
+    p = sub.add_parser("figures", help="regenerate the published-trace figures (Lapicque, Izhikevich, AdEx)")
+    p.add_argument("--out", default="figures", help="directory for the figures (default: figures/)")
+    p.add_argument("--full", action="store_true", help="also integrate the 2003 types as ODEs")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_figures)
+    p = sub.add_parser("bench", help="run the benchmarks (source checkout only); options pass through")
+    p.add_argument("bench_args", nargs=argparse.REMAINDER, help="options for benchmarks/run.py")
+    p.set_defaults(func=_bench)
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -282,6 +282,8 @@ def _kernel_spec(model, backend):
             f"backend: {backend!r} has no kernel for {model.name} in this version; use backend='numpy'"
         )
     why = spec.unsupported(model)
+    if why is None and getattr(model, "is_smoothed", False):
+        why = "a smoothed model (Model.smoothed(), for gradient checks) fires through the surrogate's primitive, which has no kernel"
     if why is not None:
         raise BackendUnavailable(f"backend: {backend!r} cannot run {model.name} here: {why}; use backend='numpy'")
     return spec

@@ -29,6 +29,16 @@ from ..models.snntorch.leaky import leaky_charge, leaky_immediate_reset
 from ..models.snntorch.synaptic import synaptic_charge
 from ..models.spikingjelly._common import lif_charge, spike_ge, voltage_reset
 from ..models.spikingjelly.if_ import if_charge
+from ..models.snntorch.alpha import alpha_charge
+from ..models.snntorch.lapicque import lapicque_charge
+from ..models.spikingjelly.eif import eif_charge
+from ..models.spikingjelly.qif import qif_charge
+from ..models.spikingjelly.izhikevich import izhikevich_adapt, izhikevich_charge as sj_izhikevich_charge
+from ..models.spikingjelly.klif import klif_rectify, klif_reset
+from ..models.spikingjelly.parametric_lif import plif_charge
+from ..models.spikingjelly.liaf import liaf_output
+from ..models.norse.lif_adex import adex_dv as norse_adex_dv, lif_adex_encoder_update, lif_adex_update
+from ..models.norse.lsnn import lsnn_update
 
 #: scheme codes of canonical.Izhikevich (index in ``SCHEMES``)
 FIGURE2004, NETWORK2003, EULER = 0, 1, 2
@@ -106,6 +116,96 @@ def norse_lif_step(v, i, x, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt)
     return z, v_new, i_new
 
 
+def alpha_step(e, n, u, x, alpha, beta, tau_alpha, threshold, thr_sub, reset):
+    """snntorch ``Alpha`` (``Alpha._step`` without inhibition; the output is
+    the 0/1 spike, ``Alpha`` has no graded spikes)."""
+    _, e, n, u = alpha_charge(e, n, u, x, alpha, beta, tau_alpha, threshold, thr_sub, reset)
+    return spike_gt(u, threshold), e, n, u
+
+
+def lapicque_step(mem, x, R, inv_rc, time_step, decay, threshold, thr_sub, reset):
+    """snntorch ``Lapicque`` (``Lapicque._step`` without inhibition)."""
+    _, m = lapicque_charge(mem, x, R, inv_rc, time_step, decay, threshold, thr_sub, reset)
+    return spike_gt(m, threshold), m
+
+
+def sj_eif_step(v, x, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
+    """spikingjelly ``EIFNode`` (``EIF._step`` with the ``>=`` Heaviside)."""
+    h = eif_charge(v, x, tau, v_rest, theta_rh, delta_T)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_qif_step(v, x, tau, a0, v_rest, v_c, v_threshold, v_leak, reset):
+    """spikingjelly ``QIFNode`` (``QIF._step`` with the ``>=`` Heaviside)."""
+    h = qif_charge(v, x, tau, a0, v_rest, v_c)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_izhikevich_step(v, w, x, tau, a0, v_rest, v_c, tau_w, a, b, v_threshold, v_leak, reset):
+    """spikingjelly ``IzhikevichNode`` (``Izhikevich._step``: charge with the
+    old ``w``, fire, adapt from the pre-reset ``h``, reset)."""
+    h = sj_izhikevich_charge(v, x, w, tau, a0, v_rest, v_c)
+    s = spike_ge(h, v_threshold)
+    w_new = izhikevich_adapt(w, h, s, tau_w, a, b, v_rest)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset), w_new
+
+
+def sj_klif_step(v, x, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset):
+    """spikingjelly ``KLIFNode`` (``KLIF._step`` with the ``>=`` Heaviside)."""
+    h = klif_rectify(lif_charge(v, x, tau, v_leak, decay_input), k)
+    s = spike_ge(h, v_threshold)
+    return s, klif_reset(h, s, k, v_threshold, v_leak, reset, scale_reset)
+
+
+def sj_plif_step(v, x, k, v_leak, decay_input, v_threshold, reset):
+    """spikingjelly ``ParametricLIFNode`` (``ParametricLIF._step``, ``k = sigmoid(w)``)."""
+    h = plif_charge(v, x, k, v_leak, decay_input)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_liaf_step(v, x, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related):
+    """spikingjelly ``LIAFNode`` (``LIAF._step``): the analog output
+    ``act(h - v_threshold)`` (or ``act(h)``), the reset by the spike."""
+    h = lif_charge(v, x, tau, v_leak, decay_input)
+    y = liaf_output(h, v_threshold, act, threshold_related)
+    s = spike_ge(h, v_threshold)
+    return y, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def norse_lif_adex_step(
+    v, i, a, x, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    delta_T, adaptation_current, adaptation_spike, dt,
+):  # fmt: skip
+    """norse ``LIFAdEx`` (``lif_adex_feed_forward_step``: ``LIFAdEx._step``)."""
+    return lif_adex_update(
+        v, i + x, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+        delta_T, adaptation_current, adaptation_spike, dt,
+    )  # fmt: skip
+
+
+def norse_encoder_step(
+    v, a, x, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+    corrected,
+):  # fmt: skip
+    """norse ``LIFAdExCurrentEncoder`` (``LIFAdExCurrentEncoder._step``)."""
+    return lif_adex_encoder_update(
+        v, x, a, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike,
+        dt, corrected,
+    )  # fmt: skip
+
+
+def norse_lsnn_step(v, i, b, x, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt):
+    """norse ``LSNN`` (``lsnn_feed_forward_step``: ``LSNN._step``): the update
+    integrates the old current, then this step's input jumps in."""
+    z, v_new, i_decayed, b_new = lsnn_update(
+        v, i, b, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt
+    )
+    return z, v_new, i_decayed + x, b_new
+
+
 #: the models' functions the steps call, for registration with the compilers
 MODEL_FUNCTIONS = (
     spike_gt,
@@ -122,8 +222,41 @@ MODEL_FUNCTIONS = (
     if_charge,
     norse_spike_gt,
     lif_update,
+    alpha_charge,
+    lapicque_charge,
+    eif_charge,
+    qif_charge,
+    sj_izhikevich_charge,
+    izhikevich_adapt,
+    klif_rectify,
+    klif_reset,
+    plif_charge,
+    liaf_output,
+    norse_adex_dv,
+    lif_adex_update,
+    lif_adex_encoder_update,
+    lsnn_update,
 )
-STEP_FUNCTIONS = (leaky_step, synaptic_step, izhikevich_step, adex_step, sj_lif_step, sj_if_step, norse_lif_step)
+STEP_FUNCTIONS = (
+    leaky_step,
+    synaptic_step,
+    izhikevich_step,
+    adex_step,
+    sj_lif_step,
+    sj_if_step,
+    norse_lif_step,
+    alpha_step,
+    lapicque_step,
+    sj_eif_step,
+    sj_qif_step,
+    sj_izhikevich_step,
+    sj_klif_step,
+    sj_plif_step,
+    sj_liaf_step,
+    norse_lif_adex_step,
+    norse_encoder_step,
+    norse_lsnn_step,
+)
 
 
 def adex_dV_math(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):
@@ -139,3 +272,77 @@ def adex_dV_math(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):
     """
     Vc = min(V, V_peak)
     return (-g_L * (V - E_L) + g_L * Delta_T * math.exp((Vc - V_T) / Delta_T) - w + i) / C_m
+
+
+# --- CUDA twins of functions that use NumPy ufuncs on scalars ---------------------------
+#
+# Numba-CUDA compiles ``math`` functions but not NumPy's ufuncs (``np.exp``,
+# ``np.maximum``, ``np.tanh``...).  Each twin is the model's expression in the
+# same order with the ``math`` function or a comparison of the same value,
+# NaN included; ``tests/backends/test_twins.py`` checks each against the
+# model's function.  They are compiled for the GPU only.
+
+
+def _np_maximum(a, b):
+    """``np.maximum(a, b)`` for scalars: NaN if either is NaN, else the larger
+    (the first on ties, as NumPy's loop ``a >= b ? a : b``)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+def _np_minimum(a, b):
+    """``np.minimum(a, b)`` for scalars (NaN-propagating, the first on ties)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+def eif_charge_math(v, x, tau, v_rest, theta_rh, delta_T):
+    """CUDA twin of :func:`refneuron.models.spikingjelly.eif.eif_charge`."""
+    return v + (x + v_rest - v + delta_T * math.exp((v - theta_rh) / delta_T)) / tau
+
+
+def klif_rectify_math(h, k):
+    """CUDA twin of :func:`refneuron.models.spikingjelly.klif.klif_rectify`."""
+    return _np_maximum(k * h, 0.0)
+
+
+def liaf_output_math(h, v_threshold, act, threshold_related):
+    """CUDA twin of :func:`refneuron.models.spikingjelly.liaf.liaf_output`
+    (activation codes: 0 identity, 1 relu, 2 leaky_relu, 3 sigmoid, 4 tanh,
+    5 hardtanh)."""
+    u = h - v_threshold if threshold_related else h * 1.0
+    if act == 1:
+        return _np_maximum(u, 0.0)
+    if act == 2:
+        return _np_maximum(u, 0.0) + 0.01 * _np_minimum(u, 0.0)
+    if act == 3:
+        return 1.0 / (1.0 + math.exp(-u))
+    if act == 4:
+        return math.tanh(u)
+    if act == 5:
+        return _np_minimum(_np_maximum(u, -1.0), 1.0)
+    return u
+
+
+def norse_adex_dv_math(v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt):
+    """CUDA twin of :func:`refneuron.models.norse.lif_adex.adex_dv`."""
+    dv_exp = delta_T * math.exp((v - v_th) / delta_T)
+    return (dt * tau_mem_inv) * ((((v_leak - v) + dv_exp) + current) - a)
+
+
+#: model function -> its GPU twin
+CUDA_TWINS = {
+    adex_dV: adex_dV_math,
+    eif_charge: eif_charge_math,
+    klif_rectify: klif_rectify_math,
+    liaf_output: liaf_output_math,
+    norse_adex_dv: norse_adex_dv_math,
+}
+#: helpers the twins call (registered for the GPU)
+TWIN_HELPERS = (_np_maximum, _np_minimum)

@@ -40,6 +40,17 @@ from ._steps import (
     sj_if_step,
     sj_lif_step,
     synaptic_step,
+    alpha_step,
+    lapicque_step,
+    sj_eif_step,
+    sj_qif_step,
+    sj_izhikevich_step,
+    sj_klif_step,
+    sj_plif_step,
+    sj_liaf_step,
+    norse_lif_adex_step,
+    norse_encoder_step,
+    norse_lsnn_step,
 )
 
 numba = numba_or_raise("cpu")
@@ -246,6 +257,336 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v
                     bad[1, j] = 0 if not math.isfinite(v) else 1
         S[0, lo : lo + n] = vs
         S[1, lo : lo + n] = cs
+
+
+@njit(**_PAR)
+def alpha(
+    x, S, out, tr_syn_exc, tr_syn_inh, tr_mem, bad, t0, block, alpha, beta, tau_alpha, threshold, thr_sub, reset,
+):  # fmt: skip
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_syn_exc.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        syn_exc_ = S[0, lo : lo + n].copy()
+        syn_inh_ = S[1, lo : lo + n].copy()
+        mem_ = S[2, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, syn_exc, syn_inh, mem = alpha_step(
+                    syn_exc_[q], syn_inh_[q], mem_[q], x[t, j], at(alpha, j), at(beta, j), at(tau_alpha, j),
+                    at(threshold, j), at(thr_sub, j), reset,
+                )  # fmt: skip
+                syn_exc_[q] = syn_exc
+                syn_inh_[q] = syn_inh
+                mem_[q] = mem
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_syn_exc[t, j] = syn_exc
+                    tr_syn_inh[t, j] = syn_inh
+                    tr_mem[t, j] = mem
+                if bad[0, j] < 0 and not (math.isfinite(syn_exc) and math.isfinite(syn_inh) and math.isfinite(mem)):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0 if not math.isfinite(syn_exc) else (1 if not math.isfinite(syn_inh) else 2)
+        S[0, lo : lo + n] = syn_exc_
+        S[1, lo : lo + n] = syn_inh_
+        S[2, lo : lo + n] = mem_
+
+
+@njit(**_PAR)
+def lapicque(x, S, out, tr_mem, bad, t0, block, R, inv_rc, time_step, decay, threshold, thr_sub, reset):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_mem.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        mem_ = S[0, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, mem = lapicque_step(
+                    mem_[q], x[t, j], R, inv_rc, time_step, decay, at(threshold, j), at(thr_sub, j), reset,
+                )  # fmt: skip
+                mem_[q] = mem
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_mem[t, j] = mem
+                if bad[0, j] < 0 and not math.isfinite(mem):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0
+        S[0, lo : lo + n] = mem_
+
+
+@njit(**_PAR)
+def sj_eif(x, S, out, tr_v, bad, t0, block, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        v_ = S[0, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, v = sj_eif_step(v_[q], x[t, j], tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset)
+                v_[q] = v
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_v[t, j] = v
+                if bad[0, j] < 0 and not math.isfinite(v):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0
+        S[0, lo : lo + n] = v_
+
+
+@njit(**_PAR)
+def sj_qif(x, S, out, tr_v, bad, t0, block, tau, a0, v_rest, v_c, v_threshold, v_leak, reset):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        v_ = S[0, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, v = sj_qif_step(v_[q], x[t, j], tau, a0, v_rest, v_c, v_threshold, v_leak, reset)
+                v_[q] = v
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_v[t, j] = v
+                if bad[0, j] < 0 and not math.isfinite(v):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0
+        S[0, lo : lo + n] = v_
+
+
+@njit(**_PAR)
+def sj_izhikevich(
+    x, S, out, tr_v, tr_w, bad, t0, block, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak, reset,
+):  # fmt: skip
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        v_ = S[0, lo : lo + n].copy()
+        w_ = S[1, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, v, w = sj_izhikevich_step(
+                    v_[q], w_[q], x[t, j], tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak, reset,
+                )  # fmt: skip
+                v_[q] = v
+                w_[q] = w
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_v[t, j] = v
+                    tr_w[t, j] = w
+                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(w)):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0 if not math.isfinite(v) else 1
+        S[0, lo : lo + n] = v_
+        S[1, lo : lo + n] = w_
+
+
+@njit(**_PAR)
+def sj_klif(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        v_ = S[0, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, v = sj_klif_step(v_[q], x[t, j], tau, v_leak, decay_input, k, v_threshold, reset, scale_reset)
+                v_[q] = v
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_v[t, j] = v
+                if bad[0, j] < 0 and not math.isfinite(v):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0
+        S[0, lo : lo + n] = v_
+
+
+@njit(**_PAR)
+def sj_plif(x, S, out, tr_v, bad, t0, block, k, v_leak, decay_input, v_threshold, reset):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        v_ = S[0, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, v = sj_plif_step(v_[q], x[t, j], k, v_leak, decay_input, v_threshold, reset)
+                v_[q] = v
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_v[t, j] = v
+                if bad[0, j] < 0 and not math.isfinite(v):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0
+        S[0, lo : lo + n] = v_
+
+
+@njit(**_PAR)
+def sj_liaf(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related):
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        v_ = S[0, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, v = sj_liaf_step(
+                    v_[q], x[t, j], tau, v_leak, decay_input, v_threshold, reset, act, threshold_related,
+                )  # fmt: skip
+                v_[q] = v
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_v[t, j] = v
+                if bad[0, j] < 0 and not math.isfinite(v):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0
+        S[0, lo : lo + n] = v_
+
+
+@njit(**_PAR)
+def norse_lif_adex(
+    x, S, out, tr_v, tr_i, tr_a, bad, t0, block, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    delta_T, adaptation_current, adaptation_spike, dt,
+):  # fmt: skip
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        v_ = S[0, lo : lo + n].copy()
+        i_ = S[1, lo : lo + n].copy()
+        a_ = S[2, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, v, i, a = norse_lif_adex_step(
+                    v_[q], i_[q], a_[q], x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j),
+                    at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j), at(adaptation_current, j),
+                    at(adaptation_spike, j), dt,
+                )  # fmt: skip
+                v_[q] = v
+                i_[q] = i
+                a_[q] = a
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_v[t, j] = v
+                    tr_i[t, j] = i
+                    tr_a[t, j] = a
+                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i) and math.isfinite(a)):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0 if not math.isfinite(v) else (1 if not math.isfinite(i) else 2)
+        S[0, lo : lo + n] = v_
+        S[1, lo : lo + n] = i_
+        S[2, lo : lo + n] = a_
+
+
+@njit(**_PAR)
+def norse_encoder(
+    x, S, out, tr_v, tr_a, bad, t0, block, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+    adaptation_current, adaptation_spike, dt, corrected,
+):  # fmt: skip
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        v_ = S[0, lo : lo + n].copy()
+        a_ = S[1, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, v, a = norse_encoder_step(
+                    v_[q], a_[q], x[t, j], at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j), at(v_th, j),
+                    at(v_reset, j), at(delta_T, j), at(adaptation_current, j), at(adaptation_spike, j), dt,
+                    corrected,
+                )  # fmt: skip
+                v_[q] = v
+                a_[q] = a
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_v[t, j] = v
+                    tr_a[t, j] = a
+                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(a)):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0 if not math.isfinite(v) else 1
+        S[0, lo : lo + n] = v_
+        S[1, lo : lo + n] = a_
+
+
+@njit(**_PAR)
+def norse_lsnn(
+    x, S, out, tr_v, tr_i, tr_b, bad, t0, block, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset,
+    beta, dt,
+):  # fmt: skip
+    T, N = x.shape
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        v_ = S[0, lo : lo + n].copy()
+        i_ = S[1, lo : lo + n].copy()
+        b_ = S[2, lo : lo + n].copy()
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, v, i, b = norse_lsnn_step(
+                    v_[q], i_[q], b_[q], x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j),
+                    at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j), dt,
+                )  # fmt: skip
+                v_[q] = v
+                i_[q] = i
+                b_[q] = b
+                if rec_out:
+                    out[t, j] = y
+                if rec_all:
+                    tr_v[t, j] = v
+                    tr_i[t, j] = i
+                    tr_b[t, j] = b
+                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i) and math.isfinite(b)):
+                    bad[0, j] = t0 + t
+                    bad[1, j] = 0 if not math.isfinite(v) else (1 if not math.isfinite(i) else 2)
+        S[0, lo : lo + n] = v_
+        S[1, lo : lo + n] = i_
+        S[2, lo : lo + n] = b_
+
 
 
 def block_size(n_neurons, threads=None):

@@ -31,10 +31,10 @@ from .. import _checks
 from ..errors import InputError, InputTypeError, OptionError, ShapeError
 from ._jit import at, cuda_or_raise, jitable_cuda
 from ._steps import (
+    CUDA_TWINS,
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
-    adex_dV,
-    adex_dV_math,
+    TWIN_HELPERS,
     adex_step,
     izhikevich_step,
     leaky_step,
@@ -42,10 +42,21 @@ from ._steps import (
     sj_if_step,
     sj_lif_step,
     synaptic_step,
+    alpha_step,
+    lapicque_step,
+    sj_eif_step,
+    sj_qif_step,
+    sj_izhikevich_step,
+    sj_klif_step,
+    sj_plif_step,
+    sj_liaf_step,
+    norse_lif_adex_step,
+    norse_encoder_step,
+    norse_lsnn_step,
 )
 
 cuda = cuda_or_raise()
-jitable_cuda(*MODEL_FUNCTIONS, *STEP_FUNCTIONS, replace={adex_dV: adex_dV_math})
+jitable_cuda(*TWIN_HELPERS, *MODEL_FUNCTIONS, *STEP_FUNCTIONS, replace=CUDA_TWINS)
 
 THREADS_PER_BLOCK = 128
 
@@ -217,6 +228,282 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, t0, tau_syn_inv, tau_mem_inv, v_leak, 
             bad[1, j] = 0 if not math.isfinite(v) else 1
     S[0, j] = v
     S[1, j] = i
+
+
+@cuda.jit(cache=True)
+def alpha(x, S, out, tr_syn_exc, tr_syn_inh, tr_mem, bad, t0, alpha, beta, tau_alpha, threshold, thr_sub, reset):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_syn_exc.shape[0] > 0
+    syn_exc = S[0, j]
+    syn_inh = S[1, j]
+    mem = S[2, j]
+    for t in range(T):
+        y, syn_exc, syn_inh, mem = alpha_step(
+            syn_exc, syn_inh, mem, x[t, j], at(alpha, j), at(beta, j), at(tau_alpha, j), at(threshold, j),
+            at(thr_sub, j), reset,
+        )  # fmt: skip
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_syn_exc[t, j] = syn_exc
+            tr_syn_inh[t, j] = syn_inh
+            tr_mem[t, j] = mem
+        if bad[0, j] < 0 and not (math.isfinite(syn_exc) and math.isfinite(syn_inh) and math.isfinite(mem)):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0 if not math.isfinite(syn_exc) else (1 if not math.isfinite(syn_inh) else 2)
+    S[0, j] = syn_exc
+    S[1, j] = syn_inh
+    S[2, j] = mem
+
+
+@cuda.jit(cache=True)
+def lapicque(x, S, out, tr_mem, bad, t0, R, inv_rc, time_step, decay, threshold, thr_sub, reset):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_mem.shape[0] > 0
+    mem = S[0, j]
+    for t in range(T):
+        y, mem = lapicque_step(mem, x[t, j], R, inv_rc, time_step, decay, at(threshold, j), at(thr_sub, j), reset)
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_mem[t, j] = mem
+        if bad[0, j] < 0 and not math.isfinite(mem):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0
+    S[0, j] = mem
+
+
+@cuda.jit(cache=True)
+def sj_eif(x, S, out, tr_v, bad, t0, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    for t in range(T):
+        y, v = sj_eif_step(v, x[t, j], tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset)
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_v[t, j] = v
+        if bad[0, j] < 0 and not math.isfinite(v):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0
+    S[0, j] = v
+
+
+@cuda.jit(cache=True)
+def sj_qif(x, S, out, tr_v, bad, t0, tau, a0, v_rest, v_c, v_threshold, v_leak, reset):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    for t in range(T):
+        y, v = sj_qif_step(v, x[t, j], tau, a0, v_rest, v_c, v_threshold, v_leak, reset)
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_v[t, j] = v
+        if bad[0, j] < 0 and not math.isfinite(v):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0
+    S[0, j] = v
+
+
+@cuda.jit(cache=True)
+def sj_izhikevich(x, S, out, tr_v, tr_w, bad, t0, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak, reset):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    w = S[1, j]
+    for t in range(T):
+        y, v, w = sj_izhikevich_step(v, w, x[t, j], tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak, reset)
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_v[t, j] = v
+            tr_w[t, j] = w
+        if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(w)):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0 if not math.isfinite(v) else 1
+    S[0, j] = v
+    S[1, j] = w
+
+
+@cuda.jit(cache=True)
+def sj_klif(x, S, out, tr_v, bad, t0, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    for t in range(T):
+        y, v = sj_klif_step(v, x[t, j], tau, v_leak, decay_input, k, v_threshold, reset, scale_reset)
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_v[t, j] = v
+        if bad[0, j] < 0 and not math.isfinite(v):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0
+    S[0, j] = v
+
+
+@cuda.jit(cache=True)
+def sj_plif(x, S, out, tr_v, bad, t0, k, v_leak, decay_input, v_threshold, reset):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    for t in range(T):
+        y, v = sj_plif_step(v, x[t, j], k, v_leak, decay_input, v_threshold, reset)
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_v[t, j] = v
+        if bad[0, j] < 0 and not math.isfinite(v):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0
+    S[0, j] = v
+
+
+@cuda.jit(cache=True)
+def sj_liaf(x, S, out, tr_v, bad, t0, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related):
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    for t in range(T):
+        y, v = sj_liaf_step(v, x[t, j], tau, v_leak, decay_input, v_threshold, reset, act, threshold_related)
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_v[t, j] = v
+        if bad[0, j] < 0 and not math.isfinite(v):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0
+    S[0, j] = v
+
+
+@cuda.jit(cache=True)
+def norse_lif_adex(
+    x, S, out, tr_v, tr_i, tr_a, bad, t0, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+    adaptation_current, adaptation_spike, dt,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    i = S[1, j]
+    a = S[2, j]
+    for t in range(T):
+        y, v, i, a = norse_lif_adex_step(
+            v, i, a, x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j),
+            at(v_th, j), at(v_reset, j), at(delta_T, j), at(adaptation_current, j), at(adaptation_spike, j), dt,
+        )  # fmt: skip
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_v[t, j] = v
+            tr_i[t, j] = i
+            tr_a[t, j] = a
+        if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i) and math.isfinite(a)):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0 if not math.isfinite(v) else (1 if not math.isfinite(i) else 2)
+    S[0, j] = v
+    S[1, j] = i
+    S[2, j] = a
+
+
+@cuda.jit(cache=True)
+def norse_encoder(
+    x, S, out, tr_v, tr_a, bad, t0, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current,
+    adaptation_spike, dt, corrected,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    a = S[1, j]
+    for t in range(T):
+        y, v, a = norse_encoder_step(
+            v, a, x[t, j], at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j),
+            at(delta_T, j), at(adaptation_current, j), at(adaptation_spike, j), dt, corrected,
+        )  # fmt: skip
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_v[t, j] = v
+            tr_a[t, j] = a
+        if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(a)):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0 if not math.isfinite(v) else 1
+    S[0, j] = v
+    S[1, j] = a
+
+
+@cuda.jit(cache=True)
+def norse_lsnn(
+    x, S, out, tr_v, tr_i, tr_b, bad, t0, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    rec_out = out.shape[0] > 0
+    rec_all = tr_v.shape[0] > 0
+    v = S[0, j]
+    i = S[1, j]
+    b = S[2, j]
+    for t in range(T):
+        y, v, i, b = norse_lsnn_step(
+            v, i, b, x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j), at(v_leak, j),
+            at(v_th, j), at(v_reset, j), at(beta, j), dt,
+        )  # fmt: skip
+        if rec_out:
+            out[t, j] = y
+        if rec_all:
+            tr_v[t, j] = v
+            tr_i[t, j] = i
+            tr_b[t, j] = b
+        if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i) and math.isfinite(b)):
+            bad[0, j] = t0 + t
+            bad[1, j] = 0 if not math.isfinite(v) else (1 if not math.isfinite(i) else 2)
+    S[0, j] = v
+    S[1, j] = i
+    S[2, j] = b
+
 
 
 @cuda.jit(cache=True)

@@ -134,6 +134,114 @@ def _norse_lif_params(model, shape):
     return _p(model, ("tau_syn_inv", "tau_mem_inv", "v_leak", "v_th", "v_reset", "dt"), shape)
 
 
+# --- snntorch.Alpha / Lapicque -------------------------------------------------------
+
+
+def _alpha_params(model, shape):
+    from ..models.snntorch._common import RESET_CODE, spike_constants
+
+    thr_sub, _ = spike_constants(model)
+    return (
+        as_kernel_param(model.alpha, shape),
+        as_kernel_param(model.beta, shape),
+        as_kernel_param(model.tau_alpha, shape),
+        as_kernel_param(model.threshold, shape),
+        as_kernel_param(thr_sub, shape),
+        RESET_CODE[model.reset_mechanism],
+    )
+
+
+def _lapicque_params(model, shape):
+    from ..models.snntorch._common import RESET_CODE, spike_constants
+
+    thr_sub, _ = spike_constants(model)
+    R, _, inv_rc, decay = model._resolved
+    return (
+        float(R),
+        float(inv_rc),
+        float(model.time_step),
+        float(decay),
+        as_kernel_param(model.threshold, shape),
+        as_kernel_param(thr_sub, shape),
+        RESET_CODE[model.reset_mechanism],
+    )
+
+
+# --- spikingjelly EIF, QIF, Izhikevich, KLIF, ParametricLIF, LIAF (scalar parameters) --
+
+
+def _sj_eif_params(model, shape):
+    return (
+        float(model.tau), float(model.v_rest), float(model.theta_rh), float(model.delta_T),
+        float(model.v_threshold), float(model.v_leak), int(model.reset_code),
+    )  # fmt: skip
+
+
+def _sj_qif_params(model, shape):
+    return (
+        float(model.tau), float(model.a0), float(model.v_rest), float(model.v_c),
+        float(model.v_threshold), float(model.v_leak), int(model.reset_code),
+    )  # fmt: skip
+
+
+def _sj_izhikevich_params(model, shape):
+    return (
+        float(model.tau), float(model.a0), float(model.v_rest), float(model.v_c), float(model.tau_w),
+        float(model.a), float(model.b), float(model.v_threshold), float(model.v_leak), int(model.reset_code),
+    )  # fmt: skip
+
+
+def _sj_klif_params(model, shape):
+    return (
+        float(model.tau), float(model.v_leak), bool(model.decay_input), float(model.k),
+        float(model.v_threshold), int(model.reset_code), bool(model.scale_reset),
+    )  # fmt: skip
+
+
+def _sj_plif_params(model, shape):
+    return (float(model.k), float(model.v_leak), bool(model.decay_input), float(model.v_threshold), int(model.reset_code))
+
+
+def _sj_liaf_params(model, shape):
+    from ..models.spikingjelly.liaf import ACT_CODE
+
+    return (
+        float(model.tau), float(model.v_leak), bool(model.decay_input), float(model.v_threshold),
+        int(model.reset_code), int(ACT_CODE[model.act]), bool(model.threshold_related),
+    )  # fmt: skip
+
+
+# --- norse LIFAdEx, LIFAdExCurrentEncoder, LSNN --------------------------------------
+
+
+def _norse_lif_adex_params(model, shape):
+    names = ("tau_syn_inv", "tau_mem_inv", "tau_ada_inv", "v_leak", "v_th", "v_reset",
+             "delta_T", "adaptation_current", "adaptation_spike")  # fmt: skip
+    return _p(model, names, shape) + (float(model.dt),)
+
+
+def _norse_encoder_params(model, shape):
+    names = ("tau_mem_inv", "tau_ada_inv", "v_leak", "v_th", "v_reset", "delta_T", "adaptation_current",
+             "adaptation_spike")  # fmt: skip
+    return _p(model, names, shape) + (float(model.dt), 1 if model.corrected_adaptation else 0)
+
+
+def _norse_lsnn_params(model, shape):
+    names = ("tau_syn_inv", "tau_mem_inv", "tau_adapt_inv", "v_leak", "v_th", "v_reset", "beta")
+    return _p(model, names, shape) + (float(model.dt),)
+
+
+def _recurrent_unsupported(model):
+    return (
+        "the recurrent input z_{t-1} W_rec^T couples every neuron of a batch row to every other at every "
+        "step (a matrix product per step, summed in BLAS's order), which the element-wise kernels cannot do"
+    )
+
+
+#: recurrent models: registered so that the reason is given (no kernel)
+RECURRENT = ("norse.LIFRecurrent", "norse.LIFAdExRecurrent", "norse.LSNNRecurrent")
+
+
 SPECS = {
     "snntorch.Synaptic": KernelSpec("snntorch.Synaptic", "synaptic", _synaptic_params, _leaky_unsupported),
     "spikingjelly.LIF": KernelSpec("spikingjelly.LIF", "sj_lif", _sj_lif_params, _sj_unsupported),
@@ -142,7 +250,20 @@ SPECS = {
     "snntorch.Leaky": KernelSpec("snntorch.Leaky", "leaky", _leaky_params, _leaky_unsupported),
     "canonical.Izhikevich": KernelSpec("canonical.Izhikevich", "izhikevich", _izhikevich_params),
     "canonical.AdEx": KernelSpec("canonical.AdEx", "adex", _adex_params),
+    "snntorch.Alpha": KernelSpec("snntorch.Alpha", "alpha", _alpha_params, _leaky_unsupported),
+    "snntorch.Lapicque": KernelSpec("snntorch.Lapicque", "lapicque", _lapicque_params, _leaky_unsupported),
+    "spikingjelly.EIF": KernelSpec("spikingjelly.EIF", "sj_eif", _sj_eif_params, _sj_unsupported),
+    "spikingjelly.QIF": KernelSpec("spikingjelly.QIF", "sj_qif", _sj_qif_params, _sj_unsupported),
+    "spikingjelly.Izhikevich": KernelSpec("spikingjelly.Izhikevich", "sj_izhikevich", _sj_izhikevich_params, _sj_unsupported),
+    "spikingjelly.KLIF": KernelSpec("spikingjelly.KLIF", "sj_klif", _sj_klif_params, _sj_unsupported),
+    "spikingjelly.ParametricLIF": KernelSpec("spikingjelly.ParametricLIF", "sj_plif", _sj_plif_params, _sj_unsupported),
+    "spikingjelly.LIAF": KernelSpec("spikingjelly.LIAF", "sj_liaf", _sj_liaf_params, _sj_unsupported),
+    "norse.LIFAdEx": KernelSpec("norse.LIFAdEx", "norse_lif_adex", _norse_lif_adex_params),
+    "norse.LIFAdExCurrentEncoder": KernelSpec("norse.LIFAdExCurrentEncoder", "norse_encoder", _norse_encoder_params),
+    "norse.LSNN": KernelSpec("norse.LSNN", "norse_lsnn", _norse_lsnn_params),
 }
+for _name in RECURRENT:
+    SPECS[_name] = KernelSpec(_name, "", None, _recurrent_unsupported)
 
 
 def spec_for(model):

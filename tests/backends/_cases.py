@@ -63,6 +63,53 @@ def norse_cases():
     ]
 
 
+def snntorch_more_cases():
+    out = []
+    for reset in ("zero", "subtract", "none"):
+        out.append((f"Alpha-{reset}", rn.snntorch.Alpha(alpha=0.9, beta=0.8, reset_mechanism=reset)))
+    out.append(("Alpha-thr0.7-f32off", rn.snntorch.Alpha(alpha=0.7, beta=0.3, threshold=0.7, reset_mechanism="subtract", float32_spikes=False)))
+    for reset in ("subtract", "zero", "none"):
+        out.append((f"Lapicque-{reset}", rn.snntorch.Lapicque(beta=0.9, reset_mechanism=reset)))
+    out.append(("Lapicque-RC", rn.snntorch.Lapicque(R=2.0, C=3.0, time_step=0.5, threshold=0.7)))
+    return out
+
+
+def spikingjelly_more_cases():
+    sj = rn.spikingjelly
+    out = [
+        ("sjEIF-default", sj.EIF()),
+        ("sjEIF-soft", sj.EIF(tau=3.0, delta_T=0.5, theta_rh=0.6, v_reset=None)),
+        ("sjQIF-default", sj.QIF()),
+        ("sjQIF-soft", sj.QIF(tau=3.0, a0=1.5, v_c=0.7, v_reset=None)),
+        ("sjIzh-default", sj.Izhikevich()),
+        ("sjIzh-adapt", sj.Izhikevich(tau=3.0, tau_w=5.0, a=0.5, b=0.3, w_rest=0.1)),
+        ("sjIzh-soft", sj.Izhikevich(a=0.2, b=0.1, v_reset=None)),
+        ("sjPLIF-default", sj.ParametricLIF()),
+        ("sjPLIF-w-nodecay", sj.ParametricLIF(w=0.4, decay_input=False)),
+        ("sjPLIF-soft", sj.ParametricLIF(init_tau=3.0, v_reset=None)),
+    ]
+    for scale in (False, True):
+        for v_reset in (0.0, None):
+            out.append((f"sjKLIF-scale{scale}-vreset{v_reset}", sj.KLIF(k=1.3, scale_reset=scale, v_reset=v_reset)))
+    out.append(("sjKLIF-nodecay", sj.KLIF(k=0.8, decay_input=False)))
+    for act in ("identity", "relu", "leaky_relu", "sigmoid", "tanh", "hardtanh"):
+        out.append((f"sjLIAF-{act}", sj.LIAF(act=act)))
+    out.append(("sjLIAF-tanh-unrelated-soft", sj.LIAF(act="tanh", threshold_related=False, v_reset=None, decay_input=False)))
+    return out
+
+
+def norse_more_cases():
+    nr = rn.norse
+    return [
+        ("norseLIFAdEx-default", nr.LIFAdEx()),
+        ("norseLIFAdEx-custom", nr.LIFAdEx(adaptation_current=1.0, adaptation_spike=0.5, delta_T=0.3, tau_ada_inv=5.0, v_th=0.8, v_reset=-0.2)),
+        ("norseEncoder-default", nr.LIFAdExCurrentEncoder()),
+        ("norseEncoder-corrected", nr.LIFAdExCurrentEncoder(corrected_adaptation=True)),
+        ("norseLSNN-default", nr.LSNN()),
+        ("norseLSNN-custom", nr.LSNN(beta=0.5, tau_adapt_inv=50.0, v_th=0.8, v_reset=-0.1)),
+    ]
+
+
 def inputs_for(model, shape, seed=0):
     """Inputs of shape ``(T, *neurons)`` that make ``model`` spike often."""
     rng = np.random.default_rng(seed)
@@ -81,16 +128,33 @@ def inputs_for(model, shape, seed=0):
         return rng.normal(0.9, 1.2, shape)
     if name == "norse.LIF":
         return rng.normal(2.0, 3.0, shape)
+    if name == "snntorch.Alpha":
+        return rng.normal(0.3, 0.5, shape)
+    if name == "snntorch.Lapicque":
+        return rng.normal(1.2, 1.0, shape)
+    if name in ("norse.LIFAdEx", "norse.LIFAdExCurrentEncoder", "norse.LSNN"):
+        return rng.normal(2.0, 3.0, shape)
+    if name.startswith("spikingjelly."):
+        return rng.normal(0.6, 1.0, shape)
     return rng.normal(0.5, 1.0, shape)
 
 
 def all_cases():
-    return leaky_cases() + synaptic_cases() + izhikevich_cases() + adex_cases() + spikingjelly_cases() + norse_cases()
+    return (
+        leaky_cases() + synaptic_cases() + izhikevich_cases() + adex_cases() + spikingjelly_cases() + norse_cases()
+        + snntorch_more_cases() + spikingjelly_more_cases() + norse_more_cases()
+    )  # fmt: skip
 
 
-#: models whose step calls exp: the kernels' scalar exp (libm) and NumPy's
-#: vectorised exp may differ in the last bit (tolerances.md, mechanism 2)
-USES_EXP = {"canonical.AdEx"}
+#: models whose state update calls exp: the kernels' scalar exp (libm) and
+#: NumPy's vectorised exp may differ in the last bit (tolerances.md, mechanism 2)
+USES_EXP = {"canonical.AdEx", "spikingjelly.EIF", "norse.LIFAdEx", "norse.LIFAdExCurrentEncoder"}
+
+
+def analog_output_uses_libm(model):
+    """True if the model's output (not its state) goes through exp or tanh:
+    LIAF with the sigmoid or tanh activation (state bitwise, output to ulps)."""
+    return model.name == "spikingjelly.LIAF" and model.act in ("sigmoid", "tanh")
 
 
 def upstroke(model, name, values):
@@ -115,6 +179,16 @@ def per_neuron(model, neuron_shape, seed=1):
         return model.replace(alpha=rng.uniform(0.3, 0.9, neuron_shape), threshold=rng.uniform(0.6, 1.4, neuron_shape))
     if model.name == "norse.LIF":
         return model.replace(v_th=rng.uniform(0.5, 1.5, neuron_shape), tau_mem_inv=rng.uniform(50.0, 150.0, neuron_shape))
-    if model.name in ("spikingjelly.LIF", "spikingjelly.IF"):
+    if model.name == "snntorch.Alpha":
+        return model.replace(alpha=rng.uniform(0.6, 0.95, neuron_shape), beta=0.5, threshold=rng.uniform(0.6, 1.4, neuron_shape))
+    if model.name == "snntorch.Lapicque":
+        return model.replace(threshold=rng.uniform(0.6, 1.4, neuron_shape))
+    if model.name == "norse.LIFAdEx":
+        return model.replace(v_th=rng.uniform(0.5, 1.5, neuron_shape), adaptation_spike=rng.uniform(0.0, 0.5, neuron_shape))
+    if model.name == "norse.LIFAdExCurrentEncoder":
+        return model.replace(tau_mem_inv=rng.uniform(50.0, 150.0, neuron_shape), v_th=rng.uniform(0.5, 1.5, neuron_shape))
+    if model.name == "norse.LSNN":
+        return model.replace(beta=rng.uniform(0.5, 2.0, neuron_shape), v_th=rng.uniform(0.5, 1.5, neuron_shape))
+    if model.name.startswith("spikingjelly."):
         return model.replace(v_threshold=1.1)  # spikingjelly parameters are scalars
     raise KeyError(model.name)

@@ -54,7 +54,7 @@ import warnings
 
 import numpy as np
 
-from refneuron.errors import NonFiniteStateWarning, ParameterError
+from refneuron.errors import NonFiniteStateWarning, ParameterError, UnstableDiscretisationWarning
 
 from . import events
 from .continuous import continuous_form, rescale
@@ -320,7 +320,10 @@ def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), amplitudes=(1.0,
     fit = sorted(float(x) for x in dts)
     runs = {}
     for d in sorted(set(fit) | set(float(x) for x in sweep)):
-        m = rescale(model, d, dt)
+        with warnings.catch_warnings():
+            # a coarse sweep step may leave the stable range on purpose (norse warns at dt*rate >= 1)
+            warnings.simplefilter("ignore", UnstableDiscretisationWarning)
+            m = rescale(model, d, dt)
         form = continuous_form(m, d)
         runs[d] = (form,) + discrete_run(m, form, drive, _n_steps(t_ext, d) * d, amplitudes)
     first_disc = [min((runs[d][3][j][0] for d in fit if runs[d][3][j].size), default=math.inf)

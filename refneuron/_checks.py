@@ -203,13 +203,62 @@ def check_euler_decay(rate_name, dt_name, factor):
 # inputs
 
 
+#: below this many entries ``np.isfinite`` is used directly (its temporary is small)
+_SCAN_SMALL = 1 << 16
+#: entries per chunk of the NumPy scan (bounds its boolean temporary to 1 MiB)
+_SCAN_CHUNK = 1 << 20
+
+
 def first_nonfinite(arr):
-    """Index (as a tuple) of the first non-finite entry in C order, or None."""
+    """Index (as a tuple) of the first non-finite entry in C order, or None.
+
+    Integer and bool arrays are finite by construction.  Large C-contiguous
+    float64 arrays are scanned by a compiled parallel reduction that reads
+    the values in place and stops soon after the first bad one
+    (:mod:`refneuron.backends._scan`, when Numba can be imported); anything
+    else by NumPy in chunks along the first axis, so that no boolean
+    temporary larger than about a mebibyte is made.  Either way the index is
+    that of ``np.argmax(~np.isfinite(arr).ravel())``.
+    """
+    arr = np.asarray(arr)
+    if arr.dtype.kind in "biu":
+        return None
+    if arr.ndim == 0 or arr.size < _SCAN_SMALL:
+        return _first_nonfinite_numpy(arr)
+    if arr.dtype == np.float64 and arr.flags.c_contiguous:
+        flat = _first_nonfinite_compiled(arr)
+        if flat is not None:
+            return None if flat < 0 else tuple(int(i) for i in np.unravel_index(flat, arr.shape))
+    return _first_nonfinite_chunked(arr)
+
+
+def _first_nonfinite_numpy(arr):
+    """The reference: one ``np.isfinite`` pass over the whole array."""
     bad = ~np.isfinite(arr)
     if not bad.any():
         return None
     flat = int(np.argmax(bad.ravel()))
     return tuple(int(i) for i in np.unravel_index(flat, arr.shape))
+
+
+def _first_nonfinite_compiled(arr):
+    """Flat index (-1 if none) from the compiled scan, or None without Numba."""
+    try:
+        from .backends._scan import first_nonfinite_flat
+    except ImportError:
+        return None
+    return first_nonfinite_flat(arr)
+
+
+def _first_nonfinite_chunked(arr):
+    """``np.isfinite`` over chunks of rows of the first axis (any layout)."""
+    row = int(np.prod(arr.shape[1:], dtype=np.int64))
+    step = max(1, _SCAN_CHUNK // max(row, 1))
+    for t0 in range(0, arr.shape[0], step):
+        idx = _first_nonfinite_numpy(arr[t0 : t0 + step])
+        if idx is not None:
+            return (idx[0] + t0, *idx[1:])
+    return None
 
 
 def as_inputs(value, *, name="inputs", check_finite=True, min_ndim=1):
@@ -220,7 +269,8 @@ def as_inputs(value, *, name="inputs", check_finite=True, min_ndim=1):
       inputs are a ``TypeError`` (row 12);
     * ``T == 0`` is an ``InputError`` (row 14);
     * with ``check_finite`` (default) NaN/inf is an ``InputError`` naming
-      the first bad index ``(t, *neuron)`` (row 1).
+      the first bad index ``(t, *neuron)`` (row 1); the scan makes no
+      temporary of the input's size (:func:`first_nonfinite`).
 
     The caller's array is never written to (row 19); a float64 input is
     used without a copy.
@@ -232,9 +282,10 @@ def as_inputs(value, *, name="inputs", check_finite=True, min_ndim=1):
         )
     if arr.shape[0] == 0:
         raise InputError(f"{name}: empty time axis (got shape {arr.shape})")
+    may_be_nonfinite = arr.dtype.kind == "f"  # bool and integer inputs are finite
     if arr.dtype != np.float64:
         arr = arr.astype(np.float64)
-    if check_finite:
+    if check_finite and may_be_nonfinite:
         idx = first_nonfinite(arr)
         if idx is not None:
             raise InputError(

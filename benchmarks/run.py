@@ -3,7 +3,7 @@
 One command::
 
     python -m benchmarks.run            # full run, writes benchmarks/RESULTS.md
-    python -m benchmarks.run --quick    # small sizes, for development
+    python -m benchmarks.run --quick    # small sizes, for development (report in the temp dir)
 
 Measures, in one process and one run (so that ratios are comparable on a
 shared, noisy machine):
@@ -225,9 +225,19 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--T", type=int, default=1000)
     ap.add_argument("--max-bytes", type=float, default=4e9, help="largest input array; larger N get fewer steps")
-    ap.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument(
+        "--output",
+        default=None,
+        help="where to write the report (default benchmarks/RESULTS.md; with --quick a file in the temp "
+        "directory, so that a development run never replaces the recorded results)",
+    )
     ap.add_argument("--note", default="", help="a line added to RESULTS.md (e.g. 'machine busy')")
     args = ap.parse_args(argv)
+    if args.output is None:
+        args.output = (
+            os.path.join(tempfile.gettempdir(), "refneuron-benchmark-quick.md") if args.quick
+            else os.path.join(HERE, "RESULTS.md")
+        )  # fmt: skip
 
     import numba
 

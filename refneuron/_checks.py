@@ -35,6 +35,9 @@ __all__ = [
     "check_euler_decay",
     "check_memory",
     "first_nonfinite",
+    "as_count",
+    "as_dtype_option",
+    "check_out_buffers",
 ]
 
 
@@ -328,3 +331,69 @@ def check_memory(n_bytes, what, *, available=None):
 
 def isclose_int(x):
     return math.isfinite(x) and float(x).is_integer()
+
+
+# ---------------------------------------------------------------------------
+# run options
+
+
+def as_count(name, value, *, minimum=1, allow_none=False):
+    """An integer option (``chunk_steps``...): a Python/NumPy integer >= ``minimum``
+    (not bool, not a float, even an integral one), or None when ``allow_none``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        what = "an integer or None" if allow_none else "an integer"
+        raise InputTypeError(f"{name}: must be {what} (got {value!r})")
+    if not value >= minimum:
+        raise ParameterError(f"{name}: must be >= {minimum} (got {value!r})")
+    return int(value)
+
+
+def as_dtype_option(name, value, allowed):
+    """A dtype option given as a dtype, type or name; returns the NumPy dtype,
+    which must be one of the names in ``allowed`` (row 8)."""
+    try:
+        label = np.dtype(value).name
+    except TypeError:
+        label = value
+    check_option(name, label, allowed)
+    return np.dtype(label)
+
+
+def check_out_buffers(out, allowed, want, shape, inputs):
+    """Caller-provided output buffers (``out=``) of a run.
+
+    ``out`` is None or a dict mapping keys among ``allowed`` to NumPy arrays;
+    ``want(key)`` is the dtype of each.  Every buffer must be exactly of
+    ``shape``, C-contiguous, writeable, not possibly sharing memory with
+    ``inputs`` nor with another buffer.  Returns a plain dict (empty for None).
+    """
+    if out is None:
+        return {}
+    if not isinstance(out, dict):
+        raise InputTypeError(f"out: must be a dict of arrays keyed by 'output' and state names (got {type(out).__name__})")
+    shape = tuple(shape)
+    for key, buf in out.items():
+        if key not in allowed:
+            raise OptionError(f"out: {key!r} is not recorded here; allowed keys: {tuple(allowed)} (got {key!r})")
+        dtype = want(key)
+        if not isinstance(buf, np.ndarray):
+            raise InputTypeError(f"out[{key!r}]: must be a NumPy array (got {type(buf).__name__})")
+        if buf.dtype != dtype:
+            raise InputTypeError(f"out[{key!r}]: dtype must be {dtype} (got {buf.dtype})")
+        if buf.shape != shape:
+            raise ShapeError(f"out[{key!r}]: shape must be {shape} (got {buf.shape})")
+        if not buf.flags.c_contiguous or not buf.flags.writeable:
+            raise InputError(
+                f"out[{key!r}]: must be C-contiguous and writeable "
+                f"(got c_contiguous={buf.flags.c_contiguous}, writeable={buf.flags.writeable})"
+            )
+        if np.may_share_memory(buf, inputs):
+            raise InputError(f"out[{key!r}]: must not (possibly) share memory with the inputs")
+    keys = list(out)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            if np.may_share_memory(out[a], out[b]):
+                raise InputError(f"out: buffers {a!r} and {b!r} may share memory")
+    return dict(out)

@@ -14,15 +14,7 @@ import warnings
 import numpy as np
 
 from . import _checks
-from .errors import (
-    BackendUnavailable,
-    InputError,
-    InputTypeError,
-    NonFiniteStateWarning,
-    OptionError,
-    ParameterError,
-    ShapeError,
-)
+from .errors import BackendUnavailable, NonFiniteStateWarning, OptionError
 
 RECORD_OPTIONS = ("all", "output", "final")
 BACKENDS = ("numpy", "cpu", "cuda")
@@ -74,60 +66,23 @@ SPIKE_DTYPES = ("float64", "uint8", "bool")
 
 def _spike_dtype(value):
     """``spike_dtype`` as a NumPy dtype among :data:`SPIKE_DTYPES`."""
-    try:
-        name = np.dtype(value).name
-    except TypeError:
-        name = value
-    _checks.check_option("spike_dtype", name, SPIKE_DTYPES)
-    return np.dtype(name)
+    return _checks.as_dtype_option("spike_dtype", value, SPIKE_DTYPES)
 
 
 def _chunk_steps(value, T):
-    """``chunk_steps``: None (one chunk) or an integer >= 1 (steps per chunk)."""
-    if value is None:
-        return T
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise InputTypeError(f"chunk_steps: must be an integer or None (got {value!r})")
-    if not value >= 1:
-        raise ParameterError(f"chunk_steps: must be >= 1 (got {value!r})")
-    return int(value)
+    """``chunk_steps``: None (one chunk of ``T`` steps) or an integer >= 1."""
+    steps = _checks.as_count("chunk_steps", value, minimum=1, allow_none=True)
+    return T if steps is None else steps
 
 
 def _out_buffers(out, record, names, shape, spike_dtype, inputs):
-    """Validate caller-provided output buffers (``out=``).
-
-    ``out`` maps ``"output"`` and/or state names to arrays of exactly the
-    shape ``(T, *neuron_shape)``, C-contiguous, writeable, float64 for states
-    and ``spike_dtype`` for the output, not sharing memory with the inputs.
-    Only what ``record`` asks for may be given.
-    """
-    if out is None:
-        return {}
-    if not isinstance(out, dict):
-        raise InputTypeError(f"out: must be a dict of arrays keyed by 'output' and state names (got {type(out).__name__})")
+    """Validate caller-provided output buffers (``out=``): only what ``record``
+    asks for, float64 states and a ``spike_dtype`` output, exactly of ``shape``
+    (see :func:`refneuron._checks.check_out_buffers`)."""
     allowed = {"all": ("output", *names), "output": ("output",), "final": ()}[record]
-    for key, buf in out.items():
-        if key not in allowed:
-            raise OptionError(
-                f"out: {key!r} is not recorded with record={record!r}; allowed keys: {allowed} (got {key!r})"
-            )
-        want = spike_dtype if key == "output" else np.dtype(np.float64)
-        if not isinstance(buf, np.ndarray):
-            raise InputTypeError(f"out[{key!r}]: must be a NumPy array (got {type(buf).__name__})")
-        if buf.dtype != want:
-            raise InputTypeError(f"out[{key!r}]: dtype must be {want} (got {buf.dtype})")
-        if buf.shape != tuple(shape):
-            raise ShapeError(f"out[{key!r}]: shape must be {tuple(shape)} (got {buf.shape})")
-        if not buf.flags.c_contiguous or not buf.flags.writeable:
-            raise InputError(f"out[{key!r}]: must be C-contiguous and writeable (got flags {buf.flags.c_contiguous=}, {buf.flags.writeable=})")
-        if np.may_share_memory(buf, inputs):
-            raise InputError(f"out[{key!r}]: must not (possibly) share memory with the inputs")
-    keys = list(out)
-    for i, a in enumerate(keys):
-        for b in keys[i + 1 :]:
-            if np.may_share_memory(out[a], out[b]):
-                raise InputError(f"out: buffers {a!r} and {b!r} may share memory")
-    return dict(out)
+    return _checks.check_out_buffers(
+        out, allowed, lambda key: spike_dtype if key == "output" else np.dtype(np.float64), shape, inputs
+    )
 
 
 def run(

@@ -24,13 +24,24 @@ Nowhere in this package.  Each model's file defines element-wise functions
 (``leaky_charge``, ``izhikevich_dv``, ``lif_update``, ...) that its NumPy
 ``_step`` calls on arrays; :mod:`._steps` strings them together per neuron
 in ``_step``'s order, and :mod:`._jit` registers the very same function
-objects with ``numba`` (CPU) and ``numba.cuda`` (GPU).  The one exception is
-``adex_dV``, whose ``np.exp`` Numba-CUDA refuses: the GPU uses a twin with
-``math.exp`` (:func:`._steps.adex_dV_math`, tested against the original).
+objects with ``numba`` (CPU) and ``numba.cuda`` (GPU).  The exceptions are
+the functions that use NumPy ufuncs on scalars, which Numba-CUDA refuses
+(canonical ``adex_dV``, spikingjelly ``eif_charge``, ``klif_rectify``,
+``liaf_output``, norse ``adex_dv``): the GPU compiles twins with ``math``
+functions and NaN-propagating comparisons (:data:`._steps.CUDA_TWINS`,
+each tested against the original in ``tests/backends/test_twins.py``).
 
 How far the backends agree (tests/backends)
 -------------------------------------------
 * CPU, models without ``exp``: bitwise (spikes, every state, every step).
+  This includes LIAF's state; its analog output with the sigmoid or tanh
+  activation (one ``exp``/``tanh`` of a bitwise-equal argument) is within
+  4 eps relative (measured 2.2e-16).
+* CPU, spikingjelly EIF and norse LIFAdEx / LIFAdExCurrentEncoder: spikes
+  identical, states within 1e-13 of their scale (measured: EIF 4.4e-16,
+  LIFAdEx 2.2e-16, the encoder 1.4e-16 of its scale, including norse
+  1.1.0's diverging adaptation); their exponentials are cut at the
+  threshold, so no upstroke amplifies the 1-ulp differences of ``exp``.
 * CPU, AdEx: spikes identical; states within 1e-13 of their scale below
   ``V_T`` (measured: bitwise) and within 1e-10 on the exponential upstroke
   (measured 7.5e-12 mV on 58 mV), where a 1-ulp difference between NumPy's
@@ -43,7 +54,16 @@ How far the backends agree (tests/backends)
   arithmetic is the same sequence of scalar operations), nor on
   ``chunk_steps``.
 
-Models with kernels: see :data:`refneuron.backends.specs.SPECS`.
+Models with kernels: see :data:`refneuron.backends.specs.SPECS`: every
+registered model except the recurrent norse models (``LIFRecurrent``,
+``LIFAdExRecurrent``, ``LSNNRecurrent``), whose input ``z_{t-1} W_rec^T``
+couples all neurons of a batch row at every step; they raise
+:class:`~refneuron.errors.BackendUnavailable` with that reason, as do
+configurations whose spike is not element-wise (snntorch ``inhibition``),
+analog (spikingjelly ``spiking=False``) or smoothed (``Model.smoothed()``).
+
+``check_finite=True`` scans the inputs with :mod:`._scan` (no temporary of
+the input's size).
 """
 
 from .specs import SPECS, spec_for

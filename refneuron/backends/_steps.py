@@ -44,12 +44,19 @@ from ..models.norse.lsnn import lsnn_update
 FIGURE2004, NETWORK2003, EULER = 0, 1, 2
 
 
-def leaky_step(mem, x, beta, threshold, thr_sub, g, reset, reset_delay):
-    """snntorch ``Leaky`` (``Leaky._step`` without inhibition)."""
+def leaky_step(mem, x, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
+    """snntorch ``Leaky`` (``Leaky._step`` without inhibition).
+
+    ``thr_sub`` is the threshold of the delayed reset ``R * threshold`` and
+    ``thr_d`` that of the immediate reset ``D * threshold``; they differ only
+    for a per-neuron ``graded_spikes_factor`` with a scalar threshold under
+    ``float32_spikes``, where snntorch's ``D`` is float64 and the exact
+    threshold is subtracted (``snntorch._common._threshold_d``).
+    """
     r, m = leaky_charge(mem, x, beta, threshold, thr_sub, reset)
     s = spike_gt(m, threshold)
     if not reset_delay and reset != NONE:
-        m = leaky_immediate_reset(m, s, r, thr_sub, reset)
+        m = leaky_immediate_reset(m, s, r, thr_d, reset)
     return s * g, m
 
 

@@ -62,7 +62,7 @@ _PAR = dict(NJIT_OPTIONS, parallel=True)
 
 
 @njit(**_PAR)
-def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, g, reset, reset_delay):
+def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_mem.shape[0] > 0
@@ -74,7 +74,8 @@ def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, g, reset,
             for k in range(n):
                 j = lo + k
                 y, m = leaky_step(
-                    mem[k], x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(g, j), reset, reset_delay
+                    mem[k], x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), at(g, j),
+                    reset, reset_delay,
                 )
                 mem[k] = m
                 if rec_out:

@@ -62,7 +62,7 @@ THREADS_PER_BLOCK = 128
 
 
 @cuda.jit(cache=True)
-def leaky(x, S, out, tr_mem, bad, t0, beta, threshold, thr_sub, g, reset, reset_delay):
+def leaky(x, S, out, tr_mem, bad, t0, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
     j = cuda.grid(1)
     T = x.shape[0]
     if j >= x.shape[1]:
@@ -71,7 +71,9 @@ def leaky(x, S, out, tr_mem, bad, t0, beta, threshold, thr_sub, g, reset, reset_
     rec_all = tr_mem.shape[0] > 0
     mem = S[0, j]
     for t in range(T):
-        y, mem = leaky_step(mem, x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(g, j), reset, reset_delay)
+        y, mem = leaky_step(
+            mem, x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), at(g, j), reset, reset_delay
+        )
         if rec_out:
             out[t, j] = y
         if rec_all:

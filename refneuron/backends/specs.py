@@ -46,13 +46,15 @@ def _p(model, names, neuron_shape):
 
 
 def _leaky_params(model, shape):
-    from ..models.snntorch._common import RESET_CODE
+    from ..models.snntorch._common import RESET_CODE, _threshold_d, spike_dtypes
 
     thr_sub, g = model._spike_constants()
+    thr_d = _threshold_d(model, spike_dtypes(model)[4])
     return (
         as_kernel_param(model.beta, shape),
         as_kernel_param(model.threshold, shape),
         as_kernel_param(thr_sub, shape),
+        as_kernel_param(thr_d, shape),
         as_kernel_param(g, shape),
         RESET_CODE[model.reset_mechanism],
         bool(model.reset_delay),

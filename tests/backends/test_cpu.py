@@ -377,3 +377,18 @@ def test_nonfinite_exp_overflow_is_reported_like_the_reference():
         got = rn.run(model, x, backend="cpu", chunk_steps=5)
     assert ref.nonfinite is not None and got.nonfinite == ref.nonfinite
     np.testing.assert_array_equal(got.states["v"], ref.states["v"])
+
+
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+def test_leaky_per_neuron_graded_spikes_immediate_reset(reset):
+    # per-neuron g with the scalar threshold 0.7 (not a float32 value) under
+    # float32_spikes and reset_delay=False: snntorch's D = S - R is float64
+    # there, so the immediate reset subtracts the exact 0.7 while the delayed
+    # one subtracts float32(0.7); the kernel must keep the two apart (a single
+    # threshold gave 7.9e-8 differences in the membrane)
+    g = np.linspace(0.5, 2.0, 57)
+    model = rn.snntorch.Leaky(beta=0.9, threshold=0.7, graded_spikes_factor=g, reset_delay=False, reset_mechanism=reset)
+    x = inputs_for(model, (200, 57), seed=14)
+    ref = rn.run(model, x)
+    assert ref.output.sum() > 0
+    assert_same_run(model, ref, rn.run(model, x, backend="cpu"))

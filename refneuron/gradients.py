@@ -48,7 +48,7 @@ import numpy as np
 
 from . import _checks
 from .errors import ShapeError
-from .simulate import RunResult, prepare, run
+from .simulate import BACKENDS, RunResult, prepare, run, state_from_flat
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -98,7 +98,7 @@ def _upstream(name, value, shape):
     return arr
 
 
-def vjp(model, inputs, upstream, state=None, *, check_finite=True):
+def vjp(model, inputs, upstream, state=None, *, check_finite=True, backend="numpy"):
     """Hand-derived backward pass of ``model`` over a whole run.
 
     Parameters
@@ -110,11 +110,25 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True):
         and optionally a state name -> :math:`\\partial L/\\partial Z` of the
         same shape.  Missing entries are zero.
     state : initial state (record, dict or None for the default)
+    backend : {"numpy", "cpu", "cuda"}
+        ``"numpy"``: the reference loop over ``model._vjp_step``.  ``"cpu"``
+        / ``"cuda"``: one fused kernel (:mod:`refneuron.backends.cpu_vjp`,
+        :mod:`refneuron.backends.cuda_vjp`) that runs the forward, storing
+        the state before every step, then the reverse time loop, parallel
+        over neurons; per-neuron parameter partial sums are reduced after
+        the loop, so results do not depend on the thread count.  They call
+        the model's own element-wise backward functions: equal to
+        ``"numpy"`` bit for bit without ``exp``, to a few ulp with it.  A
+        model, option or surrogate without a kernel raises
+        :class:`~refneuron.errors.BackendUnavailable` with the reason.
 
     Returns
     -------
     Gradients
+        With a compiled backend, ``forward.output`` is uint8 for 0/1 spikes
+        (float64 otherwise) and ``forward.states`` are views of the tape.
     """
+    _checks.check_option("backend", backend, BACKENDS)
     if not hasattr(model, "_vjp_step"):
         raise NotImplementedError(f"{model.name}: no hand-derived backward pass yet")
     if not isinstance(upstream, dict):
@@ -129,6 +143,8 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True):
     g_out = _upstream("output", upstream.get("output"), full)
     g_states = {n: _upstream(n, upstream.get(n), full) for n in names}
 
+    if backend != "numpy":
+        return _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend)
     fwd = run(model, x, s0, record="all", check_finite=False)
     zero = np.zeros(neuron_shape)
     carry = {n: zero for n in names}  # dL/dZ_t coming from step t+1
@@ -145,3 +161,31 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True):
     params = {k: _reduce_to(v, getattr(model, k)) for k, v in acc.items()}
     init = {n: np.array(np.broadcast_to(carry[n], neuron_shape)) for n in names}
     return Gradients(inputs=gx, initial_state=init, params=params, forward=fwd)
+
+
+def _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
+    """:func:`vjp` through a fused backward kernel (``backend`` "cpu" or "cuda")."""
+    from .backends.vjp import vjp_compiled
+
+    gx, gS0, gP, out, tape, pnames = vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend)
+    names = model.State.names()
+    T = x.shape[0]
+    shape = (T, *neuron_shape)
+    states = {nm: tape[k, 1:].reshape(shape) for k, nm in enumerate(names)}
+    final = state_from_flat(model, tape[:, T], neuron_shape)
+    nonfinite = _first_nonfinite(states, names)
+    fwd = RunResult(output=out.reshape(shape), states=states, final_state=final, nonfinite=nonfinite)
+    params = {k: _reduce_to(gP[i].reshape(neuron_shape), getattr(model, k)) for i, k in enumerate(pnames)}
+    init = {nm: gS0[k].reshape(neuron_shape).copy() for k, nm in enumerate(names)}
+    return Gradients(inputs=gx.reshape(x.shape), initial_state=init, params=params, forward=fwd)
+
+
+def _first_nonfinite(states, names):
+    """``(t, name, index)`` of the first non-finite state value, as :func:`run`
+    reports it (earliest step, then the first variable, then the first neuron)."""
+    best = None
+    for nm in names:
+        idx = _checks.first_nonfinite(states[nm])
+        if idx is not None and (best is None or idx[0] < best[0]):
+            best = (idx[0], nm, tuple(idx[1:]))
+    return best

@@ -74,7 +74,10 @@ def jitable_cpu(*functions):
     from numba.extending import register_jitable
 
     if not _CPU_READY:
+        from .. import _math
+
         _register_at_cpu()
+        _math.register_cpu()
         _CPU_READY = True
     for f in functions:
         if f not in _REGISTERED_CPU:
@@ -135,7 +138,10 @@ def jitable_cuda(*functions, replace=None):
     from numba.cuda.extending import overload, register_jitable
 
     if not _CUDA_READY:
+        from .. import _math
+
         _register_at_cuda()
+        _math.register_cuda()
         _CUDA_READY = True
     replace = replace or {}
     for f in functions:

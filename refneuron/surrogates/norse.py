@@ -25,6 +25,15 @@ from ._base import Surrogate, as_x
 FRAMEWORK = "norse 1.1.0"
 
 
+def superspike_derivative(x, alpha, alpha_fixed):
+    """:class:`SuperSpike` derivative, element-wise (arrays or scalars; the
+    compiled backward kernels call it too): ``1 / (alpha * |x| + 1) ** 2``
+    with ``alpha_fixed``, else ``1 / (|x| + 1) ** 2`` (norse 1.1.0)."""
+    if alpha_fixed:
+        return 1.0 / (alpha * abs(x) + 1.0) ** 2
+    return 1.0 / (abs(x) + 1.0) ** 2
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class SuperSpike(Surrogate):
     r"""norse ``method="super"``, the default of every norse neuron
@@ -52,10 +61,7 @@ class SuperSpike(Surrogate):
         return self.alpha if self.alpha_fixed else 1.0
 
     def derivative(self, x):
-        x = as_x(x)
-        if self.alpha_fixed:
-            return 1.0 / (self.alpha * np.abs(x) + 1.0) ** 2
-        return 1.0 / (np.abs(x) + 1.0) ** 2
+        return superspike_derivative(as_x(x), self.alpha, self.alpha_fixed)
 
     def primitive(self, x):
         a = self._a()

@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import math
+
 import numpy as np
 
+from .. import _math
 from .._records import flag, other, param
 from ..errors import ParameterError
 from ._base import Surrogate, as_callable, as_int, as_x
@@ -38,6 +41,28 @@ def f32(value):
     """``value`` rounded to float32, returned as a Python float."""
     with np.errstate(over="ignore"):
         return float(np.float32(value))
+
+
+# --- derivatives as element-wise functions (arrays or scalars) ------------------------
+# The classes' ``derivative`` methods call these, and the compiled backward
+# kernels (refneuron.backends) compile the same functions.
+
+
+def atan_derivative(x, alpha):
+    """:class:`ATan` derivative ``alpha / 2 / (1 + (pi / 2 * alpha * x) ** 2)``."""
+    return (alpha / 2) / (1 + (math.pi / 2 * alpha * x) ** 2)
+
+
+def fast_sigmoid_derivative(x, slope):
+    """:class:`FastSigmoid` derivative ``1 / (slope * |x| + 1) ** 2``."""
+    return 1.0 / (slope * abs(x) + 1.0) ** 2
+
+
+def sigmoid_derivative(x, slope, slope32):
+    """:class:`Sigmoid` derivative ``k32 * e / (e + 1) ** 2``, ``e = exp(-k x)``
+    (``slope32`` is ``f32(slope)``; overflow gives 0.0 or NaN, as documented there)."""
+    e = _math.exp(-slope * x)
+    return slope32 * e / (e + 1) ** 2
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -63,8 +88,7 @@ class ATan(Surrogate):
     alpha: float = param(2.0, doc="slope", per_neuron=False)
 
     def derivative(self, x):
-        x = as_x(x)
-        return (self.alpha / 2) / (1 + (np.pi / 2 * self.alpha * x) ** 2)
+        return atan_derivative(as_x(x), self.alpha)
 
     def primitive(self, x):
         x = as_x(x)
@@ -87,8 +111,7 @@ class FastSigmoid(Surrogate):
     slope: float = param(25.0, doc="k, slope", per_neuron=False)
 
     def derivative(self, x):
-        x = as_x(x)
-        return 1.0 / (self.slope * np.abs(x) + 1.0) ** 2
+        return fast_sigmoid_derivative(as_x(x), self.slope)
 
     def primitive(self, x):
         x = as_x(x)
@@ -120,8 +143,7 @@ class Sigmoid(Surrogate):
     def derivative(self, x):
         x = as_x(x)
         with np.errstate(over="ignore", invalid="ignore"):
-            e = np.exp(-self.slope * x)
-            return f32(self.slope) * e / (e + 1) ** 2
+            return sigmoid_derivative(x, self.slope, f32(self.slope))
 
     def primitive(self, x):
         x = as_x(x)

@@ -29,11 +29,12 @@ of a step and is not reproduced.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 from scipy.special import erfc, expit
 
-from .. import _checks
+from .. import _checks, _math
 from .._records import flag, other, param
 from ..errors import ParameterError
 from ._base import Surrogate, as_int, as_x
@@ -64,6 +65,24 @@ def torch_pow(base, exponent):
         if e == -2.0:
             return 1.0 / (base * base)
         return np.power(base, e)
+
+
+# --- derivatives as element-wise functions (arrays or scalars) ------------------------
+# The classes' methods call these, and the compiled backward kernels
+# (refneuron.backends) compile the same functions.
+
+
+def sigmoid_surrogate_derivative(x, alpha):
+    """:class:`Sigmoid` (``spiking=True``): ``(1 - s) * s * alpha``, ``s = expit(x * alpha)``."""
+    s = _math.expit(x * alpha)
+    return (1.0 - s) * s * alpha
+
+
+def atan_surrogate_derivative(x, alpha):
+    """:class:`ATan` (``spiking=True``): ``a / (1 + ax * ax)``, ``a = alpha / 2``, ``ax = pi * a * x``."""
+    a = alpha / 2
+    ax = math.pi * a * x
+    return a / (1 + ax * ax)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -109,8 +128,7 @@ class Sigmoid(SpikingjellySurrogate):
     spiking: bool = _spiking()
 
     def surrogate_derivative(self, x):
-        s = expit(as_x(x) * self.alpha)
-        return (1.0 - s) * s * self.alpha
+        return sigmoid_surrogate_derivative(as_x(x), self.alpha)
 
     primitive_derivative = surrogate_derivative
 
@@ -133,9 +151,7 @@ class ATan(SpikingjellySurrogate):
     spiking: bool = _spiking()
 
     def surrogate_derivative(self, x):
-        a = self.alpha / 2
-        ax = np.pi * a * as_x(x)
-        return a / (1 + ax * ax)
+        return atan_surrogate_derivative(as_x(x), self.alpha)
 
     def primitive_derivative(self, x):
         c = np.pi / 2 * self.alpha

@@ -47,7 +47,7 @@ import sys
 
 import numpy as np
 
-from ... import _checks
+from ... import _checks, _math
 from ..._records import State, flag, option, other, param
 from ...errors import ParameterError
 from ...registry import register
@@ -82,12 +82,61 @@ def adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):
     """
     s = (V > V_peak) * 1.0
     Vc = s * V_peak + (1.0 - s) * V
-    return (-g_L * (V - E_L) + g_L * Delta_T * np.exp((Vc - V_T) / Delta_T) - w + i) / C_m
+    return (-g_L * (V - E_L) + g_L * Delta_T * _math.exp((Vc - V_T) / Delta_T) - w + i) / C_m
 
 
 def adex_dw(V, w, a, E_L, tau_w):
     """dw/dt in pA/ms."""
     return (a * (V - E_L) - w) / tau_w
+
+
+def adex_adjoint(
+    V, w, i, V1, r, ds, g_output, gV_out, gw_out, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt,
+    detach,
+):  # fmt: skip
+    """One step of :meth:`AdEx._vjp_step`, element-wise (arrays or scalars;
+    the compiled backward kernels call it per neuron).
+
+    ``V1 = V + dt * adex_dV(...)`` is the updated membrane, ``r`` the reset's
+    spike, ``ds`` the surrogate derivative at ``V1 - V_peak``, ``detach`` is
+    ``detach_reset``; the equations are in the method's docstring.  Returns
+    ``(g_i, g_V, g_w, g_C_m, g_g_L, g_E_L, g_V_T, g_Delta_T, g_tau_w, g_a,
+    g_b, g_V_reset, g_V_peak)``.
+    """
+    # forward intermediates, as adex_dV / adex_dw compute them
+    m = (V > V_peak) * 1.0
+    Vc = m * V_peak + (1.0 - m) * V
+    E = _math.exp((Vc - V_T) / Delta_T)
+    N = -g_L * (V - E_L) + g_L * Delta_T * E - w + i
+    q = a * (V - E_L) - w
+    # reset
+    gV_reset = gV_out * r
+    gb = gw_out * r
+    gV1 = gV_out * (1.0 - r)
+    gw1 = gw_out
+    gx = g_output if detach else g_output + gV_out * (V_reset - V1) + gw_out * b
+    gx = gx * ds
+    gV1 = gV1 + gx
+    gV_peak = -gx
+    # adaptation
+    kw = dt * gw1 / tau_w
+    gw = gw1 - kw
+    gV = kw * a
+    ga = kw * (V - E_L)
+    gE_L = -kw * a
+    gtau_w = -kw * q / tau_w
+    # membrane
+    k = dt * gV1 / C_m
+    gC_m = -k * N / C_m
+    gi = k
+    gw = gw - k
+    gV = gV + gV1 + k * (-g_L + g_L * E * (1.0 - m))
+    gg_L = k * (Delta_T * E - (V - E_L))
+    gE_L = gE_L + k * g_L
+    gV_T = -k * g_L * E
+    gDelta_T = k * g_L * E * (1.0 - (Vc - V_T) / Delta_T)
+    gV_peak = gV_peak + k * g_L * E * m
+    return gi, gV, gw, gC_m, gg_L, gE_L, gV_T, gDelta_T, gtau_w, ga, gb, gV_reset, gV_peak
 
 
 @register
@@ -190,56 +239,14 @@ class AdEx(Model):
         V, w = state_prev.V, state_prev.w
         dt = self.dt
         C_m, g_L, E_L, V_T, Delta_T = self.C_m, self.g_L, self.E_L, self.V_T, self.Delta_T
-        tau_w, a, b, V_reset, V_peak = self.tau_w, self.a, self.b, self.V_reset, self.V_peak
-        gV_out, gw_out = g_state["V"], g_state["w"]
-        # forward intermediates, as adex_dV / adex_dw compute them
-        m = (V > V_peak) * 1.0
-        Vc = m * V_peak + (1.0 - m) * V
-        E = np.exp((Vc - V_T) / Delta_T)
-        N = -g_L * (V - E_L) + g_L * Delta_T * E - w + i
-        V1 = V + dt * (N / C_m)
-        q = a * (V - E_L) - w
-        s, r = spikes(self, V1, V_peak, True)
-        x = V1 - V_peak
-        # reset
-        gV_reset = gV_out * r
-        gb = gw_out * r
-        gV1 = gV_out * (1.0 - r)
-        gw1 = gw_out
-        gx = g_output if self.detach_reset else g_output + gV_out * (V_reset - V1) + gw_out * b
-        gx = gx * slope(self, x)
-        gV1 = gV1 + gx
-        gV_peak = -gx
-        # adaptation
-        kw = dt * gw1 / tau_w
-        gw = gw1 - kw
-        gV = kw * a
-        ga = kw * (V - E_L)
-        gE_L = -kw * a
-        gtau_w = -kw * q / tau_w
-        # membrane
-        k = dt * gV1 / C_m
-        gC_m = -k * N / C_m
-        gi = k
-        gw = gw - k
-        gV = gV + gV1 + k * (-g_L + g_L * E * (1.0 - m))
-        gg_L = k * (Delta_T * E - (V - E_L))
-        gE_L = gE_L + k * g_L
-        gV_T = -k * g_L * E
-        gDelta_T = k * g_L * E * (1.0 - (Vc - V_T) / Delta_T)
-        gV_peak = gV_peak + k * g_L * E * m
+        V_peak = self.V_peak
+        V1 = V + dt * adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak)
+        _, r = spikes(self, V1, V_peak, True)
+        gi, gV, gw, *g = adex_adjoint(
+            V, w, i, V1, r, slope(self, V1 - V_peak), g_output, g_state["V"], g_state["w"], C_m, g_L, E_L, V_T,
+            Delta_T, self.tau_w, self.a, self.b, self.V_reset, V_peak, dt, self.detach_reset,
+        )  # fmt: skip
         shape = np.shape(V)
-        grads = {
-            "C_m": gC_m,
-            "g_L": gg_L,
-            "E_L": gE_L,
-            "V_T": gV_T,
-            "Delta_T": gDelta_T,
-            "tau_w": gtau_w,
-            "a": ga,
-            "b": gb,
-            "V_reset": gV_reset,
-            "V_peak": gV_peak,
-        }
-        grads = {n: np.array(np.broadcast_to(g, shape), dtype=np.float64) for n, g in grads.items()}
+        names = ("C_m", "g_L", "E_L", "V_T", "Delta_T", "tau_w", "a", "b", "V_reset", "V_peak")
+        grads = {n: np.array(np.broadcast_to(v, shape), dtype=np.float64) for n, v in zip(names, g)}
         return gi, {"V": gV, "w": gw}, grads

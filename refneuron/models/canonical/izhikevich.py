@@ -97,6 +97,83 @@ def izhikevich_du_grads(v, u, a, b, u_rule):
     return a * b, 0.0 * u, b * (v + 65.0), a * (v + 65.0)
 
 
+def izhikevich_spike_v(v, u, i, dt, p2, p1, p0, scheme):
+    """The membrane value the spike of one step compares with ``v_peak``:
+    ``v`` itself (``network2003``, scheme code 1) or the updated
+    ``v + dt * f(v, u)`` (``figure2004`` 0, ``euler`` 2).  Element-wise."""
+    if scheme == 1:
+        return v * 1.0
+    return v + dt * izhikevich_dv(v, u, i, p2, p1, p0)
+
+
+def izhikevich_adjoint(v, u, i, vs, r, ds, g_output, gv_out, gu_out, a, b, c, d, dt, p2, p1, p0, scheme, rule, detach):
+    """One step of :meth:`Izhikevich._vjp_step`, element-wise (arrays or
+    scalars; the compiled backward kernels call it per neuron).
+
+    ``vs`` is :func:`izhikevich_spike_v`, ``r`` the reset's spike, ``ds`` the
+    surrogate derivative at ``vs - v_peak``; ``scheme`` and ``rule`` are the
+    indices in ``SCHEMES`` and ``U_RULES``; ``detach`` is ``detach_reset``.
+    The equations are in the method's docstring.  Returns ``(g_i, g_v, g_u,
+    g_a, g_b, g_c, g_d, g_v_peak, g_p2, g_p1, g_p0)``.
+    """
+    if scheme == 1:
+        v1 = reset_v(r, c, v)
+        u1 = reset_u(r, d, u)
+        h = 0.5 * dt
+        v2 = v1 + h * izhikevich_dv(v1, u1, i, p2, p1, p0)
+        v3 = v2 + h * izhikevich_dv(v2, u1, i, p2, p1, p0)
+        g_v, g_u, g_a, g_b = izhikevich_du_grads(v3, u1, a, b, rule)
+        gv3 = gv_out + gu_out * dt * g_v
+        gu1 = gu_out * (1.0 + dt * g_u)
+        ga = gu_out * dt * g_a
+        gb = gu_out * dt * g_b
+        gv2 = gv3 * (1.0 + h * izhikevich_dv_grads(v2, p2, p1))
+        gu1 = gu1 - h * gv3
+        gi = h * gv3
+        gp2 = h * gv3 * (v2 * v2)
+        gp1 = h * gv3 * v2
+        gp0 = h * gv3
+        gv1 = gv2 * (1.0 + h * izhikevich_dv_grads(v1, p2, p1))
+        gu1 = gu1 - h * gv2
+        gi = gi + h * gv2
+        gp2 = gp2 + h * gv2 * (v1 * v1)
+        gp1 = gp1 + h * gv2 * v1
+        gp0 = gp0 + h * gv2
+        gc = gv1 * r
+        gd = gu1 * r
+        gv = gv1 * (1.0 - r)
+        gu = gu1
+        gx = g_output if detach else g_output + gv1 * (c - v) + gu1 * d
+        gx = gx * ds
+        gv = gv + gx
+    else:
+        v1 = vs
+        w = v1 if scheme == 0 else v
+        gc = gv_out * r
+        gd = gu_out * r
+        gv1 = gv_out * (1.0 - r)
+        gu1 = gu_out
+        gx = g_output if detach else g_output + gv_out * (c - v1) + gu_out * d
+        gx = gx * ds
+        gv1 = gv1 + gx
+        g_v, g_u, g_a, g_b = izhikevich_du_grads(w, u, a, b, rule)
+        gw = gu1 * dt * g_v
+        gu = gu1 * (1.0 + dt * g_u)
+        ga = gu1 * dt * g_a
+        gb = gu1 * dt * g_b
+        if scheme == 0:
+            gv1 = gv1 + gw
+        gv = gv1 * (1.0 + dt * izhikevich_dv_grads(v, p2, p1))
+        if scheme == 2:
+            gv = gv + gw
+        gu = gu - dt * gv1
+        gi = dt * gv1
+        gp2 = dt * gv1 * (v * v)
+        gp1 = dt * gv1 * v
+        gp0 = dt * gv1
+    return gi, gv, gu, ga, gb, gc, gd, -gx, gp2, gp1, gp0
+
+
 @register
 @dataclasses.dataclass(frozen=True, eq=False)
 class Izhikevich(Model):
@@ -219,71 +296,17 @@ class Izhikevich(Model):
         :math:`\sigma'(x)`, so these equations are its exact derivative.
         """
         v, u = state_prev.v, state_prev.u
-        rule = U_RULES.index(self.u_rule)
+        sc = SCHEMES.index(self.scheme)
         dt = self.dt
-        a, b, c, d, p2, p1, p0 = self.a, self.b, self.c, self.d, self.p2, self.p1, self.p0
-        gv_out, gu_out = g_state["v"], g_state["u"]
-        if self.scheme == "network2003":
-            x = v - self.v_peak
-            s, r = spikes(self, v, self.v_peak, False)
-            v1 = reset_v(r, c, v)
-            u1 = reset_u(r, d, u)
-            h = 0.5 * dt
-            v2 = v1 + h * izhikevich_dv(v1, u1, i, p2, p1, p0)
-            v3 = v2 + h * izhikevich_dv(v2, u1, i, p2, p1, p0)
-            g_v, g_u, g_a, g_b = izhikevich_du_grads(v3, u1, a, b, rule)
-            gv3 = gv_out + gu_out * dt * g_v
-            gu1 = gu_out * (1.0 + dt * g_u)
-            ga = gu_out * dt * g_a
-            gb = gu_out * dt * g_b
-            gv2 = gv3 * (1.0 + h * izhikevich_dv_grads(v2, p2, p1))
-            gu1 = gu1 - h * gv3
-            gi = h * gv3
-            gp2 = h * gv3 * (v2 * v2)
-            gp1 = h * gv3 * v2
-            gp0 = h * gv3
-            gv1 = gv2 * (1.0 + h * izhikevich_dv_grads(v1, p2, p1))
-            gu1 = gu1 - h * gv2
-            gi = gi + h * gv2
-            gp2 = gp2 + h * gv2 * (v1 * v1)
-            gp1 = gp1 + h * gv2 * v1
-            gp0 = gp0 + h * gv2
-            gc = gv1 * r
-            gd = gu1 * r
-            gv = gv1 * (1.0 - r)
-            gu = gu1
-            gx = g_output if self.detach_reset else g_output + gv1 * (c - v) + gu1 * d
-            gx = gx * slope(self, x)
-            gv = gv + gx
-        else:
-            v1 = v + dt * izhikevich_dv(v, u, i, p2, p1, p0)
-            w = v1 if self.scheme == "figure2004" else v
-            u1 = u + dt * izhikevich_du(w, u, a, b, rule)
-            x = v1 - self.v_peak
-            s, r = spikes(self, v1, self.v_peak, True)
-            gc = gv_out * r
-            gd = gu_out * r
-            gv1 = gv_out * (1.0 - r)
-            gu1 = gu_out
-            gx = g_output if self.detach_reset else g_output + gv_out * (c - v1) + gu_out * d
-            gx = gx * slope(self, x)
-            gv1 = gv1 + gx
-            g_v, g_u, g_a, g_b = izhikevich_du_grads(w, u, a, b, rule)
-            gw = gu1 * dt * g_v
-            gu = gu1 * (1.0 + dt * g_u)
-            ga = gu1 * dt * g_a
-            gb = gu1 * dt * g_b
-            if self.scheme == "figure2004":
-                gv1 = gv1 + gw
-            gv = gv1 * (1.0 + dt * izhikevich_dv_grads(v, p2, p1))
-            if self.scheme == "euler":
-                gv = gv + gw
-            gu = gu - dt * gv1
-            gi = dt * gv1
-            gp2 = dt * gv1 * (v * v)
-            gp1 = dt * gv1 * v
-            gp0 = dt * gv1
+        p2, p1, p0 = self.p2, self.p1, self.p0
+        vs = izhikevich_spike_v(v, u, i, dt, p2, p1, p0, sc)
+        x = vs - self.v_peak
+        _, r = spikes(self, vs, self.v_peak, sc != 1)
+        gi, gv, gu, ga, gb, gc, gd, gvp, gp2, gp1, gp0 = izhikevich_adjoint(
+            v, u, i, vs, r, slope(self, x), g_output, g_state["v"], g_state["u"], self.a, self.b, self.c, self.d,
+            dt, p2, p1, p0, sc, U_RULES.index(self.u_rule), self.detach_reset,
+        )  # fmt: skip
         shape = np.shape(v)
-        grads = {"a": ga, "b": gb, "c": gc, "d": gd, "v_peak": -gx, "p2": gp2, "p1": gp1, "p0": gp0}
+        grads = {"a": ga, "b": gb, "c": gc, "d": gd, "v_peak": gvp, "p2": gp2, "p1": gp1, "p0": gp0}
         grads = {k: np.array(np.broadcast_to(g, shape), dtype=np.float64) for k, g in grads.items()}
         return gi, {"v": gv, "u": gu}, grads

@@ -73,16 +73,39 @@ def lif_decay_adjoint(g_vd, g_id, v, i_jump, tau_syn_inv, tau_mem_inv, v_leak, d
         \overline{\tau_m^{-1}} = \Delta t\,\bar v^* ((v_\text{leak} - v) + I^*), \quad
         \overline{\tau_s^{-1}} = -\Delta t\,\bar\imath_t I^*.
     """
+    g_v, g_jump, g_tm, g_vl, g_ts = lif_decay_adjoint_parts(g_vd, g_id, v, i_jump, tau_syn_inv, tau_mem_inv, v_leak, dt)
+    return g_v, g_jump, {"tau_mem_inv": g_tm, "v_leak": g_vl, "tau_syn_inv": g_ts}
+
+
+def lif_decay_adjoint_parts(g_vd, g_id, v, i_jump, tau_syn_inv, tau_mem_inv, v_leak, dt):
+    """:func:`lif_decay_adjoint` as a tuple, element-wise (arrays or scalars;
+    the compiled backward kernels call it): ``(g_v, g_i_jump, g_tau_mem_inv,
+    g_v_leak, g_tau_syn_inv)``."""
     m = dt * tau_mem_inv
     s = (-dt) * tau_syn_inv
     g_v = g_vd * (1.0 - m)
     g_jump = g_vd * m + g_id * (1.0 + s)
-    params = {
-        "tau_mem_inv": (g_vd * ((v_leak - v) + i_jump)) * dt,
-        "v_leak": g_vd * m,
-        "tau_syn_inv": -(g_id * i_jump) * dt,
-    }
-    return g_v, g_jump, params
+    return g_v, g_jump, (g_vd * ((v_leak - v) + i_jump)) * dt, g_vd * m, -(g_id * i_jump) * dt
+
+
+def lif_update_adjoint(
+    v, i_jump, v_decayed, z_r, sigma, g_z, g_v_new, g_i_new, tau_syn_inv, tau_mem_inv, v_leak, v_reset, dt,
+    reset_detached,
+):  # fmt: skip
+    r"""Adjoint of one :func:`lif_update` step, element-wise (arrays or scalars).
+
+    ``v_decayed`` is :math:`v^*`, ``z_r`` the reset's spike, ``sigma`` the
+    surrogate derivative at :math:`u = v^* - v_\text{th}`; the derivation is
+    in the class docstring (``_DOC_GRADIENT``).  Returns ``(g_v, g_i_jump,
+    g_tau_mem_inv, g_v_leak, g_tau_syn_inv, g_v_th, g_v_reset)``.
+    """
+    g_zr = g_v_new * (v_reset - v_decayed)
+    g_u = (g_z if reset_detached else g_z + g_zr) * sigma
+    g_vd = g_v_new * (1.0 - z_r) + g_u
+    g_v, g_jump, g_tm, g_vl, g_ts = lif_decay_adjoint_parts(
+        g_vd, g_i_new, v, i_jump, tau_syn_inv, tau_mem_inv, v_leak, dt
+    )
+    return g_v, g_jump, g_tm, g_vl, g_ts, -g_u, g_v_new * z_r
 
 
 _DOC_GRADIENT = r"""
@@ -261,14 +284,11 @@ class LIF(Model):
         """Adjoint of steps 2-5 (see the class docstring): ``(g_v, g_i_jump, g_params)``."""
         v_decayed, _, u, _, z_r, _ = self._parts(v, i_jump)
         sigma = c.spike_derivative(self, u)
-        g_zr = g_v_new * (self.v_reset - v_decayed)
-        g_u = (g_z if self.reset_detached else g_z + g_zr) * sigma
-        g_vd = g_v_new * (1.0 - z_r) + g_u
-        g_v, g_jump, params = lif_decay_adjoint(
-            g_vd, g_i_new, v, i_jump, self.tau_syn_inv, self.tau_mem_inv, self.v_leak, self.dt
-        )
-        params["v_th"] = -g_u
-        params["v_reset"] = g_v_new * z_r
+        g_v, g_jump, g_tm, g_vl, g_ts, g_vth, g_vr = lif_update_adjoint(
+            v, i_jump, v_decayed, z_r, sigma, g_z, g_v_new, g_i_new,
+            self.tau_syn_inv, self.tau_mem_inv, self.v_leak, self.v_reset, self.dt, self.reset_detached,
+        )  # fmt: skip
+        params = {"tau_mem_inv": g_tm, "v_leak": g_vl, "tau_syn_inv": g_ts, "v_th": g_vth, "v_reset": g_vr}
         return g_v, g_jump, params
 
     def _vjp_step(self, state_prev, x, g_output, g_state):

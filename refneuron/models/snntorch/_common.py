@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._math import to_float32
 from ...errors import ShapeError
 
 RESETS = ("subtract", "zero", "none")
@@ -81,8 +82,7 @@ def round32(flag, a):
     """
     if not flag:
         return a
-    with np.errstate(over="ignore"):
-        return np.asarray(a, dtype=np.float32).astype(np.float64)
+    return to_float32(a)
 
 
 def _scalar(value):
@@ -202,6 +202,8 @@ def fire_and_reset_vjp(model, m, r, reset, immediate, g_y, g_u):
     f32_s, f32_y, f32_d, _, f32_dt = spike_dtypes(model)
     thr_sub = _threshold_d(model, f32_dt)
     s, ds = gradient_spike(model, m)
+    if not model.inhibition:
+        return spike_reset_adjoint(m, r, s, ds, g_y, g_u, g, thr_sub, reset, immediate, f32_s, f32_y, f32_d, f32_dt)
     g_m = g_u
     g_thr = 0.0
     g_g = 0.0
@@ -225,5 +227,42 @@ def fire_and_reset_vjp(model, m, r, reset, immediate, g_y, g_u):
         g_ytot = g_y if g_q is None else round32(f32_y, g_y + g_q)
         g_g = g_g + g_ytot * s
         g_s = round32(f32_s, g_ytot * g)
+    g_h = ds * g_s
+    return g_m + g_h, g_thr - g_h, g_g
+
+
+def spike_reset_adjoint(m, r, s, ds, g_y, g_u, g, thr_d, reset, immediate, f32_s, f32_y, f32_d, f32_dt):
+    r"""Element-wise backward of the spike and the immediate reset (no inhibition).
+
+    The body of :func:`fire_and_reset_vjp` for ``inhibition=False``, on
+    arrays or scalars (the compiled backward kernels call it per neuron):
+    ``m`` the charged membrane, ``r`` the delayed-reset spike, ``s`` the spike
+    :math:`H^{>}(m - \theta)` (or the smoothed one), ``ds`` the surrogate
+    derivative, ``g_y``/``g_u`` the gradients on the output and on the
+    stored membrane, ``g`` the spike amplitude, ``thr_d`` the threshold of
+    ``D * threshold``, ``reset`` the reset code, ``immediate`` = not
+    ``reset_delay``, the ``f32_*`` flags of :func:`spike_dtypes`.  Returns
+    ``(g_m, g_threshold, g_g)``.
+    """
+    g_m = g_u
+    g_thr = 0.0
+    g_g = 0.0
+    g_y = round32(f32_y, g_y)
+    if immediate and reset != NONE:
+        d = round32(f32_d, s - r)
+        if reset == SUBTRACT:
+            g_dt = round32(f32_dt, -g_u)
+            g_d = round32(f32_d, g_dt * thr_d)
+            g_thr = g_thr + g_dt * d
+        else:
+            g_d = round32(f32_d, -g_u * m)
+            g_m = g_u - g_u * d
+        g_q = round32(f32_y, g_d / g)
+        g_g = g_g - g_d * s / g
+        g_ytot = round32(f32_y, g_y + g_q)
+    else:
+        g_ytot = g_y
+    g_g = g_g + g_ytot * s
+    g_s = round32(f32_s, g_ytot * g)
     g_h = ds * g_s
     return g_m + g_h, g_thr - g_h, g_g

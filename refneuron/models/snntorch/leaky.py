@@ -61,6 +61,28 @@ def leaky_immediate_reset(m, s, r, threshold_sub, reset):
     return m
 
 
+def leaky_charge_adjoint(g_m, g_thr, mem, r, beta, reset, f32_rt):
+    r"""Backward of :func:`leaky_charge` (element-wise): ``(g_mem, g_beta, g_threshold)``.
+
+    From :math:`\bar M` (``g_m``): :math:`\bar U_{t-1} = \beta\bar M`
+    (:math:`\beta(1 - R)\bar M` for zero), :math:`\bar\beta = \bar M U_{t-1}`
+    (:math:`\bar M (1 - R) U_{t-1}`), and for subtract
+    :math:`\bar\theta \mathrel{-}= R\,\bar M` with :math:`\bar M` rounded to
+    float32 where snntorch's ``R * threshold`` is float32 (``f32_rt``).
+    ``g_thr`` is the threshold gradient so far.
+    """
+    if reset == ZERO:
+        kept = (1.0 - r) * mem
+        g_mem = (g_m * beta) * (1.0 - r)
+        g_beta = g_m * kept
+    else:
+        g_mem = g_m * beta
+        g_beta = g_m * mem
+        if reset == SUBTRACT:
+            g_thr = g_thr - round32(f32_rt, g_m) * r
+    return g_mem, g_beta, g_thr
+
+
 @register
 @dataclasses.dataclass(frozen=True, eq=False)
 class Leaky(Model):
@@ -226,16 +248,7 @@ class Leaky(Model):
         g_m, g_thr, g_g = fire_and_reset_vjp(
             self, m, r, reset, not self.reset_delay, g_output, g_state["mem"]
         )  # fmt: skip
-        beta = self.beta
-        if reset == ZERO:
-            kept = (1.0 - r) * mem
-            g_mem = (g_m * beta) * (1.0 - r)
-            g_beta = g_m * kept
-        else:
-            g_mem = g_m * beta
-            g_beta = g_m * mem
-            if reset == SUBTRACT:
-                g_thr = g_thr - round32(f32_rt, g_m) * r
+        g_mem, g_beta, g_thr = leaky_charge_adjoint(g_m, g_thr, mem, r, self.beta, reset, f32_rt)
         shape = np.shape(g_m)
         return (
             g_m,
@@ -247,4 +260,4 @@ class Leaky(Model):
             },
         )
 
-__all__ = ["Leaky", "LeakyState", "leaky_charge", "leaky_immediate_reset", "ZERO"]
+__all__ = ["Leaky", "LeakyState", "leaky_charge", "leaky_charge_adjoint", "leaky_immediate_reset", "ZERO"]

@@ -67,6 +67,19 @@ def voltage_reset(h, s, v_threshold, v_reset, reset):
     return h - s * v_threshold
 
 
+def reset_adjoint(h, s_reset, ds_r, g_v, v_threshold, v_reset, reset):
+    r""":math:`\bar V_t\,\partial V_t/\partial H_t` of :func:`voltage_reset`, element-wise.
+
+    ``ds_r`` is :math:`\partial S/\partial H` of the reset's spike (the
+    surrogate derivative, or 0.0 with ``detach_reset``).  Hard:
+    :math:`\bar V((1 - S) + (V_r - H)\,\partial S/\partial H)`; soft:
+    :math:`\bar V(1 - \theta\,\partial S/\partial H)`.
+    """
+    if reset == HARD:
+        return g_v * ((1.0 - s_reset) + (v_reset - h) * ds_r)
+    return g_v * (1.0 - v_threshold * ds_r)
+
+
 def lif_charge_adjoint(g_h, tau, decay_input):
     r"""Adjoint of :func:`lif_charge`: ``(g_v, g_x)`` from :math:`\bar H`.
 
@@ -240,9 +253,7 @@ class SpikingJellyNode(Model):
         with ``detach_reset``.
         """
         ds_r = 0.0 if self.detach_reset else ds
-        if self.reset_code == HARD:
-            return g_v * ((1.0 - s_reset) + (self.v_leak - h) * ds_r)
-        return g_v * (1.0 - self.v_threshold * ds_r)
+        return reset_adjoint(h, s_reset, ds_r, g_v, self.v_threshold, self.v_leak, self.reset_code)
 
 
 COMMON_QUIRKS = ("spikingjelly_ge_threshold", "spikingjelly_analog_reset")

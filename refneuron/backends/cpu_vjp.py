@@ -1,0 +1,269 @@
+"""Fused parallel CPU kernels (Numba ``prange``) for the backward pass (BPTT).
+
+One kernel per model, the same shape for all:
+
+* ``prange`` over blocks of neighbouring neurons (arrays are time-major
+  ``(T, N)``, contiguous along neurons, as in :mod:`.cpu`);
+* per block, the forward over all ``T`` steps, storing the state *before*
+  each step in the tape ``tape[k, t, j]`` (``tape[k, 0]`` is the initial
+  state, ``tape[k, t + 1]`` the state after step ``t``: the forward record)
+  and the output in ``out``;
+* then the reverse loop ``t = T-1 ... 0``: the carried state gradient plus
+  the upstream one, the model's reverse step (:mod:`._backward`), the input
+  gradient written to ``gx[t]``, the parameter gradients added to per-neuron
+  partial sums in reverse time order;
+* after the loop: the initial-state gradients ``gS0 (n_states, N)`` and the
+  per-neuron parameter partial sums ``gP (n_params, N)``, reduced to each
+  parameter's shape by the caller (:mod:`.vjp`), so that the result does not
+  depend on the thread count or the block size.
+
+Arguments: ``x (T, N)``, ``gy (T, N)`` (gradient on the output, ``(0, 0)``
+for none), one upstream state gradient ``(T, N)`` per state variable
+(``(0, 0)`` for none), ``tape``, ``out``, ``gx``, ``gS0``, ``gP``,
+``block``, then the forward parameters (as :mod:`.cpu`) and the backward
+options.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._backward import BACK_STEPS, BACKWARD_FUNCTIONS, adex_back, izhikevich_back, leaky_back, norse_lif_back, sj_lif_back
+from ._jit import NJIT_OPTIONS, at, jitable_cpu, numba_or_raise
+from ._steps import MODEL_FUNCTIONS, STEP_FUNCTIONS, adex_step, izhikevich_step, leaky_step, norse_lif_step, sj_lif_step
+
+numba = numba_or_raise("cpu")
+from numba import njit, prange  # noqa: E402
+
+jitable_cpu(*MODEL_FUNCTIONS, *STEP_FUNCTIONS, *BACKWARD_FUNCTIONS, *BACK_STEPS)
+
+_PAR = dict(NJIT_OPTIONS, parallel=True)
+
+
+@njit(**_PAR)
+def leaky(
+    x, gy, gu_up, tape, out, gx, gS0, gP, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay,
+    f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    T, N = x.shape
+    has_y = gy.shape[0] > 0
+    has_u = gu_up.shape[0] > 0
+    immediate = not reset_delay
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                y, m = leaky_step(
+                    tape[0, t, j], x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), at(g, j),
+                    reset, reset_delay,
+                )  # fmt: skip
+                out[t, j] = y
+                tape[0, t + 1, j] = m
+        cu = np.zeros(n)
+        acc = np.zeros((3, n))
+        for t in range(T - 1, -1, -1):
+            for q in range(n):
+                j = lo + q
+                gu = cu[q] + (gu_up[t, j] if has_u else 0.0)
+                g_x, g_mem, g_beta, g_thr, g_g = leaky_back(
+                    tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, gu, at(beta, j), at(threshold, j),
+                    at(thr_sub, j), at(thr_d, j), at(g, j), reset, immediate, f32_s, f32_y, f32_d, f32_rt, f32_dt,
+                    sg, sp0, sp1,
+                )  # fmt: skip
+                gx[t, j] = g_x
+                cu[q] = g_mem
+                acc[0, q] += g_beta
+                acc[1, q] += g_thr
+                acc[2, q] += g_g
+        gS0[0, lo : lo + n] = cu
+        gP[:, lo : lo + n] = acc
+
+
+@njit(**_PAR)
+def sj_lif(x, gy, gv_up, tape, out, gx, gS0, gP, block, tau, v_leak, v_threshold, decay_input, reset, detach, sg, sp0, sp1):
+    T, N = x.shape
+    has_y = gy.shape[0] > 0
+    has_v = gv_up.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                s, v = sj_lif_step(tape[0, t, j], x[t, j], at(tau, j), at(v_leak, j), at(v_threshold, j), decay_input, reset)
+                out[t, j] = s
+                tape[0, t + 1, j] = v
+        cv = np.zeros(n)
+        for t in range(T - 1, -1, -1):
+            for q in range(n):
+                j = lo + q
+                gv = cv[q] + (gv_up[t, j] if has_v else 0.0)
+                g_x, g_v = sj_lif_back(
+                    tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, gv, at(tau, j), at(v_leak, j),
+                    at(v_threshold, j), decay_input, reset, detach, sg, sp0, sp1,
+                )  # fmt: skip
+                gx[t, j] = g_x
+                cv[q] = g_v
+        gS0[0, lo : lo + n] = cv
+
+
+@njit(**_PAR)
+def norse_lif(
+    x, gy, gv_up, gi_up, tape, out, gx, gS0, gP, block, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt,
+    sg, sp0, sp1,
+):  # fmt: skip
+    T, N = x.shape
+    has_y = gy.shape[0] > 0
+    has_v = gv_up.shape[0] > 0
+    has_i = gi_up.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                z, v, i = norse_lif_step(
+                    tape[0, t, j], tape[1, t, j], x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j),
+                    at(v_th, j), at(v_reset, j), dt,
+                )  # fmt: skip
+                out[t, j] = z
+                tape[0, t + 1, j] = v
+                tape[1, t + 1, j] = i
+        cv = np.zeros(n)
+        ci = np.zeros(n)
+        acc = np.zeros((5, n))
+        for t in range(T - 1, -1, -1):
+            for q in range(n):
+                j = lo + q
+                gv = cv[q] + (gv_up[t, j] if has_v else 0.0)
+                gi = ci[q] + (gi_up[t, j] if has_i else 0.0)
+                g_x, g_v, g_i, g_tm, g_vl, g_ts, g_vth, g_vr = norse_lif_back(
+                    tape[0, t, j], tape[1, t, j], x[t, j], gy[t, j] if has_y else 0.0, gv, gi, at(tau_syn_inv, j),
+                    at(tau_mem_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), dt, sg, sp0, sp1,
+                )  # fmt: skip
+                gx[t, j] = g_x
+                cv[q] = g_v
+                ci[q] = g_i
+                acc[0, q] += g_tm
+                acc[1, q] += g_vl
+                acc[2, q] += g_ts
+                acc[3, q] += g_vth
+                acc[4, q] += g_vr
+        gS0[0, lo : lo + n] = cv
+        gS0[1, lo : lo + n] = ci
+        gP[:, lo : lo + n] = acc
+
+
+@njit(**_PAR)
+def izhikevich(
+    x, gy, gv_up, gu_up, tape, out, gx, gS0, gP, block, a, b_, c, d, v_peak, dt, p2, p1, p0, scheme, rule,
+    detach, sg, sp0, sp1,
+):  # fmt: skip
+    T, N = x.shape
+    has_y = gy.shape[0] > 0
+    has_v = gv_up.shape[0] > 0
+    has_u = gu_up.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                s, v, u = izhikevich_step(
+                    tape[0, t, j], tape[1, t, j], x[t, j], at(a, j), at(b_, j), at(c, j), at(d, j), at(v_peak, j),
+                    dt, at(p2, j), at(p1, j), at(p0, j), scheme, rule,
+                )  # fmt: skip
+                out[t, j] = s
+                tape[0, t + 1, j] = v
+                tape[1, t + 1, j] = u
+        cv = np.zeros(n)
+        cu = np.zeros(n)
+        acc = np.zeros((8, n))
+        for t in range(T - 1, -1, -1):
+            for q in range(n):
+                j = lo + q
+                gv = cv[q] + (gv_up[t, j] if has_v else 0.0)
+                gu = cu[q] + (gu_up[t, j] if has_u else 0.0)
+                gi, g_v, g_u, ga, gb, gc, gd, gvp, gp2, gp1, gp0 = izhikevich_back(
+                    tape[0, t, j], tape[1, t, j], x[t, j], gy[t, j] if has_y else 0.0, gv, gu, at(a, j), at(b_, j),
+                    at(c, j), at(d, j), at(v_peak, j), dt, at(p2, j), at(p1, j), at(p0, j), scheme, rule, detach,
+                    sg, sp0, sp1,
+                )  # fmt: skip
+                gx[t, j] = gi
+                cv[q] = g_v
+                cu[q] = g_u
+                acc[0, q] += ga
+                acc[1, q] += gb
+                acc[2, q] += gc
+                acc[3, q] += gd
+                acc[4, q] += gvp
+                acc[5, q] += gp2
+                acc[6, q] += gp1
+                acc[7, q] += gp0
+        gS0[0, lo : lo + n] = cv
+        gS0[1, lo : lo + n] = cu
+        gP[:, lo : lo + n] = acc
+
+
+@njit(**_PAR)
+def adex(
+    x, gy, gV_up, gw_up, tape, out, gx, gS0, gP, block, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset,
+    V_peak, dt, detach, sg, sp0, sp1,
+):  # fmt: skip
+    T, N = x.shape
+    has_y = gy.shape[0] > 0
+    has_V = gV_up.shape[0] > 0
+    has_w = gw_up.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                s, V, w = adex_step(
+                    tape[0, t, j], tape[1, t, j], x[t, j], at(C_m, j), at(g_L, j), at(E_L, j), at(V_T, j),
+                    at(Delta_T, j), at(tau_w, j), at(a, j), at(b_, j), at(V_reset, j), at(V_peak, j), dt,
+                )  # fmt: skip
+                out[t, j] = s
+                tape[0, t + 1, j] = V
+                tape[1, t + 1, j] = w
+        cV = np.zeros(n)
+        cw = np.zeros(n)
+        acc = np.zeros((10, n))
+        for t in range(T - 1, -1, -1):
+            for q in range(n):
+                j = lo + q
+                gV = cV[q] + (gV_up[t, j] if has_V else 0.0)
+                gw = cw[q] + (gw_up[t, j] if has_w else 0.0)
+                r = adex_back(
+                    tape[0, t, j], tape[1, t, j], x[t, j], gy[t, j] if has_y else 0.0, gV, gw, at(C_m, j),
+                    at(g_L, j), at(E_L, j), at(V_T, j), at(Delta_T, j), at(tau_w, j), at(a, j), at(b_, j),
+                    at(V_reset, j), at(V_peak, j), dt, detach, sg, sp0, sp1,
+                )  # fmt: skip
+                gx[t, j] = r[0]
+                cV[q] = r[1]
+                cw[q] = r[2]
+                acc[0, q] += r[3]
+                acc[1, q] += r[4]
+                acc[2, q] += r[5]
+                acc[3, q] += r[6]
+                acc[4, q] += r[7]
+                acc[5, q] += r[8]
+                acc[6, q] += r[9]
+                acc[7, q] += r[10]
+                acc[8, q] += r[11]
+                acc[9, q] += r[12]
+        gS0[0, lo : lo + n] = cV
+        gS0[1, lo : lo + n] = cw
+        gP[:, lo : lo + n] = acc
+
+
+def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params, block=None):
+    """Run the backward kernel ``kernel_name`` over the whole sequence."""
+    from .cpu import block_size
+
+    kernel = globals()[kernel_name]
+    block = block_size(x.shape[1]) if block is None else int(block)
+    kernel(x, gy, *gups, tape, out, gx, gS0, gP, np.int64(block), *params)

@@ -1,0 +1,129 @@
+"""Driver of the compiled backward passes: ``gradients.vjp(..., backend="cpu"|"cuda")``.
+
+For each model with a backward kernel, :data:`BACKWARD` says which kernel
+runs it, the names of the per-neuron parameter gradients the kernel returns
+(in the order of the model's ``_vjp_step`` dictionary), the backward
+options it takes after the forward parameters (:mod:`.specs`), and which
+configurations it cannot run (and why).  The gradients equal the NumPy
+reference bit for bit where no transcendental function is involved (the
+kernels call the same element-wise functions in the same order); with
+``exp`` (spikingjelly's Sigmoid surrogate, snntorch's Sigmoid, AdEx) they
+differ by the last bits of NumPy's vectorised against the C library's
+scalar ``exp``, amplified by the recursion (``tests/backends/test_backward.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+from .. import _checks
+from ..errors import BackendUnavailable
+from ._backward import surrogate_args
+from .specs import spec_for
+
+
+@dataclasses.dataclass(frozen=True)
+class BackwardSpec:
+    kernel: str
+    grads: tuple
+    extra: Callable
+    unsupported: Callable = lambda model: None
+
+
+def _leaky_extra(model):
+    from ..models.snntorch._common import spike_dtypes
+
+    f32_s, f32_y, f32_d, f32_rt, f32_dt = spike_dtypes(model)
+    return (f32_s, f32_y, f32_d, f32_rt, f32_dt) + surrogate_args(model.spike_grad, model.surrogate_disable)
+
+
+def _sj_extra(model):
+    return (bool(model.detach_reset),) + surrogate_args(model.surrogate_function)
+
+
+def _norse_extra(model):
+    from ..models.norse._common import surrogate
+
+    return surrogate_args(surrogate(model))
+
+
+def _canonical_extra(model):
+    return (bool(model.detach_reset),) + surrogate_args(model.surrogate)
+
+
+BACKWARD = {
+    "snntorch.Leaky": BackwardSpec("leaky", ("beta", "threshold", "graded_spikes_factor"), _leaky_extra),
+    "spikingjelly.LIF": BackwardSpec("sj_lif", (), _sj_extra),
+    "norse.LIF": BackwardSpec("norse_lif", ("tau_mem_inv", "v_leak", "tau_syn_inv", "v_th", "v_reset"), _norse_extra),
+    "canonical.Izhikevich": BackwardSpec(
+        "izhikevich", ("a", "b", "c", "d", "v_peak", "p2", "p1", "p0"), _canonical_extra
+    ),
+    "canonical.AdEx": BackwardSpec(
+        "adex", ("C_m", "g_L", "E_L", "V_T", "Delta_T", "tau_w", "a", "b", "V_reset", "V_peak"), _canonical_extra
+    ),
+}
+
+
+def kernel_args(model, backend, neuron_shape):
+    """``(spec, forward params + backward options)``, or raise :class:`BackendUnavailable`."""
+    from ..simulate import _kernel_spec
+
+    bspec = BACKWARD.get(model.name)
+    if bspec is None:
+        why = "no backward kernel in this version"
+        fspec = spec_for(model)
+        if fspec is not None and fspec.params is None:
+            why = fspec.unsupported(model)
+        raise BackendUnavailable(
+            f"backend: {backend!r} has no backward pass for {model.name}: {why}; use backend='numpy'"
+        )
+    fspec = _kernel_spec(model, backend)  # raises for inhibition, smoothed, spiking=False, ...
+    try:
+        extra = bspec.extra(model)
+    except BackendUnavailable as exc:
+        raise BackendUnavailable(f"backend: {backend!r} has no backward pass for {model.name} here: {exc}") from None
+    return bspec, fspec.params(model, neuron_shape) + tuple(extra)
+
+
+_NONE2 = np.empty((0, 0))
+
+
+def vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
+    """Run the fused forward + backward kernel; returns the pieces of
+    :class:`refneuron.gradients.Gradients` as flat arrays.
+
+    Returns ``(gx (T, N), gS0 (n_states, N), gP (n_params, N), out (T, N),
+    tape (n_states, T + 1, N), names of gP rows)``.
+    """
+    from ..simulate import flat_state
+    from .specs import binary_output
+
+    bspec, params = kernel_args(model, backend, neuron_shape)
+    names = model.State.names()
+    T = x.shape[0]
+    n = int(np.prod(neuron_shape, dtype=np.int64))
+    ns, npar = len(names), len(bspec.grads)
+    out_dtype = np.uint8 if binary_output(model) else np.float64
+    fresh = 8 * T * n * (2 + ns) + T * n * np.dtype(out_dtype).itemsize
+    _checks.check_memory(fresh, f"backward pass of {model.name} with T={T}, {n} neurons")
+    x2 = np.ascontiguousarray(x).reshape(T, n)
+    gy = _NONE2 if g_out is None else np.ascontiguousarray(g_out).reshape(T, n)
+    gups = [_NONE2 if g_states[nm] is None else np.ascontiguousarray(g_states[nm]).reshape(T, n) for nm in names]
+    tape = np.empty((ns, T + 1, n))
+    tape[:, 0, :] = flat_state(model, s0, n)
+    out = np.empty((T, n), dtype=out_dtype)
+    gx = np.empty((T, n))
+    gS0 = np.empty((ns, n))
+    gP = np.empty((npar, n))
+    if backend == "cpu":
+        from . import cpu_vjp
+
+        cpu_vjp.run(bspec.kernel, x2, gy, gups, tape, out, gx, gS0, gP, params)
+    else:
+        from . import cuda_vjp
+
+        cuda_vjp.run(bspec.kernel, x2, gy, gups, tape, out, gx, gS0, gP, params)
+    return gx, gS0, gP, out, tape, bspec.grads

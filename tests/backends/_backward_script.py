@@ -1,0 +1,40 @@
+"""Run in a subprocess by test_backward.py: prints a digest of the compiled
+gradients (CPU with the thread count of NUMBA_NUM_THREADS, or CUDA under
+NUMBA_ENABLE_CUDASIM=1) so that runs can be compared bit for bit."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+
+import numpy as np
+
+from refneuron import gradients
+from tests.backends.test_backward import CASES, problem
+
+
+def flat_gradients(backend, shape):
+    """Every case's gradients, one flat float64 array per case."""
+    out = {}
+    for name, make, scale in CASES:
+        model = make()
+        x, up = problem(model, scale, shape, seed=5)
+        g = gradients.vjp(model, x, up, backend=backend, check_finite=False)
+        arrs = (g.inputs, *g.initial_state.values(), *(np.asarray(v) for v in g.params.values()))
+        out[name] = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrs])
+    return out
+
+
+def main(backend, path=None):
+    shape = (23, 3, 11) if backend == "cuda" else (61, 1031)
+    res = flat_gradients(backend, shape)
+    h = hashlib.sha256()
+    for v in res.values():
+        h.update(v.tobytes())
+    if path:
+        np.savez(path, **res)
+    print("DIGEST", h.hexdigest())
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

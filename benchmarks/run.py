@@ -157,6 +157,136 @@ def bench_frameworks(T, N, repeats):
     return out
 
 
+# --- forward + backward (BPTT) ----------------------------------------------------------------
+
+
+def backward_models():
+    import refneuron as rn
+
+    return {
+        "snntorch.Leaky": rn.snntorch.Leaky(beta=0.9),  # ATan(2) surrogate
+        "spikingjelly.LIF": rn.spikingjelly.LIF(tau=2.0),  # Sigmoid(4) surrogate (one exp per step)
+        "norse.LIF": rn.norse.LIF(),  # SuperSpike surrogate
+        "canonical.Izhikevich": rn.canonical.Izhikevich(),  # snntorch ATan(2) surrogate
+        "canonical.AdEx": rn.canonical.AdEx(),  # snntorch ATan(2) surrogate
+    }
+
+
+_INPUT_KIND = {"spikingjelly.LIF": "snntorch.Leaky", "norse.LIF": "snntorch.Leaky"}
+
+
+def backward_inputs(name, T, N):
+    x = inputs(_INPUT_KIND.get(name, name), T, N)
+    if name == "norse.LIF":
+        x *= 20.0  # norse's dt * tau_mem_inv = 0.1: currents of order 10 to reach v_th = 1
+    gy = inputs("snntorch.Leaky", T, N, seed=1)
+    return x, gy
+
+
+def bench_backward(model, x, gy, repeats):
+    """Forward + backward through the public API (``gradients.vjp(..., backend="cpu")``).
+
+    Bytes that must move per neuron-step: forward 8 (read x) + 8 per state (tape)
+    + 1 (uint8 spike); backward 8 (x) + 8 per state (tape) + 8 (upstream) + 8
+    (input gradient): 33 + 16 per state variable.
+    """
+    from refneuron import gradients
+
+    up = {"output": gy}
+    t = median_time(lambda: gradients.vjp(model, x, up, backend="cpu", check_finite=False), repeats)
+    return t, 33 + 16 * len(model.State.names())
+
+
+def bench_frameworks_backward(T, N, repeats):
+    """The frameworks' torch autograd on the same work (float64, CPU): forward over
+    T steps, then ``backward`` of ``sum(output * upstream)``."""
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("NUMBA_NUM_THREADS", os.cpu_count() or 1)))
+    out = {}
+
+    def timed(key, build, kind):
+        x_np, gy_np = backward_inputs(kind, T, N)
+        gy = torch.as_tensor(gy_np)
+        try:
+            fwd = build()
+
+            def once():
+                x = torch.as_tensor(x_np).requires_grad_(True)
+                y = fwd(x)
+                (y * gy).sum().backward()
+
+            out[key] = median_time(once, repeats)
+        except Exception as exc:  # pragma: no cover - reported, not hidden
+            out[key] = f"failed: {type(exc).__name__}: {exc}"
+
+    def sj_lif():
+        from spikingjelly.activation_based import neuron, surrogate
+
+        node = neuron.LIFNode(tau=2.0, step_mode="m", surrogate_function=surrogate.Sigmoid()).to(torch.float64)
+
+        def f(x):
+            node.reset()
+            return node(x)
+
+        return f
+
+    def snn_leaky():
+        import snntorch
+
+        lif = snntorch.Leaky(beta=0.9).to(torch.float64)  # atan(2) by default
+
+        def f(x):
+            mem = torch.zeros(x.shape[1], dtype=torch.float64)
+            ys = []
+            for xt in x.unbind(0):  # not x[t]: see the module docstring
+                spk, mem = lif(xt, mem)
+                ys.append(spk)
+            return torch.stack(ys)
+
+        return f
+
+    def norse_lif():
+        import norse.torch as nt
+
+        mod = nt.LIF()  # SuperSpike, the norse default
+
+        def f(x):
+            z, _ = mod(x)
+            return z
+
+        return f
+
+    def sj_izh():
+        from spikingjelly.activation_based import neuron
+
+        node = neuron.IzhikevichNode(step_mode="m").to(torch.float64)
+
+        def f(x):
+            node.reset()
+            return node(x)
+
+        return f
+
+    def norse_adex():
+        import norse.torch as nt
+
+        mod = nt.LIFAdEx()
+
+        def f(x):
+            z, _ = mod(x)
+            return z
+
+        return f
+
+    timed("spikingjelly LIFNode multi-step, Sigmoid(4)", sj_lif, "spikingjelly.LIF")
+    timed("snntorch Leaky (loop over x.unbind(0)), atan(2)", snn_leaky, "snntorch.Leaky")
+    timed("norse LIF (multi-step module), SuperSpike", norse_lif, "norse.LIF")
+    timed("spikingjelly IzhikevichNode multi-step (its own Izhikevich form)", sj_izh, "spikingjelly.LIF")
+    timed("norse LIFAdEx (its own AdEx form), SuperSpike", norse_adex, "norse.LIF")
+    return out
+
+
 # --- compilation ------------------------------------------------------------------------------
 
 
@@ -271,12 +401,29 @@ def main(argv=None):
         for k, v in fw[N].items():
             print(f"{k:34s} N={N:>8d}: {T * N / v / 1e6 if isinstance(v, float) else v} M/s", flush=True)
 
+    brows = []
+    for name, model in backward_models().items():
+        for N in fw_sizes if args.quick else [10_000, 100_000]:
+            steps = int(min(T, max(1, args.max_bytes // (8 * N))))
+            x, gy = backward_inputs(name, steps, N)
+            t, bps = bench_backward(model, x, gy, max(1, repeats // 2) if N >= 100_000 else repeats)
+            ns = steps * N
+            brows.append((name, N, steps, ns / t, bps))
+            print(f"fwd+bwd {name:22s} N={N:>8d} T={steps:5d}: {ns / t / 1e6:8.1f} M/s, "
+                  f"{100 * ns / t * bps / bw:5.1f}% of triad", flush=True)
+            del x, gy
+    bfw = {}
+    for N in fw_sizes:
+        bfw[N] = bench_frameworks_backward(T, N, max(1, repeats // 2))
+        for k, v in bfw[N].items():
+            print(f"fwd+bwd {k:60s} N={N:>8d}: {T * N / v / 1e6 if isinstance(v, float) else v} M/s", flush=True)
+
     comp = compile_cost()
     load_after = machine()[2]
-    write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after)
+    write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw)
 
 
-def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after):
+def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None):
     cpu, ncpu, _ = machine()
     v = versions()
     lines = ["# Forward throughput of refneuron's CPU kernels", ""]
@@ -320,6 +467,37 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after):
             else:
                 lines.append(f"| {k} | {N:.0e} | {t} | - |")
     lines.append("")
+    lines.append("## Forward + backward (BPTT) through the public API (`gradients.vjp(..., backend=\"cpu\")`)\n")
+    lines.append("One fused kernel per model: the forward storing the state before each step, then the reverse time "
+                 "loop; upstream gradient on the output only; `check_finite=False`; fresh outputs on every call. "
+                 "Bytes per neuron-step that must move: forward 8 (input) + 8 per state (tape) + 1 (uint8 spike), "
+                 "backward 8 (input) + 8 per state (tape) + 8 (upstream) + 8 (input gradient) = 33 + 16 per state. "
+                 "(`vjp` also scans the recorded states for non-finite values: 8 more bytes per state, not counted.)\n")
+    lines.append("| model | surrogate | N | T | B/step | M neuron-steps/s | % of triad |")
+    lines.append("|---|---|---|---|---|---|---|")
+    sur = {"snntorch.Leaky": "snntorch atan(2)", "spikingjelly.LIF": "spikingjelly Sigmoid(4)",
+           "norse.LIF": "norse SuperSpike", "canonical.Izhikevich": "snntorch atan(2)", "canonical.AdEx": "snntorch atan(2)"}
+    for name, N, steps, r, bps in brows:
+        lines.append(f"| {name} | {sur[name]} | {N:.0e} | {steps} | {bps} | {r / 1e6:.0f} | {100 * r * bps / bw:.0f} % |")
+    lines.append("")
+    if bfw:
+        lines.append(f"The frameworks' torch autograd on the same machine in the same run (float64, T = {T}; forward, "
+                     "then `backward` of `sum(output * upstream)`; for Izhikevich and AdEx the frameworks offer only "
+                     "their own forms, spikingjelly `IzhikevichNode` and norse `LIFAdEx`, not the canonical models):\n")
+        lines.append("| implementation | N | M neuron-steps/s | refneuron's counterpart is faster by |")
+        lines.append("|---|---|---|---|")
+        mate = {"spikingjelly LIFNode": "spikingjelly.LIF", "snntorch Leaky": "snntorch.Leaky", "norse LIF ": "norse.LIF",
+                "spikingjelly IzhikevichNode": "canonical.Izhikevich", "norse LIFAdEx": "canonical.AdEx"}
+        for N, res in bfw.items():
+            for k, t in res.items():
+                m = next((v for key, v in mate.items() if k.startswith(key)), None)
+                ours = next((r for name, n, s_, r, b in brows if name == m and n == N), None)
+                if isinstance(t, float):
+                    r = T * N / t
+                    lines.append(f"| {k} | {N:.0e} | {r / 1e6:.1f} | {f'{ours / r:.1f}x ({m})' if ours else '-'} |")
+                else:
+                    lines.append(f"| {k} | {N:.0e} | {t} | - |")
+        lines.append("")
     lines.append("## Compilation\n")
     if comp:
         lines.append(f"First call of the LIF kernel in a fresh process with an empty Numba cache: **{comp[0][0]:.2f} s** "

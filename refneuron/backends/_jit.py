@@ -116,6 +116,15 @@ def cuda_or_raise():
             f"backend: 'cuda' needs numba-cuda (pip install 'refneuron[cuda]'), which cannot be imported ({exc})"
         ) from None
     try:
+        # numba-cuda provides the overload registry the kernels need; the CUDA target
+        # that older numba releases still bundle (deprecated) does not
+        from numba.cuda.extending import overload  # noqa: F401
+    except ImportError:
+        raise BackendUnavailable(
+            "backend: 'cuda' needs the numba-cuda package (pip install 'refneuron[cuda]'); the CUDA "
+            "target bundled with numba itself is not supported"
+        ) from None
+    try:
         ok = cuda.is_available()
     except Exception as exc:  # driver errors surface in various types
         raise BackendUnavailable(f"backend: 'cuda' found no usable CUDA driver ({type(exc).__name__}: {exc})") from None

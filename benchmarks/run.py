@@ -246,16 +246,30 @@ def bench_frameworks_backward(T, N, repeats):
 
         return f
 
-    def norse_lif():
-        import norse.torch as nt
+    def _f64(v):
+        return torch.tensor(v, dtype=torch.float64)
 
-        mod = nt.LIF()  # SuperSpike, the norse default
-
+    def _norse_cell_loop(cell):
+        # a cell stepped over x.unbind(0): norse's multi-step modules index x[t] on a
+        # tensor that requires grad, which makes autograd allocate a (T, N) tensor per
+        # step (measured ~25x slower); the cell loop is what a careful user writes
         def f(x):
-            z, _ = mod(x)
-            return z
+            s, zs = None, []
+            for xt in x.unbind(0):
+                z, s = cell(xt, s)
+                zs.append(z)
+            return torch.stack(zs)
 
         return f
+
+    def norse_lif():
+        import norse.torch as nt
+        from norse.torch.functional.lif import LIFParameters
+
+        # float64 parameters (norse's defaults are float32 0-dim tensors); SuperSpike
+        p = LIFParameters(tau_syn_inv=_f64(200.0), tau_mem_inv=_f64(100.0), v_leak=_f64(0.0),
+                          v_th=_f64(1.0), v_reset=_f64(0.0), method="super", alpha=_f64(100.0))
+        return _norse_cell_loop(nt.LIFCell(p))
 
     def sj_izh():
         from spikingjelly.activation_based import neuron
@@ -270,20 +284,18 @@ def bench_frameworks_backward(T, N, repeats):
 
     def norse_adex():
         import norse.torch as nt
+        from norse.torch.functional.lif_adex import LIFAdExParameters
 
-        mod = nt.LIFAdEx()
-
-        def f(x):
-            z, _ = mod(x)
-            return z
-
-        return f
+        p = LIFAdExParameters(adaptation_current=_f64(4.0), adaptation_spike=_f64(0.02), delta_T=_f64(0.5),
+                              tau_ada_inv=_f64(2.0), tau_syn_inv=_f64(200.0), tau_mem_inv=_f64(100.0),
+                              v_leak=_f64(0.0), v_th=_f64(1.0), v_reset=_f64(0.0), method="super", alpha=100.0)
+        return _norse_cell_loop(nt.LIFAdExCell(p))
 
     timed("spikingjelly LIFNode multi-step, Sigmoid(4)", sj_lif, "spikingjelly.LIF")
     timed("snntorch Leaky (loop over x.unbind(0)), atan(2)", snn_leaky, "snntorch.Leaky")
-    timed("norse LIF (multi-step module), SuperSpike", norse_lif, "norse.LIF")
+    timed("norse LIFCell (loop over x.unbind(0)), SuperSpike", norse_lif, "norse.LIF")
     timed("spikingjelly IzhikevichNode multi-step (its own Izhikevich form)", sj_izh, "spikingjelly.LIF")
-    timed("norse LIFAdEx (its own AdEx form), SuperSpike", norse_adex, "norse.LIF")
+    timed("norse LIFAdExCell (its own AdEx form, loop over x.unbind(0)), SuperSpike", norse_adex, "norse.LIF")
     return out
 
 
@@ -483,11 +495,11 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
     if bfw:
         lines.append(f"The frameworks' torch autograd on the same machine in the same run (float64, T = {T}; forward, "
                      "then `backward` of `sum(output * upstream)`; for Izhikevich and AdEx the frameworks offer only "
-                     "their own forms, spikingjelly `IzhikevichNode` and norse `LIFAdEx`, not the canonical models):\n")
+                     "their own forms, spikingjelly `IzhikevichNode` and norse `LIFAdExCell`, not the canonical models):\n")
         lines.append("| implementation | N | M neuron-steps/s | refneuron's counterpart is faster by |")
         lines.append("|---|---|---|---|")
-        mate = {"spikingjelly LIFNode": "spikingjelly.LIF", "snntorch Leaky": "snntorch.Leaky", "norse LIF ": "norse.LIF",
-                "spikingjelly IzhikevichNode": "canonical.Izhikevich", "norse LIFAdEx": "canonical.AdEx"}
+        mate = {"spikingjelly LIFNode": "spikingjelly.LIF", "snntorch Leaky": "snntorch.Leaky", "norse LIFCell": "norse.LIF",
+                "spikingjelly IzhikevichNode": "canonical.Izhikevich", "norse LIFAdExCell": "canonical.AdEx"}
         for N, res in bfw.items():
             for k, t in res.items():
                 m = next((v for key, v in mate.items() if k.startswith(key)), None)

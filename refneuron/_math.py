@@ -37,6 +37,39 @@ def expit(x):
     return _expit(x)
 
 
+def log(x):
+    """Natural logarithm, element-wise (``np.log``)."""
+    return np.log(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent, element-wise (``np.tanh``)."""
+    return np.tanh(x)
+
+
+def maximum(a, b):
+    """``np.maximum``: NaN if either is NaN, else the larger (compiled:
+    ``a if a >= b else b`` after the NaN checks, NumPy's scalar loop)."""
+    return np.maximum(a, b)
+
+
+def minimum(a, b):
+    """``np.minimum``: NaN if either is NaN, else the smaller (compiled:
+    ``a if a <= b else b`` after the NaN checks)."""
+    return np.minimum(a, b)
+
+
+def where(c, a, b):
+    """``np.where(c, a, b)`` (compiled: ``a if c else b``, the same value
+    element by element, NaN included)."""
+    return np.where(c, a, b)
+
+
+def ones_like(a):
+    """``np.ones_like(a)`` (compiled: ``1.0``)."""
+    return np.ones_like(a)
+
+
 def to_float32(a):
     """``a`` rounded to float32 and returned as float64 (overflow gives inf, silently)."""
     with np.errstate(over="ignore"):
@@ -47,12 +80,56 @@ _CPU = False
 _CUDA = False
 
 
-def _exp_impl(x):
-    return math.exp(x)
+def _max_impl(a, b):
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
 
 
-def _expit_impl(x):
-    return 1.0 / (1.0 + math.exp(-x))
+def _min_impl(a, b):
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+#: name -> scalar implementation for compiled code (numbers only)
+_SCALAR = {
+    "exp": lambda x: math.exp(x),
+    "expit": lambda x: 1.0 / (1.0 + math.exp(-x)),
+    "log": lambda x: math.log(x),
+    "tanh": lambda x: math.tanh(x),
+    "to_float32": lambda a: np.float64(np.float32(a)),
+    "ones_like": lambda a: 1.0,
+}
+_BINARY = {"maximum": _max_impl, "minimum": _min_impl}
+
+
+def _register(overload, types, **kw):
+    number = (types.Float, types.Integer, types.Boolean)
+    for name, impl in _SCALAR.items():
+
+        def typer(x, impl=impl):
+            if isinstance(x, number):
+                return impl
+
+        overload(globals()[name], **kw)(typer)
+    for name, impl in _BINARY.items():
+
+        def typer2(a, b, impl=impl):
+            if isinstance(a, number) and isinstance(b, number):
+                return impl
+
+        overload(globals()[name], **kw)(typer2)
+
+    def where_typer(c, a, b):
+        if isinstance(a, number) and isinstance(b, number):
+            return lambda c, a, b: a if c else b
+
+    overload(where, **kw)(where_typer)
 
 
 def register_cpu():
@@ -63,21 +140,7 @@ def register_cpu():
     from numba import types
     from numba.extending import overload
 
-    @overload(exp, jit_options={"error_model": "numpy"})
-    def _exp_cpu(x):
-        if isinstance(x, (types.Float, types.Integer)):
-            return lambda x: math.exp(x)
-
-    @overload(expit, jit_options={"error_model": "numpy"})
-    def _expit_cpu(x):
-        if isinstance(x, (types.Float, types.Integer)):
-            return lambda x: 1.0 / (1.0 + math.exp(-x))
-
-    @overload(to_float32, jit_options={"error_model": "numpy"})
-    def _f32_cpu(a):
-        if isinstance(a, (types.Float, types.Integer)):
-            return lambda a: np.float64(np.float32(a))
-
+    _register(overload, types, jit_options={"error_model": "numpy"})
     _CPU = True
 
 
@@ -89,22 +152,8 @@ def register_cuda():
     from numba.cuda import types
     from numba.cuda.extending import overload
 
-    @overload(exp, target="cuda")
-    def _exp_cuda(x):
-        if isinstance(x, (types.Float, types.Integer)):
-            return lambda x: math.exp(x)
-
-    @overload(expit, target="cuda")
-    def _expit_cuda(x):
-        if isinstance(x, (types.Float, types.Integer)):
-            return lambda x: 1.0 / (1.0 + math.exp(-x))
-
-    @overload(to_float32, target="cuda")
-    def _f32_cuda(a):
-        if isinstance(a, (types.Float, types.Integer)):
-            return lambda a: np.float64(np.float32(a))
-
+    _register(overload, types, target="cuda")
     _CUDA = True
 
 
-__all__ = ["exp", "expit", "to_float32", "register_cpu", "register_cuda"]
+__all__ = ["exp", "expit", "log", "tanh", "maximum", "minimum", "where", "ones_like", "to_float32", "register_cpu", "register_cuda"]

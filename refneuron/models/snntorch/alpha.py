@@ -83,6 +83,42 @@ def alpha_charge(syn_exc, syn_inh, mem, x, alpha, beta, tau_alpha, threshold, th
     return r, e, n, u
 
 
+def alpha_tau_derivatives(alpha, beta):
+    r"""``(dc/dalpha, dc/dbeta)`` of :func:`alpha_tau`
+    :math:`c = \ln a/(\ln b - \ln a) + 1`:
+    :math:`\ln b/(a(\ln b - \ln a)^2)` and :math:`-\ln a/(b(\ln b - \ln a)^2)`.
+    NumPy only (the compiled backward receives them as parameters)."""
+    la, lb = np.log(alpha), np.log(beta)
+    return lb / (alpha * (lb - la) ** 2), -la / (beta * (lb - la) ** 2)
+
+
+def alpha_charge_adjoint(g_u, g_thr, g_e, g_n, e0, n0, x, r, alpha, beta, c, dc_da, dc_db, reset, f32_rt):
+    r"""Adjoint of :func:`alpha_charge`, element-wise.
+
+    From :math:`\bar U_t` (``g_u``, after the spike adjoint), the threshold
+    gradient so far and the gradients on the stored currents (``g_e``,
+    ``g_n``), with the previous currents ``e0``, ``n0``, the input and the
+    delayed-reset spike ``r``: returns ``(g_x, g_syn_exc_prev,
+    g_syn_inh_prev, g_alpha, g_beta, g_threshold)``.  The previous membrane
+    gets no gradient (the new one is recomputed from the currents).
+    """
+    e_star = alpha * e0 + x
+    n_star = beta * n0 - x
+    g_n0 = 0.0
+    if reset == ZERO:
+        g_es, g_ns, g_us = g_e - g_e * r, g_n - g_n * r, g_u - g_u * r
+    elif reset == SUBTRACT:
+        g_es, g_ns, g_us = g_e, g_n - g_n * r, g_u
+        g_thr = g_thr - round32(f32_rt, g_e) * r
+        g_n0 = g_u * r
+    else:
+        g_es, g_ns, g_us = g_e, g_n, g_u
+    g_c = g_us * (e_star + n_star)
+    g_es = g_es + c * g_us
+    g_ns = g_ns + c * g_us
+    return g_es - g_ns, alpha * g_es, g_n0 + beta * g_ns, g_es * e0 + g_c * dc_da, g_ns * n0 + g_c * dc_db, g_thr
+
+
 @register
 @dataclasses.dataclass(frozen=True, eq=False)
 class Alpha(Model):
@@ -294,38 +330,25 @@ class Alpha(Model):
         e0, n0, u0 = state_prev.syn_exc, state_prev.syn_inh, state_prev.mem
         alpha, beta, c = self.alpha, self.beta, self._tau_alpha
         r, _, _, u = alpha_charge(e0, n0, u0, x, alpha, beta, c, self.threshold, thr_sub, reset)
-        e_star = alpha * e0 + x
-        n_star = beta * n0 - x
         g_u, g_thr, _ = fire_and_reset_vjp(self, u, r, reset, False, g_output, g_state["mem"])
-        g_e, g_n = g_state["syn_exc"], g_state["syn_inh"]
-        g_n0 = 0.0
-        if reset == ZERO:
-            g_es, g_ns, g_us = g_e - g_e * r, g_n - g_n * r, g_u - g_u * r
-        elif reset == SUBTRACT:
-            g_es, g_ns, g_us = g_e, g_n - g_n * r, g_u
-            g_thr = g_thr - round32(f32_rt, g_e) * r
-            g_n0 = g_u * r
-        else:
-            g_es, g_ns, g_us = g_e, g_n, g_u
-        g_c = g_us * (e_star + n_star)
-        g_es = g_es + c * g_us
-        g_ns = g_ns + c * g_us
-        la, lb = np.log(alpha), np.log(beta)
-        dc_da = lb / (alpha * (lb - la) ** 2)
-        dc_db = -la / (beta * (lb - la) ** 2)
+        dc_da, dc_db = alpha_tau_derivatives(alpha, beta)
+        g_x, g_e0, g_n0, g_alpha, g_beta, g_thr = alpha_charge_adjoint(
+            g_u, g_thr, g_state["syn_exc"], g_state["syn_inh"], e0, n0, x, r, alpha, beta, c, dc_da, dc_db, reset,
+            f32_rt,
+        )  # fmt: skip
         shape = np.shape(g_u)
         return (
-            g_es - g_ns,
+            g_x,
             {
-                "syn_exc": np.broadcast_to(alpha * g_es, shape),
-                "syn_inh": np.broadcast_to(g_n0 + beta * g_ns, shape),
+                "syn_exc": np.broadcast_to(g_e0, shape),
+                "syn_inh": np.broadcast_to(g_n0, shape),
                 "mem": np.zeros(shape),
             },
             {
-                "alpha": np.broadcast_to(g_es * e0 + g_c * dc_da, shape),
-                "beta": np.broadcast_to(g_ns * n0 + g_c * dc_db, shape),
+                "alpha": np.broadcast_to(g_alpha, shape),
+                "beta": np.broadcast_to(g_beta, shape),
                 "threshold": np.broadcast_to(g_thr, shape),
             },
         )
 
-__all__ = ["Alpha", "AlphaState", "alpha_charge", "alpha_tau"]
+__all__ = ["Alpha", "AlphaState", "alpha_charge", "alpha_charge_adjoint", "alpha_tau", "alpha_tau_derivatives"]

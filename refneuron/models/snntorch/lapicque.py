@@ -80,6 +80,30 @@ def lapicque_charge(mem, x, R, inv_rc, time_step, decay, threshold, threshold_su
     return r, b
 
 
+def lapicque_charge_adjoint(g_u, g_thr, mem, x, r, R, inv_rc, time_step, decay, beta, reset, f32_rt, beta_grad, no_C):
+    r"""Adjoint of :func:`lapicque_charge`, element-wise.
+
+    From :math:`\bar U_t` (``g_u``, after the spike adjoint) and the
+    threshold gradient so far: returns ``(g_x, g_mem_prev, g_threshold,
+    g_beta)``.  ``beta_grad``: beta enters the update (given without both R
+    and C), :math:`\bar\beta = \bar B\,U_{t-1}/\beta` (minus
+    :math:`\bar B X R/\beta` when C is derived from beta, ``no_C``);
+    otherwise ``g_beta`` is 0.0 and unused.
+    """
+    if reset == ZERO:
+        g_b = g_u - g_u * r
+    else:
+        g_b = g_u
+        if reset == SUBTRACT:
+            g_thr = g_thr - round32(f32_rt, g_u) * r
+    g_beta = 0.0
+    if beta_grad:
+        g_beta = g_b * mem / beta
+        if no_C:
+            g_beta = g_beta - g_b * x * R / beta
+    return ((g_b * time_step) * inv_rc) * R, g_b * decay, g_thr, g_beta
+
+
 @register
 @dataclasses.dataclass(frozen=True, eq=False)
 class Lapicque(Model):
@@ -247,6 +271,12 @@ class Lapicque(Model):
         R, C = self.resolved()
         return math.exp(-self.time_step / (R * C))
 
+    @property
+    def beta_enters(self):
+        """True if ``beta`` enters the update (given, and R and C not both
+        given), so that it has a gradient."""
+        return bool(self.beta and not (self.R and self.C))
+
     def check_neuron_shape(self, neuron_shape):
         super().check_neuron_shape(neuron_shape)
         check_inhibition_shape(self, neuron_shape)
@@ -312,23 +342,15 @@ class Lapicque(Model):
         R, _, inv_rc, decay = self._resolved
         r, m = lapicque_charge(state_prev.mem, x, R, inv_rc, self.time_step, decay, self.threshold, thr_sub, reset)
         g_u, g_thr, _ = fire_and_reset_vjp(self, m, r, reset, False, g_output, g_state["mem"])
-        if reset == ZERO:
-            g_b = g_u - g_u * r
-        else:
-            g_b = g_u
-            if reset == SUBTRACT:
-                g_thr = g_thr - round32(f32_rt, g_u) * r
+        beta_grad = self.beta_enters
+        g_x, g_mem, g_thr, g_beta = lapicque_charge_adjoint(
+            g_u, g_thr, state_prev.mem, x, r, R, inv_rc, self.time_step, decay, self.beta if beta_grad else 1.0,
+            reset, f32_rt, beta_grad, not self.C,
+        )  # fmt: skip
         shape = np.shape(g_u)
         params = {"threshold": np.broadcast_to(g_thr, shape)}
-        if self.beta and not (self.R and self.C):
-            g_beta = g_b * state_prev.mem / self.beta
-            if not self.C:
-                g_beta = g_beta - g_b * x * R / self.beta
+        if beta_grad:
             params["beta"] = np.broadcast_to(g_beta, shape)
-        return (
-            ((g_b * self.time_step) * inv_rc) * R,
-            {"mem": np.broadcast_to(g_b * decay, shape)},
-            params,
-        )
+        return g_x, {"mem": np.broadcast_to(g_mem, shape)}, params
 
-__all__ = ["Lapicque", "LapicqueState", "lapicque_charge"]
+__all__ = ["Lapicque", "LapicqueState", "lapicque_charge", "lapicque_charge_adjoint"]

@@ -54,6 +54,25 @@ def synaptic_charge(syn, mem, x, alpha, beta, threshold, threshold_sub, reset):
     return r, i, m
 
 
+def synaptic_charge_adjoint(g_m, g_thr, g_syn, syn, mem, r, alpha, beta, reset, f32_rt):
+    r"""Adjoint of :func:`synaptic_charge`, element-wise.
+
+    From :math:`\bar M_t` (``g_m``, after the spike and reset adjoint), the
+    threshold gradient so far and :math:`\bar I_t` (``g_syn``), with the
+    stored ``syn``, ``mem`` and the delayed-reset spike ``r``: returns
+    ``(g_x, g_syn_prev, g_mem_prev, g_alpha, g_beta, g_threshold)``
+    (equations in :meth:`Synaptic._vjp_step`).
+    """
+    if reset == ZERO:
+        g_a = g_m - g_m * r
+    else:
+        g_a = g_m
+        if reset == SUBTRACT:
+            g_thr = g_thr - round32(f32_rt, g_m) * r
+    g_i = g_syn + g_a
+    return g_i, g_i * alpha, g_a * beta, g_i * syn, g_a * mem, g_thr
+
+
 @register
 @dataclasses.dataclass(frozen=True, eq=False)
 class Synaptic(Model):
@@ -205,22 +224,18 @@ class Synaptic(Model):
         syn, mem = state_prev.syn, state_prev.mem
         r, _, m = synaptic_charge(syn, mem, x, self.alpha, self.beta, self.threshold, thr_sub, reset)
         g_m, g_thr, _ = fire_and_reset_vjp(self, m, r, reset, not self.reset_delay, g_output, g_state["mem"])
-        if reset == ZERO:
-            g_a = g_m - g_m * r
-        else:
-            g_a = g_m
-            if reset == SUBTRACT:
-                g_thr = g_thr - round32(f32_rt, g_m) * r
-        g_i = g_state["syn"] + g_a
+        g_i, g_syn, g_mem, g_alpha, g_beta, g_thr = synaptic_charge_adjoint(
+            g_m, g_thr, g_state["syn"], syn, mem, r, self.alpha, self.beta, reset, f32_rt
+        )
         shape = np.shape(g_m)
         return (
             np.broadcast_to(g_i, np.shape(x)),
-            {"syn": np.broadcast_to(g_i * self.alpha, shape), "mem": np.broadcast_to(g_a * self.beta, shape)},
+            {"syn": np.broadcast_to(g_syn, shape), "mem": np.broadcast_to(g_mem, shape)},
             {
-                "alpha": np.broadcast_to(g_i * syn, shape),
-                "beta": np.broadcast_to(g_a * mem, shape),
+                "alpha": np.broadcast_to(g_alpha, shape),
+                "beta": np.broadcast_to(g_beta, shape),
                 "threshold": np.broadcast_to(g_thr, shape),
             },
         )
 
-__all__ = ["Synaptic", "SynapticState", "synaptic_charge"]
+__all__ = ["Synaptic", "SynapticState", "synaptic_charge", "synaptic_charge_adjoint"]

@@ -10,6 +10,7 @@ import dataclasses
 
 import numpy as np
 
+from ..._math import exp
 from ..._records import param
 from ...registry import register
 from ._common import (
@@ -39,7 +40,15 @@ def eif_charge(v, x, tau, v_rest, theta_rh, delta_T):
     for arguments above 709.78 (then H = inf, and NaN after the reset), as
     ``torch.exp`` does.
     """
-    return v + (x + v_rest - v + delta_T * np.exp((v - theta_rh) / delta_T)) / tau
+    return v + (x + v_rest - v + delta_T * exp((v - theta_rh) / delta_T)) / tau
+
+
+def eif_charge_adjoint(g_h, v, tau, theta_rh, delta_T):
+    r"""Adjoint of :func:`eif_charge`: ``(g_v, g_x)`` from :math:`\bar H`
+    (element-wise): :math:`\partial H/\partial V = 1 + (E - 1)/\tau` with
+    :math:`E = e^{(V - \theta_\mathrm{rh})/\Delta_T}`, :math:`\partial H/\partial X = 1/\tau`."""
+    e = exp((v - theta_rh) / delta_T)
+    return g_h * (1.0 + (e - 1.0) / tau), g_h / tau
 
 
 @register
@@ -145,9 +154,8 @@ class EIF(SpikingJellyNode):
             _, s_r = self._spikes(h)
             ds = self._spike_grad(h)
             g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_state["v"])
-            e = np.exp((v - self.theta_rh) / self.delta_T)
-            g_v = g_h * (1.0 + (e - 1.0) / self.tau)
-        return g_h / self.tau, {"v": g_v}, {}
+            g_v, g_x = eif_charge_adjoint(g_h, v, self.tau, self.theta_rh, self.delta_T)
+        return g_x, {"v": g_v}, {}
 
 
-__all__ = ["EIF", "EIFState", "eif_charge"]
+__all__ = ["EIF", "EIFState", "eif_charge", "eif_charge_adjoint"]

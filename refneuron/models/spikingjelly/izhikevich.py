@@ -20,6 +20,7 @@ from ._common import (
     COMMON_QUIRKS,
     SpikingJellyNode,
     detach_reset_field,
+    reset_adjoint,
     surrogate_field,
     tau_field,
     v_reset_field,
@@ -44,6 +45,20 @@ def izhikevich_adapt(w, h, s, tau_w, a, b, v_rest):
     """Adaptation from the charged, pre-reset ``h`` and this step's spike ``s``:
     ``w + (a*(h - v_rest) - w) / tau_w + b*s`` (left to right)."""
     return w + (a * (h - v_rest) - w) / tau_w + b * s
+
+
+def izhikevich_adjoint(g_y, g_vt, g_wt, v, h, s_r, ds, ds_r, tau, a0, v_rest, v_c, tau_w, a, b, v_threshold, v_leak, reset):
+    r"""One reverse step, element-wise: ``(g_x, g_v, g_w)`` from the
+    gradients on the output (``g_y``) and on the stored ``v``, ``w``.
+
+    ``h`` is the charge, ``s_r`` the reset's spike, ``ds`` the surrogate
+    derivative at :math:`H - \theta`, ``ds_r`` the reset's (0.0 with
+    ``detach_reset``); see :meth:`Izhikevich._vjp_step` for the equations.
+    """
+    g_h = g_y * ds + g_wt * (a / tau_w + b * ds) + reset_adjoint(h, s_r, ds_r, g_vt, v_threshold, v_leak, reset)
+    g_w = g_wt * (1.0 - 1.0 / tau_w) - g_h / tau
+    g_v = g_h * (1.0 + a0 * ((v - v_c) + (v - v_rest)) / tau)
+    return g_h / tau, g_v, g_w
 
 
 @register
@@ -170,15 +185,12 @@ class Izhikevich(SpikingJellyNode):
         h = izhikevich_charge(v, x, w, self.tau, self.a0, self.v_rest, self.v_c)
         _, s_r = self._spikes(h)
         ds = self._spike_grad(h)
-        g_wt = g_state["w"]
-        g_h = (
-            g_output * ds
-            + g_wt * (self.a / self.tau_w + self.b * ds)
-            + self._reset_adjoint(h, s_r, ds, g_state["v"])
-        )
-        g_w = g_wt * (1.0 - 1.0 / self.tau_w) - g_h / self.tau
-        g_v = g_h * (1.0 + self.a0 * ((v - self.v_c) + (v - self.v_rest)) / self.tau)
-        return g_h / self.tau, {"v": g_v, "w": g_w}, {}
+        g_x, g_v, g_w = izhikevich_adjoint(
+            g_output, g_state["v"], g_state["w"], v, h, s_r, ds, 0.0 if self.detach_reset else ds, self.tau,
+            self.a0, self.v_rest, self.v_c, self.tau_w, self.a, self.b, self.v_threshold, self.v_leak,
+            self.reset_code,
+        )  # fmt: skip
+        return g_x, {"v": g_v, "w": g_w}, {}
 
 
-__all__ = ["Izhikevich", "IzhikevichState", "izhikevich_charge", "izhikevich_adapt"]
+__all__ = ["Izhikevich", "IzhikevichState", "izhikevich_charge", "izhikevich_adapt", "izhikevich_adjoint"]

@@ -11,6 +11,7 @@ import dataclasses
 import numpy as np
 
 from ... import _checks
+from ..._math import maximum
 from ..._records import flag, param
 from ...registry import register
 from ._common import (
@@ -23,6 +24,7 @@ from ._common import (
     detach_reset_field,
     lif_charge,
     lif_charge_adjoint,
+    reset_adjoint,
     surrogate_field,
     tau_field,
     v_reset_field,
@@ -37,7 +39,7 @@ class KLIFState(VState):
 
 def klif_rectify(h, k):
     """``ReLU(k * h)`` (element-wise; NaN propagates as in ``torch.relu``)."""
-    return np.maximum(k * h, 0.0)
+    return maximum(k * h, 0.0)
 
 
 def klif_reset(h, s, k, v_threshold, v_reset, reset, scale_reset):
@@ -54,6 +56,32 @@ def klif_reset(h, s, k, v_threshold, v_reset, reset, scale_reset):
     if reset == HARD:
         return s * v_reset + (1.0 - s) * h
     return h - s * v_threshold
+
+
+def klif_adjoint(g_y, g_v_t, hc, h, s_r, ds, ds_r, k, tau, v_leak, decay_input, v_threshold, reset, scale_reset):
+    r"""One reverse step, element-wise: ``(g_x, g_v, g_k)``.
+
+    ``hc`` is the LIF charge, ``h`` the rectified ``ReLU(k*hc)``, ``s_r``
+    the reset's spike, ``ds`` the surrogate derivative at :math:`H - \theta`,
+    ``ds_r`` the reset's (0.0 with ``detach_reset``); the equations are in
+    :meth:`KLIF._vjp_step`.
+    """
+    if scale_reset:
+        if reset == HARD:
+            dv_dh = (1.0 - s_r) / k + (v_leak - h / k) * ds_r
+            dv_dk = -(1.0 - s_r) * h / (k * k)
+        else:
+            dv_dh = 1.0 / k - (v_threshold / k) * ds_r
+            dv_dk = (s_r * v_threshold - h) / (k * k)
+        g_h = g_y * ds + g_v_t * dv_dh
+        g_k = g_v_t * dv_dk
+    else:
+        g_h = g_y * ds + reset_adjoint(h, s_r, ds_r, g_v_t, v_threshold, v_leak, reset)
+        g_k = 0.0
+    g_p = g_h * (k * hc > 0.0)
+    g_k = g_k + g_p * hc
+    g_v, g_x = lif_charge_adjoint(g_p * k, tau, decay_input)
+    return g_x, g_v, g_k
 
 
 @register
@@ -162,28 +190,14 @@ class KLIF(SpikingJellyNode):
         """
         k = self.k
         hc = lif_charge(state_prev.v, x, self.tau, self.v_leak, self.decay_input)
-        p = k * hc
         h = klif_rectify(hc, k)
         _, s_r = self._spikes(h)
         ds = self._spike_grad(h)
-        g_v_t = g_state["v"]
-        if self.scale_reset:
-            ds_r = 0.0 if self.detach_reset else ds
-            if self.reset_code == HARD:
-                dv_dh = (1.0 - s_r) / k + (self.v_leak - h / k) * ds_r
-                dv_dk = -(1.0 - s_r) * h / (k * k)
-            else:
-                dv_dh = 1.0 / k - (self.v_threshold / k) * ds_r
-                dv_dk = (s_r * self.v_threshold - h) / (k * k)
-            g_h = g_output * ds + g_v_t * dv_dh
-            g_k = g_v_t * dv_dk
-        else:
-            g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_v_t)
-            g_k = 0.0
-        g_p = g_h * (p > 0.0)
-        g_k = g_k + g_p * hc
-        g_v, g_x = lif_charge_adjoint(g_p * k, self.tau, self.decay_input)
+        g_x, g_v, g_k = klif_adjoint(
+            g_output, g_state["v"], hc, h, s_r, ds, 0.0 if self.detach_reset else ds, k, self.tau, self.v_leak,
+            self.decay_input, self.v_threshold, self.reset_code, self.scale_reset,
+        )  # fmt: skip
         return g_x, {"v": g_v}, {"k": g_k * np.ones_like(hc)}
 
 
-__all__ = ["KLIF", "KLIFState", "klif_rectify", "klif_reset"]
+__all__ = ["KLIF", "KLIFState", "klif_rectify", "klif_reset", "klif_adjoint"]

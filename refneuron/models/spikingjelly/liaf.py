@@ -10,6 +10,7 @@ import dataclasses
 
 import numpy as np
 
+from ..._math import exp, maximum, minimum, ones_like, tanh, where
 from ..._records import flag, option
 from ...registry import register
 from ._common import (
@@ -47,15 +48,15 @@ def liaf_output(h, v_threshold, act, threshold_related):
     """
     u = h - v_threshold if threshold_related else h * 1.0
     if act == RELU:
-        return np.maximum(u, 0.0)
+        return maximum(u, 0.0)
     if act == LEAKY_RELU:
-        return np.maximum(u, 0.0) + 0.01 * np.minimum(u, 0.0)
+        return maximum(u, 0.0) + 0.01 * minimum(u, 0.0)
     if act == SIGMOID:
-        return 1.0 / (1.0 + np.exp(-u))
+        return 1.0 / (1.0 + exp(-u))
     if act == TANH:
-        return np.tanh(u)
+        return tanh(u)
     if act == HARDTANH:
-        return np.minimum(np.maximum(u, -1.0), 1.0)
+        return minimum(maximum(u, -1.0), 1.0)
     return u
 
 
@@ -70,16 +71,16 @@ def liaf_output_derivative(h, v_threshold, act, threshold_related):
     if act == RELU:
         return (u > 0.0) * 1.0
     if act == LEAKY_RELU:
-        return np.where(u > 0.0, 1.0, 0.01)
+        return where(u > 0.0, 1.0, 0.01)
     if act == SIGMOID:
-        y = 1.0 / (1.0 + np.exp(-u))
+        y = 1.0 / (1.0 + exp(-u))
         return (1.0 - y) * y
     if act == TANH:
-        y = np.tanh(u)
+        y = tanh(u)
         return 1.0 - y * y
     if act == HARDTANH:
         return ((u > -1.0) & (u < 1.0)) * 1.0
-    return np.ones_like(u)
+    return ones_like(u)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -41,6 +41,20 @@ def plif_charge(v, x, k, v_leak, decay_input):
     return v - (v - v_leak) * k + x
 
 
+def plif_charge_adjoint(g_h, v, x, k, v_leak, decay_input):
+    r"""Adjoint of :func:`plif_charge`: ``(g_v, g_x, g_w)`` from :math:`\bar H`
+    (element-wise): :math:`\partial H/\partial V = 1 - k`,
+    :math:`\partial H/\partial X = k` (decay_input) or 1, and
+    :math:`\bar w = \bar H\,(\partial H/\partial k)\,k(1 - k)` with
+    :math:`\partial H/\partial k = X - (V - V_r')` (decay_input) or :math:`-(V - V_r')`."""
+    g_v = g_h * (1.0 - k)
+    if decay_input:
+        g_x, dh_dk = g_h * k, x - (v - v_leak)
+    else:
+        g_x, dh_dk = g_h * 1.0, -(v - v_leak)
+    return g_v, g_x, g_h * dh_dk * (k * (1.0 - k))
+
+
 def sigmoid_scalar(w):
     """``1 / (1 + exp(-w))`` for a Python float.
 
@@ -172,13 +186,8 @@ class ParametricLIF(SpikingJellyNode):
         _, s_r = self._spikes(h)
         ds = self._spike_grad(h)
         g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_state["v"])
-        g_v = g_h * (1.0 - k)
-        if self.decay_input:
-            g_x, dh_dk = g_h * k, x - (v - self.v_leak)
-        else:
-            g_x, dh_dk = g_h * 1.0, -(v - self.v_leak)
-        g_w = g_h * dh_dk * (k * (1.0 - k))
+        g_v, g_x, g_w = plif_charge_adjoint(g_h, v, x, k, self.v_leak, self.decay_input)
         return g_x, {"v": g_v}, {"w": g_w}
 
 
-__all__ = ["ParametricLIF", "ParametricLIFState", "plif_charge", "sigmoid_scalar"]
+__all__ = ["ParametricLIF", "ParametricLIFState", "plif_charge", "plif_charge_adjoint", "sigmoid_scalar"]

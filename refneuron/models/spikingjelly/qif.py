@@ -37,6 +37,13 @@ def qif_charge(v, x, tau, a0, v_rest, v_c):
     return v + (x + a0 * (v - v_rest) * (v - v_c)) / tau
 
 
+def qif_charge_adjoint(g_h, v, tau, a0, v_rest, v_c):
+    r"""Adjoint of :func:`qif_charge`: ``(g_v, g_x)`` from :math:`\bar H`
+    (element-wise): :math:`\partial H/\partial V = 1 + a_0((V - V_c) + (V - V_\mathrm{rest}))/\tau`,
+    :math:`\partial H/\partial X = 1/\tau`."""
+    return g_h * (1.0 + a0 * ((v - v_c) + (v - v_rest)) / tau), g_h / tau
+
+
 def check_reset_below(model):
     """spikingjelly's asserts for a hard reset: ``v_threshold > v_reset`` and
     ``v_rest >= v_reset`` (QIF and EIF)."""
@@ -136,8 +143,8 @@ class QIF(SpikingJellyNode):
         _, s_r = self._spikes(h)
         ds = self._spike_grad(h)
         g_h = g_output * ds + self._reset_adjoint(h, s_r, ds, g_state["v"])
-        g_v = g_h * (1.0 + self.a0 * ((v - self.v_c) + (v - self.v_rest)) / self.tau)
-        return g_h / self.tau, {"v": g_v}, {}
+        g_v, g_x = qif_charge_adjoint(g_h, v, self.tau, self.a0, self.v_rest, self.v_c)
+        return g_x, {"v": g_v}, {}
 
 
-__all__ = ["QIF", "QIFState", "qif_charge", "check_reset_below"]
+__all__ = ["QIF", "QIFState", "qif_charge", "qif_charge_adjoint", "check_reset_below"]

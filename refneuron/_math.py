@@ -110,25 +110,38 @@ _BINARY = {"maximum": _max_impl, "minimum": _min_impl}
 
 def _register(overload, types, **kw):
     number = (types.Float, types.Integer, types.Boolean)
-    for name, impl in _SCALAR.items():
 
-        def typer(x, impl=impl):
+    def unary(impl):
+        # the typer's argument names must be the overloaded function's
+        if "a" in impl.__code__.co_varnames[:1]:
+
+            def typer_a(a):
+                if isinstance(a, number):
+                    return impl
+
+            return typer_a
+
+        def typer(x):
             if isinstance(x, number):
                 return impl
 
-        overload(globals()[name], **kw)(typer)
-    for name, impl in _BINARY.items():
+        return typer
 
-        def typer2(a, b, impl=impl):
+    def binary(impl):
+        def typer(a, b):
             if isinstance(a, number) and isinstance(b, number):
                 return impl
 
-        overload(globals()[name], **kw)(typer2)
+        return typer
 
     def where_typer(c, a, b):
         if isinstance(a, number) and isinstance(b, number):
             return lambda c, a, b: a if c else b
 
+    for name, impl in _SCALAR.items():
+        overload(globals()[name], **kw)(unary(impl))
+    for name, impl in _BINARY.items():
+        overload(globals()[name], **kw)(binary(impl))
     overload(where, **kw)(where_typer)
 
 

@@ -35,8 +35,19 @@ from ..models.canonical.izhikevich import (
 from ..models.norse._common import spike_gt as norse_spike_gt
 from ..models.norse.lif import lif_decay, lif_decay_adjoint_parts, lif_update_adjoint
 from ..models.snntorch._common import round32, spike_gt, spike_reset_adjoint
+from ..models.snntorch.alpha import alpha_charge, alpha_charge_adjoint
+from ..models.snntorch.lapicque import lapicque_charge, lapicque_charge_adjoint
 from ..models.snntorch.leaky import leaky_charge, leaky_charge_adjoint
+from ..models.snntorch.synaptic import synaptic_charge, synaptic_charge_adjoint
 from ..models.spikingjelly._common import lif_charge, lif_charge_adjoint, reset_adjoint, spike_ge
+from ..models.spikingjelly.eif import eif_charge, eif_charge_adjoint
+from ..models.spikingjelly.if_ import if_charge
+from ..models.spikingjelly.izhikevich import izhikevich_adjoint as sj_izhikevich_adjoint
+from ..models.spikingjelly.izhikevich import izhikevich_charge as sj_izhikevich_charge
+from ..models.spikingjelly.klif import klif_adjoint, klif_rectify
+from ..models.spikingjelly.liaf import liaf_output_derivative
+from ..models.spikingjelly.parametric_lif import plif_charge, plif_charge_adjoint
+from ..models.spikingjelly.qif import qif_charge, qif_charge_adjoint
 from ..surrogates import norse as _sn
 from ..surrogates import snntorch as _st
 from ..surrogates import spikingjelly as _sj
@@ -158,6 +169,133 @@ def adex_back(
     )
 
 
+# The reverse steps below share one signature, which the kernels generate
+# from the model's lists: ``(*state_prev, x, g_y, *g_state, *forward
+# parameters, *backward options)``, returning ``(g_x, *g_state_prev,
+# *g_params)``.
+
+
+def synaptic_back(
+    syn, mem, x, gy, gsyn, gmem, alpha, beta, threshold, thr_sub, reset, reset_delay, thr_d,
+    f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    """snntorch ``Synaptic._vjp_step`` (no inhibition): ``(g_x, g_syn, g_mem,
+    g_alpha, g_beta, g_threshold)``."""
+    r, _, m = synaptic_charge(syn, mem, x, alpha, beta, threshold, thr_sub, reset)
+    s = spike_gt(m, threshold)
+    ds = surrogate_slope(sg, m - threshold, sp0, sp1)
+    g_m, g_thr, _ = spike_reset_adjoint(
+        m, r, s, ds, gy, gmem, 1.0, thr_d, reset, not reset_delay, f32_s, f32_y, f32_d, f32_dt
+    )
+    return synaptic_charge_adjoint(g_m, g_thr, gsyn, syn, mem, r, alpha, beta, reset, f32_rt)
+
+
+def alpha_back(
+    e0, n0, u0, x, gy, ge, gn, gu, alpha, beta, c, threshold, thr_sub, reset, thr_d, dc_da, dc_db,
+    f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    """snntorch ``Alpha._vjp_step`` (no inhibition): ``(g_x, g_syn_exc,
+    g_syn_inh, g_mem, g_alpha, g_beta, g_threshold)``."""
+    r, _, _, u = alpha_charge(e0, n0, u0, x, alpha, beta, c, threshold, thr_sub, reset)
+    s = spike_gt(u, threshold)
+    ds = surrogate_slope(sg, u - threshold, sp0, sp1)
+    g_u, g_thr, _ = spike_reset_adjoint(u, r, s, ds, gy, gu, 1.0, thr_d, reset, False, f32_s, f32_y, f32_d, f32_dt)
+    g_x, g_e0, g_n0, g_a, g_b, g_thr = alpha_charge_adjoint(
+        g_u, g_thr, ge, gn, e0, n0, x, r, alpha, beta, c, dc_da, dc_db, reset, f32_rt
+    )
+    return g_x, g_e0, g_n0, 0.0, g_a, g_b, g_thr
+
+
+def lapicque_back(
+    mem, x, gy, gmem, R, inv_rc, time_step, decay, threshold, thr_sub, reset, thr_d, beta, beta_grad, no_C,
+    f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    """snntorch ``Lapicque._vjp_step`` (no inhibition): ``(g_x, g_mem,
+    g_threshold, g_beta)`` (``g_beta`` 0.0 where beta does not enter)."""
+    r, m = lapicque_charge(mem, x, R, inv_rc, time_step, decay, threshold, thr_sub, reset)
+    s = spike_gt(m, threshold)
+    ds = surrogate_slope(sg, m - threshold, sp0, sp1)
+    g_u, g_thr, _ = spike_reset_adjoint(m, r, s, ds, gy, gmem, 1.0, thr_d, reset, False, f32_s, f32_y, f32_d, f32_dt)
+    return lapicque_charge_adjoint(
+        g_u, g_thr, mem, x, r, R, inv_rc, time_step, decay, beta, reset, f32_rt, beta_grad, no_C
+    )
+
+
+def _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1):
+    """``g_h`` of spikingjelly's fire and reset: ``g_y * ds + reset adjoint``."""
+    s = spike_ge(h, v_threshold)
+    ds = surrogate_slope(sg, h - v_threshold, sp0, sp1)
+    return gy * ds + reset_adjoint(h, s, 0.0 if detach else ds, gv, v_threshold, v_leak, reset)
+
+
+def sj_if_back(v, x, gy, gv, v_leak, v_threshold, reset, detach, sg, sp0, sp1):
+    """spikingjelly ``IF._vjp_step``: ``(g_x, g_v)``."""
+    g_h = _sj_fire_back(if_charge(v, x), gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
+    return g_h * 1.0, g_h * 1.0
+
+
+def sj_eif_back(v, x, gy, gv, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset, detach, sg, sp0, sp1):
+    """spikingjelly ``EIF._vjp_step``: ``(g_x, g_v)``."""
+    h = eif_charge(v, x, tau, v_rest, theta_rh, delta_T)
+    g_h = _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
+    g_v, g_x = eif_charge_adjoint(g_h, v, tau, theta_rh, delta_T)
+    return g_x, g_v
+
+
+def sj_qif_back(v, x, gy, gv, tau, a0, v_rest, v_c, v_threshold, v_leak, reset, detach, sg, sp0, sp1):
+    """spikingjelly ``QIF._vjp_step``: ``(g_x, g_v)``."""
+    h = qif_charge(v, x, tau, a0, v_rest, v_c)
+    g_h = _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
+    g_v, g_x = qif_charge_adjoint(g_h, v, tau, a0, v_rest, v_c)
+    return g_x, g_v
+
+
+def sj_izhikevich_back(
+    v, w, x, gy, gv, gw, tau, a0, v_rest, v_c, tau_w, a, b, v_threshold, v_leak, reset, detach, sg, sp0, sp1,
+):  # fmt: skip
+    """spikingjelly ``Izhikevich._vjp_step``: ``(g_x, g_v, g_w)``."""
+    h = sj_izhikevich_charge(v, x, w, tau, a0, v_rest, v_c)
+    s = spike_ge(h, v_threshold)
+    ds = surrogate_slope(sg, h - v_threshold, sp0, sp1)
+    return sj_izhikevich_adjoint(
+        gy, gv, gw, v, h, s, ds, 0.0 if detach else ds, tau, a0, v_rest, v_c, tau_w, a, b, v_threshold, v_leak,
+        reset,
+    )  # fmt: skip
+
+
+def sj_klif_back(v, x, gy, gv, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset, detach, sg, sp0, sp1):
+    """spikingjelly ``KLIF._vjp_step``: ``(g_x, g_v, g_k)``."""
+    hc = lif_charge(v, x, tau, v_leak, decay_input)
+    h = klif_rectify(hc, k)
+    s = spike_ge(h, v_threshold)
+    ds = surrogate_slope(sg, h - v_threshold, sp0, sp1)
+    return klif_adjoint(
+        gy, gv, hc, h, s, ds, 0.0 if detach else ds, k, tau, v_leak, decay_input, v_threshold, reset, scale_reset
+    )
+
+
+def sj_plif_back(v, x, gy, gv, k, v_leak, decay_input, v_threshold, reset, detach, sg, sp0, sp1):
+    """spikingjelly ``ParametricLIF._vjp_step``: ``(g_x, g_v, g_w)``."""
+    h = plif_charge(v, x, k, v_leak, decay_input)
+    g_h = _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
+    g_v, g_x, g_w = plif_charge_adjoint(g_h, v, x, k, v_leak, decay_input)
+    return g_x, g_v, g_w
+
+
+def sj_liaf_back(
+    v, x, gy, gv, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related, detach, sg, sp0, sp1,
+):  # fmt: skip
+    """spikingjelly ``LIAF._vjp_step``: ``(g_x, g_v)`` (the output is
+    ``act(...)``; the spike only resets)."""
+    h = lif_charge(v, x, tau, v_leak, decay_input)
+    s = spike_ge(h, v_threshold)
+    ds = surrogate_slope(sg, h - v_threshold, sp0, sp1)
+    dy = liaf_output_derivative(h, v_threshold, act, threshold_related)
+    g_h = gy * dy + reset_adjoint(h, s, 0.0 if detach else ds, gv, v_threshold, v_leak, reset)
+    g_v, g_x = lif_charge_adjoint(g_h, tau, decay_input)
+    return g_x, g_v
+
+
 #: functions the reverse steps call, for registration with the compilers
 BACKWARD_FUNCTIONS = (
     hard_spike,
@@ -183,5 +321,18 @@ BACKWARD_FUNCTIONS = (
     _sj.atan_surrogate_derivative,
     _sn.superspike_derivative,
     surrogate_slope,
+    synaptic_charge_adjoint,
+    alpha_charge_adjoint,
+    lapicque_charge_adjoint,
+    eif_charge_adjoint,
+    qif_charge_adjoint,
+    sj_izhikevich_adjoint,
+    klif_adjoint,
+    plif_charge_adjoint,
+    liaf_output_derivative,
+    _sj_fire_back,
 )
-BACK_STEPS = (leaky_back, sj_lif_back, norse_lif_back, izhikevich_back, adex_back)
+BACK_STEPS = (
+    leaky_back, sj_lif_back, norse_lif_back, izhikevich_back, adex_back, synaptic_back, alpha_back, lapicque_back,
+    sj_if_back, sj_eif_back, sj_qif_back, sj_izhikevich_back, sj_klif_back, sj_plif_back, sj_liaf_back,
+)  # fmt: skip

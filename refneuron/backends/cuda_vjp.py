@@ -14,7 +14,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._backward import BACK_STEPS, BACKWARD_FUNCTIONS, adex_back, izhikevich_back, leaky_back, norse_lif_back, sj_lif_back
+from ._backward import (
+    BACK_STEPS,
+    BACKWARD_FUNCTIONS,
+    adex_back,
+    alpha_back,
+    izhikevich_back,
+    lapicque_back,
+    leaky_back,
+    norse_lif_back,
+    sj_eif_back,
+    sj_if_back,
+    sj_izhikevich_back,
+    sj_klif_back,
+    sj_liaf_back,
+    sj_lif_back,
+    sj_plif_back,
+    sj_qif_back,
+    synaptic_back,
+)
 from ._jit import at, cuda_or_raise, jitable_cuda
 from ._steps import (
     CUDA_TWINS,
@@ -22,10 +40,20 @@ from ._steps import (
     STEP_FUNCTIONS,
     TWIN_HELPERS,
     adex_step,
+    alpha_step,
     izhikevich_step,
+    lapicque_step,
     leaky_step,
     norse_lif_step,
+    sj_eif_step,
+    sj_if_step,
+    sj_izhikevich_step,
+    sj_klif_step,
+    sj_liaf_step,
     sj_lif_step,
+    sj_plif_step,
+    sj_qif_step,
+    synaptic_step,
 )
 
 cuda = cuda_or_raise()
@@ -244,6 +272,348 @@ def adex(
     gS0[0, j] = cV
     gS0[1, j] = cw
 
+
+@cuda.jit(cache=True)
+def synaptic(
+    x, gy, gsyn_up, gmem_up, tape, out, gx, gS0, gP, alpha, beta, threshold, thr_sub, reset, reset_delay,
+    thr_d, f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gsyn_up.shape[0] > 0
+    has_1 = gmem_up.shape[0] > 0
+    for t in range(T):
+        r = synaptic_step(
+            tape[0, t, j], tape[1, t, j], x[t, j], at(alpha, j), at(beta, j), at(threshold, j), at(thr_sub, j),
+            at(reset, j), at(reset_delay, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+        tape[1, t + 1, j] = r[2]
+    c0 = 0.0
+    c1 = 0.0
+    gP[0, j] = 0.0
+    gP[1, j] = 0.0
+    gP[2, j] = 0.0
+    for t in range(T - 1, -1, -1):
+        b = synaptic_back(
+            tape[0, t, j], tape[1, t, j], x[t, j], gy[t, j] if has_y else 0.0,
+            c0 + (gsyn_up[t, j] if has_0 else 0.0), c1 + (gmem_up[t, j] if has_1 else 0.0), at(alpha, j),
+            at(beta, j), at(threshold, j), at(thr_sub, j), at(reset, j), at(reset_delay, j), at(thr_d, j),
+            at(f32_s, j), at(f32_y, j), at(f32_d, j), at(f32_rt, j), at(f32_dt, j), at(sg, j), at(sp0, j),
+            at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+        c1 = b[2]
+        gP[0, j] += b[3]
+        gP[1, j] += b[4]
+        gP[2, j] += b[5]
+    gS0[0, j] = c0
+    gS0[1, j] = c1
+
+
+@cuda.jit(cache=True)
+def alpha(
+    x, gy, ge_up, gn_up, gu_up, tape, out, gx, gS0, gP, alpha, beta, tau_alpha, threshold, thr_sub, reset,
+    thr_d, dc_da, dc_db, f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = ge_up.shape[0] > 0
+    has_1 = gn_up.shape[0] > 0
+    has_2 = gu_up.shape[0] > 0
+    for t in range(T):
+        r = alpha_step(
+            tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], at(alpha, j), at(beta, j), at(tau_alpha, j),
+            at(threshold, j), at(thr_sub, j), at(reset, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+        tape[1, t + 1, j] = r[2]
+        tape[2, t + 1, j] = r[3]
+    c0 = 0.0
+    c1 = 0.0
+    c2 = 0.0
+    gP[0, j] = 0.0
+    gP[1, j] = 0.0
+    gP[2, j] = 0.0
+    for t in range(T - 1, -1, -1):
+        b = alpha_back(
+            tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], gy[t, j] if has_y else 0.0,
+            c0 + (ge_up[t, j] if has_0 else 0.0), c1 + (gn_up[t, j] if has_1 else 0.0),
+            c2 + (gu_up[t, j] if has_2 else 0.0), at(alpha, j), at(beta, j), at(tau_alpha, j),
+            at(threshold, j), at(thr_sub, j), at(reset, j), at(thr_d, j), at(dc_da, j), at(dc_db, j),
+            at(f32_s, j), at(f32_y, j), at(f32_d, j), at(f32_rt, j), at(f32_dt, j), at(sg, j), at(sp0, j),
+            at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+        c1 = b[2]
+        c2 = b[3]
+        gP[0, j] += b[4]
+        gP[1, j] += b[5]
+        gP[2, j] += b[6]
+    gS0[0, j] = c0
+    gS0[1, j] = c1
+    gS0[2, j] = c2
+
+
+@cuda.jit(cache=True)
+def lapicque(
+    x, gy, gmem_up, tape, out, gx, gS0, gP, R, inv_rc, time_step, decay, threshold, thr_sub, reset, thr_d,
+    beta, beta_grad, no_C, f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gmem_up.shape[0] > 0
+    for t in range(T):
+        r = lapicque_step(
+            tape[0, t, j], x[t, j], at(R, j), at(inv_rc, j), at(time_step, j), at(decay, j), at(threshold, j),
+            at(thr_sub, j), at(reset, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+    c0 = 0.0
+    gP[0, j] = 0.0
+    gP[1, j] = 0.0
+    for t in range(T - 1, -1, -1):
+        b = lapicque_back(
+            tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, c0 + (gmem_up[t, j] if has_0 else 0.0),
+            at(R, j), at(inv_rc, j), at(time_step, j), at(decay, j), at(threshold, j), at(thr_sub, j),
+            at(reset, j), at(thr_d, j), at(beta, j), at(beta_grad, j), at(no_C, j), at(f32_s, j), at(f32_y, j),
+            at(f32_d, j), at(f32_rt, j), at(f32_dt, j), at(sg, j), at(sp0, j), at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+        gP[0, j] += b[2]
+        gP[1, j] += b[3]
+    gS0[0, j] = c0
+
+
+@cuda.jit(cache=True)
+def sj_if(
+    x, gy, gv_up, tape, out, gx, gS0, gP, v_leak, v_threshold, reset, detach, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    for t in range(T):
+        r = sj_if_step(
+            tape[0, t, j], x[t, j], at(v_leak, j), at(v_threshold, j), at(reset, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+    c0 = 0.0
+    for t in range(T - 1, -1, -1):
+        b = sj_if_back(
+            tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, c0 + (gv_up[t, j] if has_0 else 0.0),
+            at(v_leak, j), at(v_threshold, j), at(reset, j), at(detach, j), at(sg, j), at(sp0, j), at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+    gS0[0, j] = c0
+
+
+@cuda.jit(cache=True)
+def sj_eif(
+    x, gy, gv_up, tape, out, gx, gS0, gP, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset, detach,
+    sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    for t in range(T):
+        r = sj_eif_step(
+            tape[0, t, j], x[t, j], at(tau, j), at(v_rest, j), at(theta_rh, j), at(delta_T, j),
+            at(v_threshold, j), at(v_leak, j), at(reset, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+    c0 = 0.0
+    for t in range(T - 1, -1, -1):
+        b = sj_eif_back(
+            tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, c0 + (gv_up[t, j] if has_0 else 0.0),
+            at(tau, j), at(v_rest, j), at(theta_rh, j), at(delta_T, j), at(v_threshold, j), at(v_leak, j),
+            at(reset, j), at(detach, j), at(sg, j), at(sp0, j), at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+    gS0[0, j] = c0
+
+
+@cuda.jit(cache=True)
+def sj_qif(
+    x, gy, gv_up, tape, out, gx, gS0, gP, tau, a0, v_rest, v_c, v_threshold, v_leak, reset, detach, sg, sp0,
+    sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    for t in range(T):
+        r = sj_qif_step(
+            tape[0, t, j], x[t, j], at(tau, j), at(a0, j), at(v_rest, j), at(v_c, j), at(v_threshold, j),
+            at(v_leak, j), at(reset, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+    c0 = 0.0
+    for t in range(T - 1, -1, -1):
+        b = sj_qif_back(
+            tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, c0 + (gv_up[t, j] if has_0 else 0.0),
+            at(tau, j), at(a0, j), at(v_rest, j), at(v_c, j), at(v_threshold, j), at(v_leak, j), at(reset, j),
+            at(detach, j), at(sg, j), at(sp0, j), at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+    gS0[0, j] = c0
+
+
+@cuda.jit(cache=True)
+def sj_izhikevich(
+    x, gy, gv_up, gw_up, tape, out, gx, gS0, gP, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak,
+    reset, detach, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    has_1 = gw_up.shape[0] > 0
+    for t in range(T):
+        r = sj_izhikevich_step(
+            tape[0, t, j], tape[1, t, j], x[t, j], at(tau, j), at(a0, j), at(v_rest, j), at(v_c, j),
+            at(tau_w, j), at(a, j), at(b_, j), at(v_threshold, j), at(v_leak, j), at(reset, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+        tape[1, t + 1, j] = r[2]
+    c0 = 0.0
+    c1 = 0.0
+    for t in range(T - 1, -1, -1):
+        b = sj_izhikevich_back(
+            tape[0, t, j], tape[1, t, j], x[t, j], gy[t, j] if has_y else 0.0,
+            c0 + (gv_up[t, j] if has_0 else 0.0), c1 + (gw_up[t, j] if has_1 else 0.0), at(tau, j), at(a0, j),
+            at(v_rest, j), at(v_c, j), at(tau_w, j), at(a, j), at(b_, j), at(v_threshold, j), at(v_leak, j),
+            at(reset, j), at(detach, j), at(sg, j), at(sp0, j), at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+        c1 = b[2]
+    gS0[0, j] = c0
+    gS0[1, j] = c1
+
+
+@cuda.jit(cache=True)
+def sj_klif(
+    x, gy, gv_up, tape, out, gx, gS0, gP, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset, detach,
+    sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    for t in range(T):
+        r = sj_klif_step(
+            tape[0, t, j], x[t, j], at(tau, j), at(v_leak, j), at(decay_input, j), at(k, j),
+            at(v_threshold, j), at(reset, j), at(scale_reset, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+    c0 = 0.0
+    gP[0, j] = 0.0
+    for t in range(T - 1, -1, -1):
+        b = sj_klif_back(
+            tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, c0 + (gv_up[t, j] if has_0 else 0.0),
+            at(tau, j), at(v_leak, j), at(decay_input, j), at(k, j), at(v_threshold, j), at(reset, j),
+            at(scale_reset, j), at(detach, j), at(sg, j), at(sp0, j), at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+        gP[0, j] += b[2]
+    gS0[0, j] = c0
+
+
+@cuda.jit(cache=True)
+def sj_plif(
+    x, gy, gv_up, tape, out, gx, gS0, gP, k, v_leak, decay_input, v_threshold, reset, detach, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    for t in range(T):
+        r = sj_plif_step(
+            tape[0, t, j], x[t, j], at(k, j), at(v_leak, j), at(decay_input, j), at(v_threshold, j),
+            at(reset, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+    c0 = 0.0
+    gP[0, j] = 0.0
+    for t in range(T - 1, -1, -1):
+        b = sj_plif_back(
+            tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, c0 + (gv_up[t, j] if has_0 else 0.0), at(k, j),
+            at(v_leak, j), at(decay_input, j), at(v_threshold, j), at(reset, j), at(detach, j), at(sg, j),
+            at(sp0, j), at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+        gP[0, j] += b[2]
+    gS0[0, j] = c0
+
+
+@cuda.jit(cache=True)
+def sj_liaf(
+    x, gy, gv_up, tape, out, gx, gS0, gP, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related,
+    detach, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    for t in range(T):
+        r = sj_liaf_step(
+            tape[0, t, j], x[t, j], at(tau, j), at(v_leak, j), at(decay_input, j), at(v_threshold, j),
+            at(reset, j), at(act, j), at(threshold_related, j),
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+    c0 = 0.0
+    for t in range(T - 1, -1, -1):
+        b = sj_liaf_back(
+            tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, c0 + (gv_up[t, j] if has_0 else 0.0),
+            at(tau, j), at(v_leak, j), at(decay_input, j), at(v_threshold, j), at(reset, j), at(act, j),
+            at(threshold_related, j), at(detach, j), at(sg, j), at(sp0, j), at(sp1, j),
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+    gS0[0, j] = c0
 
 def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params):
     """Copy the host arrays to the device, run ``kernel_name``, copy the results back."""

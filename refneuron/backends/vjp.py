@@ -22,35 +22,73 @@ import numpy as np
 from .. import _checks
 from ..errors import BackendUnavailable
 from ._backward import surrogate_args
+from ._jit import as_kernel_param
 from .specs import spec_for
 
 
 @dataclasses.dataclass(frozen=True)
 class BackwardSpec:
+    """``kernel``: name in :mod:`.cpu_vjp` / :mod:`.cuda_vjp`; ``grads``: the
+    parameter-gradient names (a tuple, or a function of the model when they
+    depend on its configuration: the first ones of the kernel's rows);
+    ``extra(model, neuron_shape)``: the backward options after the forward
+    parameters."""
+
     kernel: str
-    grads: tuple
+    grads: object
     extra: Callable
-    unsupported: Callable = lambda model: None
+
+    def grad_names(self, model):
+        return self.grads(model) if callable(self.grads) else self.grads
 
 
-def _leaky_extra(model):
+def _leaky_extra(model, shape):
     from ..models.snntorch._common import spike_dtypes
 
     f32_s, f32_y, f32_d, f32_rt, f32_dt = spike_dtypes(model)
     return (f32_s, f32_y, f32_d, f32_rt, f32_dt) + surrogate_args(model.spike_grad, model.surrogate_disable)
 
 
-def _sj_extra(model):
+def _thr_d(model, shape):
+    from ..models.snntorch._common import _threshold_d, spike_dtypes
+
+    return as_kernel_param(_threshold_d(model, spike_dtypes(model)[4]), shape)
+
+
+def _synaptic_extra(model, shape):
+    return (_thr_d(model, shape),) + _leaky_extra(model, shape)
+
+
+def _alpha_extra(model, shape):
+    from ..models.snntorch.alpha import alpha_tau_derivatives
+
+    dc_da, dc_db = alpha_tau_derivatives(model.alpha, model.beta)
+    return (_thr_d(model, shape), as_kernel_param(dc_da, shape), as_kernel_param(dc_db, shape)) + _leaky_extra(
+        model, shape
+    )
+
+
+def _lapicque_extra(model, shape):
+    enters = model.beta_enters
+    beta = float(model.beta) if enters else 1.0
+    return (_thr_d(model, shape), beta, enters, not model.C) + _leaky_extra(model, shape)
+
+
+def _lapicque_grads(model):
+    return ("threshold", "beta") if model.beta_enters else ("threshold",)
+
+
+def _sj_extra(model, shape):
     return (bool(model.detach_reset),) + surrogate_args(model.surrogate_function)
 
 
-def _norse_extra(model):
+def _norse_extra(model, shape):
     from ..models.norse._common import surrogate
 
     return surrogate_args(surrogate(model))
 
 
-def _canonical_extra(model):
+def _canonical_extra(model, shape):
     return (bool(model.detach_reset),) + surrogate_args(model.surrogate)
 
 
@@ -64,6 +102,16 @@ BACKWARD = {
     "canonical.AdEx": BackwardSpec(
         "adex", ("C_m", "g_L", "E_L", "V_T", "Delta_T", "tau_w", "a", "b", "V_reset", "V_peak"), _canonical_extra
     ),
+    "snntorch.Synaptic": BackwardSpec("synaptic", ("alpha", "beta", "threshold"), _synaptic_extra),
+    "snntorch.Alpha": BackwardSpec("alpha", ("alpha", "beta", "threshold"), _alpha_extra),
+    "snntorch.Lapicque": BackwardSpec("lapicque", _lapicque_grads, _lapicque_extra),
+    "spikingjelly.IF": BackwardSpec("sj_if", (), _sj_extra),
+    "spikingjelly.EIF": BackwardSpec("sj_eif", (), _sj_extra),
+    "spikingjelly.QIF": BackwardSpec("sj_qif", (), _sj_extra),
+    "spikingjelly.Izhikevich": BackwardSpec("sj_izhikevich", (), _sj_extra),
+    "spikingjelly.KLIF": BackwardSpec("sj_klif", ("k",), _sj_extra),
+    "spikingjelly.ParametricLIF": BackwardSpec("sj_plif", ("w",), _sj_extra),
+    "spikingjelly.LIAF": BackwardSpec("sj_liaf", (), _sj_extra),
 }
 
 
@@ -82,7 +130,7 @@ def kernel_args(model, backend, neuron_shape):
         )
     fspec = _kernel_spec(model, backend)  # raises for inhibition, smoothed, spiking=False, ...
     try:
-        extra = bspec.extra(model)
+        extra = bspec.extra(model, neuron_shape)
     except BackendUnavailable as exc:
         raise BackendUnavailable(f"backend: {backend!r} has no backward pass for {model.name} here: {exc}") from None
     return bspec, fspec.params(model, neuron_shape) + tuple(extra)
@@ -105,7 +153,8 @@ def vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
     names = model.State.names()
     T = x.shape[0]
     n = int(np.prod(neuron_shape, dtype=np.int64))
-    ns, npar = len(names), len(bspec.grads)
+    grads = bspec.grad_names(model)
+    ns, npar = len(names), _n_rows(bspec, model)
     out_dtype = np.uint8 if binary_output(model) else np.float64
     fresh = 8 * T * n * (2 + ns) + T * n * np.dtype(out_dtype).itemsize
     _checks.check_memory(fresh, f"backward pass of {model.name} with T={T}, {n} neurons")
@@ -126,4 +175,9 @@ def vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
         from . import cuda_vjp
 
         cuda_vjp.run(bspec.kernel, x2, gy, gups, tape, out, gx, gS0, gP, params)
-    return gx, gS0, gP, out, tape, bspec.grads
+    return gx, gS0, gP, out, tape, grads
+
+
+def _n_rows(bspec, model):
+    """Rows of ``gP`` the kernel writes (all the gradients it can return)."""
+    return {"lapicque": 2}.get(bspec.kernel, len(bspec.grad_names(model)))

@@ -1,6 +1,10 @@
 """Loops, memory and compilation: NumPy reference, Numba CPU, Numba CUDA.
 
-The public switch is ``refneuron.run(model, inputs, backend=...)``:
+Two public switches take ``backend="numpy"|"cpu"|"cuda"``: the forward
+``refneuron.run(model, inputs, backend=...)`` and the backward pass
+``refneuron.gradients.vjp(model, inputs, upstream, backend=...)``.
+
+Forward:
 
 ``"numpy"``
     The float64 reference in :mod:`refneuron.simulate`: one vectorised call
@@ -14,6 +18,23 @@ The public switch is ``refneuron.run(model, inputs, backend=...)``:
     thread per neuron.  Needs numba-cuda and a GPU (or the simulator,
     ``NUMBA_ENABLE_CUDASIM=1``).
 
+Backward (:mod:`.vjp` drives :mod:`.cpu_vjp` and :mod:`.cuda_vjp`): one fused
+kernel per model runs, per neuron, the forward storing the state before every
+step (the tape, ``(n_states, T + 1, N)``), then the reverse time loop; the
+reverse step (:mod:`._backward`) recomputes the step's forward pieces from the
+tape and calls the model file's element-wise adjoint functions, the same ones
+its NumPy ``_vjp_step`` calls.  Parameter gradients are summed per neuron in
+reverse time order and reduced after the loop, so results do not depend on
+the thread count.  Backward kernels exist for snntorch Leaky, Synaptic,
+Alpha, Lapicque; spikingjelly LIF, IF, EIF, QIF, Izhikevich, KLIF,
+ParametricLIF, LIAF; norse LIF; canonical Izhikevich and AdEx, with the
+compiled surrogates of :func:`._backward.surrogate_args` (snntorch
+ATan/FastSigmoid/Sigmoid and ``surrogate_disable``, spikingjelly
+Sigmoid/ATan, norse super/heaviside).  Not compiled, and refused with the
+reason: norse LIFAdEx, LIFAdExCurrentEncoder, LSNN (no backward kernel in
+this version), the recurrent norse models (below), the other surrogates, and
+the configurations the forward kernels refuse.
+
 A backend that cannot run a model raises
 :class:`~refneuron.errors.BackendUnavailable` naming the reason; there is no
 silent fallback.
@@ -24,12 +45,12 @@ Nowhere in this package.  Each model's file defines element-wise functions
 (``leaky_charge``, ``izhikevich_dv``, ``lif_update``, ...) that its NumPy
 ``_step`` calls on arrays; :mod:`._steps` strings them together per neuron
 in ``_step``'s order, and :mod:`._jit` registers the very same function
-objects with ``numba`` (CPU) and ``numba.cuda`` (GPU).  The exceptions are
-the functions that use NumPy ufuncs on scalars, which Numba-CUDA refuses
-(canonical ``adex_dV``, spikingjelly ``eif_charge``, ``klif_rectify``,
-``liaf_output``, norse ``adex_dv``): the GPU compiles twins with ``math``
-functions and NaN-propagating comparisons (:data:`._steps.CUDA_TWINS`,
-each tested against the original in ``tests/backends/test_twins.py``).
+objects with ``numba`` (CPU) and ``numba.cuda`` (GPU).  Where NumPy and the
+compilers differ (``np.exp``, ``np.maximum``, ``np.tanh``, ``np.where`` ...,
+which Numba-CUDA refuses on scalars) the models call :mod:`refneuron._math`,
+NumPy on arrays and overloaded with scalar ``math`` forms of the same value
+for both compilers (``tests/backends/test_math.py``); no function has a
+separate GPU version.
 
 How far the backends agree (tests/backends)
 -------------------------------------------
@@ -50,6 +71,11 @@ How far the backends agree (tests/backends)
   ``a*b + c`` into fused multiply-adds and libdevice's ``exp`` differs from
   NumPy's: states differ at round-off level (to be measured on a GPU;
   ``tests/backends/test_cuda.py::test_cuda_kernels_on_a_gpu``).
+* Backward (``tests/backends/test_backward.py``), CPU against NumPy's
+  ``vjp``: bitwise without ``exp``/``tanh``; with them (EIF, AdEx, LIAF
+  tanh/sigmoid, the Sigmoid surrogates) within 1e-13 of each array's scale
+  (measured <= 1.7e-15).  CUDA simulator against CPU: within 1e-13
+  (measured <= 2.8e-16).
 * Results never depend on the thread count or the block size (each neuron's
   arithmetic is the same sequence of scalar operations), nor on
   ``chunk_steps``.

@@ -6,10 +6,10 @@ objects the NumPy reference calls) in the same order, and adds nothing but
 the sequencing.  They take and return scalars (one neuron); the CPU kernels
 compile them with ``numba.njit`` and the CUDA kernels with ``numba.cuda``.
 
-Where a model's ``_step`` uses an array-only construct (``np.where``), the
-scalar form is the conditional expression with the same value for every
-input (``np.where(c, a, b)`` is ``a if c else b`` element by element, NaN
-included).  ``tests/backends`` checks every step against the model's
+The models' functions use :mod:`refneuron._math` (``exp``, ``maximum``,
+``tanh``, ``where`` ...) wherever NumPy and the compilers differ: NumPy on
+arrays, ``math``-based scalar forms of the same value in the compiled code
+(CPU and CUDA alike), so no function here has a separate GPU version.  ``tests/backends`` checks every step against the model's
 ``_step`` through the kernels, spikes exactly and states bitwise (models
 without ``exp``) or within a stated bound.
 
@@ -17,8 +17,6 @@ Every function returns ``(output, *new_state)``.
 """
 
 from __future__ import annotations
-
-import math
 
 from ..models.canonical.adex import adex_dV, adex_dw
 from ..models.canonical.izhikevich import izhikevich_du, izhikevich_dv
@@ -265,91 +263,3 @@ STEP_FUNCTIONS = (
     norse_lsnn_step,
 )
 
-
-def adex_dV_math(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):
-    """CUDA twin of :func:`refneuron.models.canonical.adex.adex_dV`.
-
-    Numba-CUDA refuses ``np.exp`` (its ufunc table has no ``exp``), so the
-    GPU compiles this copy instead: the same expression in the same order,
-    with ``math.exp`` and ``min`` (``np.minimum`` and ``min`` agree for
-    finite and infinite V; for NaN V both lead to a NaN result).
-    ``tests/backends/test_cpu.py::test_adex_cuda_twin_agrees`` checks that
-    it agrees with ``adex_dV``.  It disappears once ``adex_dV`` calls an exp
-    that both NumPy and the compilers accept.
-    """
-    Vc = min(V, V_peak)
-    return (-g_L * (V - E_L) + g_L * Delta_T * math.exp((Vc - V_T) / Delta_T) - w + i) / C_m
-
-
-# --- CUDA twins of functions that use NumPy ufuncs on scalars ---------------------------
-#
-# Numba-CUDA compiles ``math`` functions but not NumPy's ufuncs (``np.exp``,
-# ``np.maximum``, ``np.tanh``...).  Each twin is the model's expression in the
-# same order with the ``math`` function or a comparison of the same value,
-# NaN included; ``tests/backends/test_twins.py`` checks each against the
-# model's function.  They are compiled for the GPU only.
-
-
-def _np_maximum(a, b):
-    """``np.maximum(a, b)`` for scalars: NaN if either is NaN, else the larger
-    (the first on ties, as NumPy's loop ``a >= b ? a : b``)."""
-    if a != a:
-        return a
-    if b != b:
-        return b
-    return a if a >= b else b
-
-
-def _np_minimum(a, b):
-    """``np.minimum(a, b)`` for scalars (NaN-propagating, the first on ties)."""
-    if a != a:
-        return a
-    if b != b:
-        return b
-    return a if a <= b else b
-
-
-def eif_charge_math(v, x, tau, v_rest, theta_rh, delta_T):
-    """CUDA twin of :func:`refneuron.models.spikingjelly.eif.eif_charge`."""
-    return v + (x + v_rest - v + delta_T * math.exp((v - theta_rh) / delta_T)) / tau
-
-
-def klif_rectify_math(h, k):
-    """CUDA twin of :func:`refneuron.models.spikingjelly.klif.klif_rectify`."""
-    return _np_maximum(k * h, 0.0)
-
-
-def liaf_output_math(h, v_threshold, act, threshold_related):
-    """CUDA twin of :func:`refneuron.models.spikingjelly.liaf.liaf_output`
-    (activation codes: 0 identity, 1 relu, 2 leaky_relu, 3 sigmoid, 4 tanh,
-    5 hardtanh)."""
-    u = h - v_threshold if threshold_related else h * 1.0
-    if act == 1:
-        return _np_maximum(u, 0.0)
-    if act == 2:
-        return _np_maximum(u, 0.0) + 0.01 * _np_minimum(u, 0.0)
-    if act == 3:
-        return 1.0 / (1.0 + math.exp(-u))
-    if act == 4:
-        return math.tanh(u)
-    if act == 5:
-        return _np_minimum(_np_maximum(u, -1.0), 1.0)
-    return u
-
-
-def norse_adex_dv_math(v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt):
-    """CUDA twin of :func:`refneuron.models.norse.lif_adex.adex_dv`."""
-    dv_exp = delta_T * math.exp((v - v_th) / delta_T)
-    return (dt * tau_mem_inv) * ((((v_leak - v) + dv_exp) + current) - a)
-
-
-#: model function -> its GPU twin
-CUDA_TWINS = {
-    adex_dV: adex_dV_math,
-    eif_charge: eif_charge_math,
-    klif_rectify: klif_rectify_math,
-    liaf_output: liaf_output_math,
-    norse_adex_dv: norse_adex_dv_math,
-}
-#: helpers the twins call (registered for the GPU)
-TWIN_HELPERS = (_np_maximum, _np_minimum)

@@ -6,9 +6,9 @@ registers; at each step the threads of a warp read ``x[t, j]`` and write
 Argument conventions are those of :mod:`refneuron.backends.cpu` without
 ``block``.  The per-neuron step is the same function the CPU kernels call
 (:mod:`refneuron.backends._steps`), compiled with ``numba.cuda``; the
-models' functions are registered for the GPU under their own names, with one
-exception: ``adex_dV`` uses ``np.exp``, which Numba-CUDA refuses, and is
-replaced on the GPU by its twin ``_steps.adex_dV_math`` (``math.exp``).
+models' functions are registered for the GPU under their own names (their
+``exp``, ``maximum``, ``tanh`` ... come from :mod:`refneuron._math`, which
+is overloaded for the GPU).
 
 Differences to the NumPy reference on a real GPU: the compiler contracts
 ``a*b + c`` into fused multiply-adds (``fma.rn.f64``) even without fastmath,
@@ -31,10 +31,8 @@ from .. import _checks
 from ..errors import InputError, InputTypeError, OptionError, ShapeError
 from ._jit import at, cuda_or_raise, jitable_cuda
 from ._steps import (
-    CUDA_TWINS,
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
-    TWIN_HELPERS,
     adex_step,
     izhikevich_step,
     leaky_step,
@@ -56,7 +54,7 @@ from ._steps import (
 )
 
 cuda = cuda_or_raise()
-jitable_cuda(*TWIN_HELPERS, *MODEL_FUNCTIONS, *STEP_FUNCTIONS, replace=CUDA_TWINS)
+jitable_cuda(*MODEL_FUNCTIONS, *STEP_FUNCTIONS)
 
 THREADS_PER_BLOCK = 128
 

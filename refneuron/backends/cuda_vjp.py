@@ -35,10 +35,8 @@ from ._backward import (
 )
 from ._jit import at, cuda_or_raise, jitable_cuda
 from ._steps import (
-    CUDA_TWINS,
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
-    TWIN_HELPERS,
     adex_step,
     alpha_step,
     izhikevich_step,
@@ -57,7 +55,7 @@ from ._steps import (
 )
 
 cuda = cuda_or_raise()
-jitable_cuda(*TWIN_HELPERS, *MODEL_FUNCTIONS, *STEP_FUNCTIONS, replace=CUDA_TWINS)
+jitable_cuda(*MODEL_FUNCTIONS, *STEP_FUNCTIONS)
 jitable_cuda(*BACKWARD_FUNCTIONS, *BACK_STEPS)
 
 THREADS_PER_BLOCK = 128

@@ -212,25 +212,6 @@ def test_nonfinite_state_is_reported_like_the_reference():
     np.testing.assert_array_equal(got.states["v"], ref.states["v"])  # inf/NaN in the same places
 
 
-def test_adex_cuda_twin_agrees():
-    # the GPU's copy of adex_dV (math.exp) against the model's (np.exp) on scalars,
-    # over the whole subthreshold range up to V_peak and beyond (the exponent is capped)
-    from refneuron.backends._steps import adex_dV_math
-    from refneuron.models.canonical.adex import adex_dV
-
-    p = dict(C_m=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, Delta_T=2.0, V_peak=20.0)
-    worst = 0.0
-    for V in np.linspace(-90.0, 40.0, 2001):
-        for w in (-50.0, 0.0, 200.0):
-            a = adex_dV_math(float(V), w, 700.0, p["C_m"], p["g_L"], p["E_L"], p["V_T"], p["Delta_T"], p["V_peak"])
-            b = float(adex_dV(np.float64(V), w, 700.0, p["C_m"], p["g_L"], p["E_L"], p["V_T"], p["Delta_T"], p["V_peak"]))
-            # exp may differ by 1 ulp between libm and NumPy; the sum's other terms
-            # can be larger than the result (cancellation), so compare to their scale
-            scale = (abs(p["g_L"] * (V - p["E_L"])) + abs(w) + 700.0 + p["g_L"] * p["Delta_T"] * math.exp((min(V, 20.0) - p["V_T"]) / 2.0)) / p["C_m"]
-            worst = max(worst, abs(a - b) / scale)
-    assert worst <= 4 * np.finfo(float).eps, worst
-
-
 def test_threads_do_not_change_results(tmp_path):
     """NUMBA_NUM_THREADS=1 and 2 in separate processes give identical bytes."""
     import hashlib

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..._math import exp
 from ..._records import State, flag, param
 from ...registry import register
 from .._base import Model
@@ -51,8 +52,8 @@ class LIFAdExEncoderState(State):
 def adex_dv(v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt):
     """The Euler increment of ``v``, in norse's order:
     ``(dt*tau_mem_inv) * ((((v_leak - v) + delta_T*exp((v - v_th)/delta_T)) + current) - a)``.
-    Element-wise on arrays and Python floats (``np.exp``)."""
-    dv_exp = delta_T * np.exp((v - v_th) / delta_T)
+    Element-wise on arrays and Python floats (:func:`refneuron._math.exp`)."""
+    dv_exp = delta_T * exp((v - v_th) / delta_T)
     return (dt * tau_mem_inv) * ((((v_leak - v) + dv_exp) + current) - a)
 
 
@@ -94,7 +95,7 @@ def adex_dv_adjoint(g_vd, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
     """
     with np.errstate(over="ignore", invalid="ignore"):
         w = (v - v_th) / delta_T
-        e = np.exp(w)
+        e = exp(w)
         b_sum = (((v_leak - v) + delta_T * e) + current) - a
         g_b = g_vd * (dt * tau_mem_inv)
         g_v = g_vd + g_b * (e - 1.0)

@@ -49,13 +49,14 @@ def tanh(x):
 
 def maximum(a, b):
     """``np.maximum``: NaN if either is NaN, else the larger (compiled:
-    ``a if a >= b else b`` after the NaN checks, NumPy's scalar loop)."""
+    ``a if a > b else b`` after the NaN checks: the second on ties, so
+    ``maximum(0.0, -0.0)`` is -0.0, as NumPy gives)."""
     return np.maximum(a, b)
 
 
 def minimum(a, b):
     """``np.minimum``: NaN if either is NaN, else the smaller (compiled:
-    ``a if a <= b else b`` after the NaN checks)."""
+    ``a if a < b else b`` after the NaN checks, the second on ties)."""
     return np.minimum(a, b)
 
 
@@ -85,7 +86,7 @@ def _max_impl(a, b):
         return a
     if b != b:
         return b
-    return a if a >= b else b
+    return a if a > b else b
 
 
 def _min_impl(a, b):
@@ -93,7 +94,7 @@ def _min_impl(a, b):
         return a
     if b != b:
         return b
-    return a if a <= b else b
+    return a if a < b else b
 
 
 #: name -> scalar implementation for compiled code (numbers only)

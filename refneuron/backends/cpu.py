@@ -61,6 +61,34 @@ jitable_cpu(*MODEL_FUNCTIONS, *STEP_FUNCTIONS)
 _PAR = dict(NJIT_OPTIONS, parallel=True)
 
 
+@njit(**NJIT_OPTIONS)
+def first_nonfinite_1(bad, lo, n, step, a0):
+    """Record ``step`` for the neurons of ``lo:lo+n`` whose state just became non-finite."""
+    for k in range(n):
+        if bad[0, lo + k] < 0 and not math.isfinite(a0[k]):
+            bad[0, lo + k] = step
+            bad[1, lo + k] = 0
+
+
+@njit(**NJIT_OPTIONS)
+def first_nonfinite_2(bad, lo, n, step, a0, a1):
+    """As :func:`first_nonfinite_1`; ``bad[1]`` is the first non-finite variable."""
+    for k in range(n):
+        if bad[0, lo + k] < 0 and not (math.isfinite(a0[k]) and math.isfinite(a1[k])):
+            bad[0, lo + k] = step
+            bad[1, lo + k] = 0 if not math.isfinite(a0[k]) else 1
+
+
+@njit(**NJIT_OPTIONS)
+def first_nonfinite_3(bad, lo, n, step, a0, a1, a2):
+    """As :func:`first_nonfinite_1`; ``bad[1]`` is the first non-finite variable."""
+    for k in range(n):
+        if bad[0, lo + k] < 0 and not (math.isfinite(a0[k]) and math.isfinite(a1[k]) and math.isfinite(a2[k])):
+            bad[0, lo + k] = step
+            bad[1, lo + k] = 0 if not math.isfinite(a0[k]) else (1 if not math.isfinite(a1[k]) else 2)
+
+
+
 @njit(**_PAR)
 def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
     T, N = x.shape
@@ -71,6 +99,7 @@ def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, thr_d, g,
         n = min(block, N - lo)
         mem = S[0, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for k in range(n):
                 j = lo + k
                 y, m = leaky_step(
@@ -82,9 +111,9 @@ def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, thr_d, g,
                     out[t, j] = y
                 if rec_all:
                     tr_mem[t, j] = m
-                if bad[0, j] < 0 and not math.isfinite(m):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0
+                fin += (m - m)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_1(bad, lo, n, t0 + t, mem)
         S[0, lo : lo + n] = mem
 
 
@@ -99,6 +128,7 @@ def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, block, alpha, beta, threshold, 
         syns = S[0, lo : lo + n].copy()
         mems = S[1, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for k in range(n):
                 j = lo + k
                 s, i, m = synaptic_step(
@@ -112,9 +142,9 @@ def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, block, alpha, beta, threshold, 
                 if rec_all:
                     tr_syn[t, j] = i
                     tr_mem[t, j] = m
-                if bad[0, j] < 0 and not (math.isfinite(i) and math.isfinite(m)):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0 if not math.isfinite(i) else 1
+                fin += (i - i) + (m - m)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_2(bad, lo, n, t0 + t, syns, mems)
         S[0, lo : lo + n] = syns
         S[1, lo : lo + n] = mems
 
@@ -130,6 +160,7 @@ def izhikevich(x, S, out, tr_v, tr_u, bad, t0, block, a, b_, c, d, v_peak, dt, p
         vs = S[0, lo : lo + n].copy()
         us = S[1, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for k in range(n):
                 j = lo + k
                 s, v, u = izhikevich_step(
@@ -143,9 +174,9 @@ def izhikevich(x, S, out, tr_v, tr_u, bad, t0, block, a, b_, c, d, v_peak, dt, p
                 if rec_all:
                     tr_v[t, j] = v
                     tr_u[t, j] = u
-                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(u)):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0 if not math.isfinite(v) else 1
+                fin += (v - v) + (u - u)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_2(bad, lo, n, t0 + t, vs, us)
         S[0, lo : lo + n] = vs
         S[1, lo : lo + n] = us
 
@@ -161,6 +192,7 @@ def adex(x, S, out, tr_V, tr_w, bad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau
         Vs = S[0, lo : lo + n].copy()
         ws = S[1, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for k in range(n):
                 j = lo + k
                 s, V, w = adex_step(
@@ -174,9 +206,9 @@ def adex(x, S, out, tr_V, tr_w, bad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau
                 if rec_all:
                     tr_V[t, j] = V
                     tr_w[t, j] = w
-                if bad[0, j] < 0 and not (math.isfinite(V) and math.isfinite(w)):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0 if not math.isfinite(V) else 1
+                fin += (V - V) + (w - w)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_2(bad, lo, n, t0 + t, Vs, ws)
         S[0, lo : lo + n] = Vs
         S[1, lo : lo + n] = ws
 
@@ -191,6 +223,7 @@ def sj_lif(x, S, out, tr_v, bad, t0, block, tau, v_leak, v_threshold, decay_inpu
         n = min(block, N - lo)
         vs = S[0, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for k in range(n):
                 j = lo + k
                 s, v = sj_lif_step(vs[k], x[t, j], at(tau, j), at(v_leak, j), at(v_threshold, j), decay_input, reset)
@@ -199,9 +232,9 @@ def sj_lif(x, S, out, tr_v, bad, t0, block, tau, v_leak, v_threshold, decay_inpu
                     out[t, j] = s
                 if rec_all:
                     tr_v[t, j] = v
-                if bad[0, j] < 0 and not math.isfinite(v):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0
+                fin += (v - v)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_1(bad, lo, n, t0 + t, vs)
         S[0, lo : lo + n] = vs
 
 
@@ -215,6 +248,7 @@ def sj_if(x, S, out, tr_v, bad, t0, block, v_leak, v_threshold, reset):
         n = min(block, N - lo)
         vs = S[0, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for k in range(n):
                 j = lo + k
                 s, v = sj_if_step(vs[k], x[t, j], at(v_leak, j), at(v_threshold, j), reset)
@@ -223,9 +257,9 @@ def sj_if(x, S, out, tr_v, bad, t0, block, v_leak, v_threshold, reset):
                     out[t, j] = s
                 if rec_all:
                     tr_v[t, j] = v
-                if bad[0, j] < 0 and not math.isfinite(v):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0
+                fin += (v - v)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_1(bad, lo, n, t0 + t, vs)
         S[0, lo : lo + n] = vs
 
 
@@ -240,6 +274,7 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v
         vs = S[0, lo : lo + n].copy()
         cs = S[1, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for k in range(n):
                 j = lo + k
                 z, v, i = norse_lif_step(
@@ -253,9 +288,9 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v
                 if rec_all:
                     tr_v[t, j] = v
                     tr_i[t, j] = i
-                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i)):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0 if not math.isfinite(v) else 1
+                fin += (v - v) + (i - i)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_2(bad, lo, n, t0 + t, vs, cs)
         S[0, lo : lo + n] = vs
         S[1, lo : lo + n] = cs
 
@@ -274,6 +309,7 @@ def alpha(
         syn_inh_ = S[1, lo : lo + n].copy()
         mem_ = S[2, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, syn_exc, syn_inh, mem = alpha_step(
@@ -289,9 +325,9 @@ def alpha(
                     tr_syn_exc[t, j] = syn_exc
                     tr_syn_inh[t, j] = syn_inh
                     tr_mem[t, j] = mem
-                if bad[0, j] < 0 and not (math.isfinite(syn_exc) and math.isfinite(syn_inh) and math.isfinite(mem)):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0 if not math.isfinite(syn_exc) else (1 if not math.isfinite(syn_inh) else 2)
+                fin += (syn_exc - syn_exc) + (syn_inh - syn_inh) + (mem - mem)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_3(bad, lo, n, t0 + t, syn_exc_, syn_inh_, mem_)
         S[0, lo : lo + n] = syn_exc_
         S[1, lo : lo + n] = syn_inh_
         S[2, lo : lo + n] = mem_
@@ -307,6 +343,7 @@ def lapicque(x, S, out, tr_mem, bad, t0, block, R, inv_rc, time_step, decay, thr
         n = min(block, N - lo)
         mem_ = S[0, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, mem = lapicque_step(
@@ -317,9 +354,9 @@ def lapicque(x, S, out, tr_mem, bad, t0, block, R, inv_rc, time_step, decay, thr
                     out[t, j] = y
                 if rec_all:
                     tr_mem[t, j] = mem
-                if bad[0, j] < 0 and not math.isfinite(mem):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0
+                fin += (mem - mem)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_1(bad, lo, n, t0 + t, mem_)
         S[0, lo : lo + n] = mem_
 
 
@@ -333,6 +370,7 @@ def sj_eif(x, S, out, tr_v, bad, t0, block, tau, v_rest, theta_rh, delta_T, v_th
         n = min(block, N - lo)
         v_ = S[0, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v = sj_eif_step(v_[q], x[t, j], tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset)
@@ -341,9 +379,9 @@ def sj_eif(x, S, out, tr_v, bad, t0, block, tau, v_rest, theta_rh, delta_T, v_th
                     out[t, j] = y
                 if rec_all:
                     tr_v[t, j] = v
-                if bad[0, j] < 0 and not math.isfinite(v):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0
+                fin += (v - v)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
 
 
@@ -357,6 +395,7 @@ def sj_qif(x, S, out, tr_v, bad, t0, block, tau, a0, v_rest, v_c, v_threshold, v
         n = min(block, N - lo)
         v_ = S[0, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v = sj_qif_step(v_[q], x[t, j], tau, a0, v_rest, v_c, v_threshold, v_leak, reset)
@@ -365,9 +404,9 @@ def sj_qif(x, S, out, tr_v, bad, t0, block, tau, a0, v_rest, v_c, v_threshold, v
                     out[t, j] = y
                 if rec_all:
                     tr_v[t, j] = v
-                if bad[0, j] < 0 and not math.isfinite(v):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0
+                fin += (v - v)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
 
 
@@ -384,6 +423,7 @@ def sj_izhikevich(
         v_ = S[0, lo : lo + n].copy()
         w_ = S[1, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v, w = sj_izhikevich_step(
@@ -396,9 +436,9 @@ def sj_izhikevich(
                 if rec_all:
                     tr_v[t, j] = v
                     tr_w[t, j] = w
-                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(w)):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0 if not math.isfinite(v) else 1
+                fin += (v - v) + (w - w)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_2(bad, lo, n, t0 + t, v_, w_)
         S[0, lo : lo + n] = v_
         S[1, lo : lo + n] = w_
 
@@ -413,6 +453,7 @@ def sj_klif(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, k, v_thre
         n = min(block, N - lo)
         v_ = S[0, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v = sj_klif_step(v_[q], x[t, j], tau, v_leak, decay_input, k, v_threshold, reset, scale_reset)
@@ -421,9 +462,9 @@ def sj_klif(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, k, v_thre
                     out[t, j] = y
                 if rec_all:
                     tr_v[t, j] = v
-                if bad[0, j] < 0 and not math.isfinite(v):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0
+                fin += (v - v)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
 
 
@@ -437,6 +478,7 @@ def sj_plif(x, S, out, tr_v, bad, t0, block, k, v_leak, decay_input, v_threshold
         n = min(block, N - lo)
         v_ = S[0, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v = sj_plif_step(v_[q], x[t, j], k, v_leak, decay_input, v_threshold, reset)
@@ -445,9 +487,9 @@ def sj_plif(x, S, out, tr_v, bad, t0, block, k, v_leak, decay_input, v_threshold
                     out[t, j] = y
                 if rec_all:
                     tr_v[t, j] = v
-                if bad[0, j] < 0 and not math.isfinite(v):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0
+                fin += (v - v)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
 
 
@@ -461,6 +503,7 @@ def sj_liaf(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, v_thresho
         n = min(block, N - lo)
         v_ = S[0, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v = sj_liaf_step(
@@ -471,9 +514,9 @@ def sj_liaf(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, v_thresho
                     out[t, j] = y
                 if rec_all:
                     tr_v[t, j] = v
-                if bad[0, j] < 0 and not math.isfinite(v):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0
+                fin += (v - v)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
 
 
@@ -492,6 +535,7 @@ def norse_lif_adex(
         i_ = S[1, lo : lo + n].copy()
         a_ = S[2, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v, i, a = norse_lif_adex_step(
@@ -508,9 +552,9 @@ def norse_lif_adex(
                     tr_v[t, j] = v
                     tr_i[t, j] = i
                     tr_a[t, j] = a
-                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i) and math.isfinite(a)):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0 if not math.isfinite(v) else (1 if not math.isfinite(i) else 2)
+                fin += (v - v) + (i - i) + (a - a)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_3(bad, lo, n, t0 + t, v_, i_, a_)
         S[0, lo : lo + n] = v_
         S[1, lo : lo + n] = i_
         S[2, lo : lo + n] = a_
@@ -530,6 +574,7 @@ def norse_encoder(
         v_ = S[0, lo : lo + n].copy()
         a_ = S[1, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v, a = norse_encoder_step(
@@ -544,9 +589,9 @@ def norse_encoder(
                 if rec_all:
                     tr_v[t, j] = v
                     tr_a[t, j] = a
-                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(a)):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0 if not math.isfinite(v) else 1
+                fin += (v - v) + (a - a)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_2(bad, lo, n, t0 + t, v_, a_)
         S[0, lo : lo + n] = v_
         S[1, lo : lo + n] = a_
 
@@ -566,6 +611,7 @@ def norse_lsnn(
         i_ = S[1, lo : lo + n].copy()
         b_ = S[2, lo : lo + n].copy()
         for t in range(T):
+            fin = 0.0  # stays 0.0 while every state of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v, i, b = norse_lsnn_step(
@@ -581,9 +627,9 @@ def norse_lsnn(
                     tr_v[t, j] = v
                     tr_i[t, j] = i
                     tr_b[t, j] = b
-                if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i) and math.isfinite(b)):
-                    bad[0, j] = t0 + t
-                    bad[1, j] = 0 if not math.isfinite(v) else (1 if not math.isfinite(i) else 2)
+                fin += (v - v) + (i - i) + (b - b)
+            if fin != 0.0:  # rare: find which neurons became non-finite at this step
+                first_nonfinite_3(bad, lo, n, t0 + t, v_, i_, b_)
         S[0, lo : lo + n] = v_
         S[1, lo : lo + n] = i_
         S[2, lo : lo + n] = b_
@@ -591,14 +637,16 @@ def norse_lsnn(
 
 
 def block_size(n_neurons, threads=None):
-    """Neurons per block: about N / (4 x threads), between 64 and 4096.
+    """Neurons per block: about N / (4 x threads), between 64 and 16384.
 
     Small enough that every thread gets several blocks (load balance at
     small N), large enough that the block's state stays a long unit-stride
-    run of each row.
+    run of each row.  (Measured on 2 threads, LIF, T = 1000: N = 1e5 runs at
+    ~710 M neuron-steps/s with 4096-neuron blocks and ~785 with 12500; at
+    N = 1e6, 16384 beats both 4096 and 125000.)
     """
     threads = numba.get_num_threads() if threads is None else threads
-    return int(max(64, min(4096, -(-n_neurons // (4 * threads)))))
+    return int(max(64, min(16384, -(-n_neurons // (4 * threads)))))
 
 
 def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):

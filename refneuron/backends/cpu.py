@@ -18,6 +18,9 @@ variables change:
   its step function (scalars or flat per-neuron arrays).
 * each neuron is computed by the same sequence of scalar operations whatever
   the block size or thread count, so results do not depend on either.
+* option codes (reset mechanism, scheme, ...) are compile-time constants
+  (``numba.literally``): each combination compiles once, and the inner loop
+  carries no branch on them (Izhikevich: ~260 -> ~400 M neuron-steps/s).
 
 The kernels are explicit module-level functions (factories and closures
 would defeat ``cache=True`` and the CUDA simulator).
@@ -54,7 +57,7 @@ from ._steps import (
 )
 
 numba = numba_or_raise("cpu")
-from numba import njit, prange  # noqa: E402
+from numba import literally, njit, prange  # noqa: E402
 
 jitable_cpu(*MODEL_FUNCTIONS, *STEP_FUNCTIONS)
 
@@ -91,6 +94,8 @@ def first_nonfinite_3(bad, lo, n, step, a0, a1, a2):
 
 @njit(**_PAR)
 def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
+    literally(reset)
+    literally(reset_delay)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_mem.shape[0] > 0
@@ -119,6 +124,8 @@ def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, thr_d, g,
 
 @njit(**_PAR)
 def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, block, alpha, beta, threshold, thr_sub, reset, reset_delay):
+    literally(reset)
+    literally(reset_delay)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_syn.shape[0] > 0
@@ -151,6 +158,8 @@ def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, block, alpha, beta, threshold, 
 
 @njit(**_PAR)
 def izhikevich(x, S, out, tr_v, tr_u, bad, t0, block, a, b_, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
+    literally(scheme)
+    literally(rule)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0
@@ -215,6 +224,8 @@ def adex(x, S, out, tr_V, tr_w, bad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau
 
 @njit(**_PAR)
 def sj_lif(x, S, out, tr_v, bad, t0, block, tau, v_leak, v_threshold, decay_input, reset):
+    literally(decay_input)
+    literally(reset)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0
@@ -240,6 +251,7 @@ def sj_lif(x, S, out, tr_v, bad, t0, block, tau, v_leak, v_threshold, decay_inpu
 
 @njit(**_PAR)
 def sj_if(x, S, out, tr_v, bad, t0, block, v_leak, v_threshold, reset):
+    literally(reset)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0
@@ -299,6 +311,7 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v
 def alpha(
     x, S, out, tr_syn_exc, tr_syn_inh, tr_mem, bad, t0, block, alpha, beta, tau_alpha, threshold, thr_sub, reset,
 ):  # fmt: skip
+    literally(reset)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_syn_exc.shape[0] > 0
@@ -335,6 +348,7 @@ def alpha(
 
 @njit(**_PAR)
 def lapicque(x, S, out, tr_mem, bad, t0, block, R, inv_rc, time_step, decay, threshold, thr_sub, reset):
+    literally(reset)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_mem.shape[0] > 0
@@ -362,6 +376,7 @@ def lapicque(x, S, out, tr_mem, bad, t0, block, R, inv_rc, time_step, decay, thr
 
 @njit(**_PAR)
 def sj_eif(x, S, out, tr_v, bad, t0, block, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
+    literally(reset)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0
@@ -387,6 +402,7 @@ def sj_eif(x, S, out, tr_v, bad, t0, block, tau, v_rest, theta_rh, delta_T, v_th
 
 @njit(**_PAR)
 def sj_qif(x, S, out, tr_v, bad, t0, block, tau, a0, v_rest, v_c, v_threshold, v_leak, reset):
+    literally(reset)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0
@@ -414,6 +430,7 @@ def sj_qif(x, S, out, tr_v, bad, t0, block, tau, a0, v_rest, v_c, v_threshold, v
 def sj_izhikevich(
     x, S, out, tr_v, tr_w, bad, t0, block, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak, reset,
 ):  # fmt: skip
+    literally(reset)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0
@@ -445,6 +462,9 @@ def sj_izhikevich(
 
 @njit(**_PAR)
 def sj_klif(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset):
+    literally(decay_input)
+    literally(reset)
+    literally(scale_reset)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0
@@ -470,6 +490,8 @@ def sj_klif(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, k, v_thre
 
 @njit(**_PAR)
 def sj_plif(x, S, out, tr_v, bad, t0, block, k, v_leak, decay_input, v_threshold, reset):
+    literally(decay_input)
+    literally(reset)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0
@@ -495,6 +517,10 @@ def sj_plif(x, S, out, tr_v, bad, t0, block, k, v_leak, decay_input, v_threshold
 
 @njit(**_PAR)
 def sj_liaf(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related):
+    literally(decay_input)
+    literally(reset)
+    literally(act)
+    literally(threshold_related)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0
@@ -565,6 +591,7 @@ def norse_encoder(
     x, S, out, tr_v, tr_a, bad, t0, block, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
     adaptation_current, adaptation_spike, dt, corrected,
 ):  # fmt: skip
+    literally(corrected)
     T, N = x.shape
     rec_out = out.shape[0] > 0
     rec_all = tr_v.shape[0] > 0

@@ -92,20 +92,26 @@ def adex_dv_adjoint(g_vd, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
 
     (:math:`\partial E/\partial v = e`, :math:`\partial E/\partial v_\text{th} = -e`,
     :math:`\partial E/\partial\Delta_T = e + \Delta_T e \cdot (-w/\Delta_T) = e(1 - w)`).
+    The arithmetic is :func:`adex_dv_adjoint_parts`.
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        w = (v - v_th) / delta_T
-        e = exp(w)
-        b_sum = (((v_leak - v) + delta_T * e) + current) - a
-        g_b = g_vd * (dt * tau_mem_inv)
-        g_v = g_vd + g_b * (e - 1.0)
-        params = {
-            "tau_mem_inv": (g_vd * b_sum) * dt,
-            "v_leak": g_b,
-            "v_th": -(g_b * e),
-            "delta_T": g_b * e * (1.0 - w),
-        }
-    return g_v, g_b, -g_b, params
+        g_v, g_cur, g_a, g_tm, g_vl, g_vth, g_dT = adex_dv_adjoint_parts(
+            g_vd, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt
+        )
+    return g_v, g_cur, g_a, {"tau_mem_inv": g_tm, "v_leak": g_vl, "v_th": g_vth, "delta_T": g_dT}
+
+
+def adex_dv_adjoint_parts(g_vd, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt):
+    """:func:`adex_dv_adjoint` as a tuple, element-wise (arrays or scalars; the
+    compiled backward kernels call it): ``(g_v, g_current, g_a, g_tau_mem_inv,
+    g_v_leak, g_v_th, g_delta_T)``.  Overflow of ``exp`` gives inf/NaN (the
+    NumPy callers silence the warning)."""
+    w = (v - v_th) / delta_T
+    e = exp(w)
+    b_sum = (((v_leak - v) + delta_T * e) + current) - a
+    g_b = g_vd * (dt * tau_mem_inv)
+    g_v = g_vd + g_b * (e - 1.0)
+    return g_v, g_b, -g_b, (g_vd * b_sum) * dt, g_b, -(g_b * e), g_b * e * (1.0 - w)
 
 
 def lif_adex_decay(
@@ -129,22 +135,91 @@ def adaptation_adjoint(g_ad, v, a, tau_ada_inv, v_leak, adaptation_current, dt):
         \bar v_\text{leak} = -\bar a^* q\kappa, \quad
         \bar\kappa = \bar a^* q (v - v_\text{leak}), \quad
         \overline{\tau_a^{-1}} = \Delta t\,\bar a^* (\kappa (v - v_\text{leak}) - a).
+
+    The arithmetic is :func:`adaptation_adjoint_parts`.
     """
+    g_v, g_a, g_ta, g_k, g_vl = adaptation_adjoint_parts(g_ad, v, a, tau_ada_inv, v_leak, adaptation_current, dt)
+    return g_v, g_a, {"tau_ada_inv": g_ta, "adaptation_current": g_k, "v_leak": g_vl}
+
+
+def adaptation_adjoint_parts(g_ad, v, a, tau_ada_inv, v_leak, adaptation_current, dt):
+    """:func:`adaptation_adjoint` as a tuple, element-wise (arrays or scalars):
+    ``(g_v, g_a, g_tau_ada_inv, g_adaptation_current, g_v_leak)``."""
     q = dt * tau_ada_inv
     g_qk = g_ad * (q * adaptation_current)
-    params = {
-        "tau_ada_inv": (g_ad * (adaptation_current * (v - v_leak) - a)) * dt,
-        "adaptation_current": g_ad * (q * (v - v_leak)),
-        "v_leak": -g_qk,
-    }
-    return g_qk, g_ad * (1.0 - q), params
+    return (
+        g_qk,
+        g_ad * (1.0 - q),
+        (g_ad * (adaptation_current * (v - v_leak) - a)) * dt,
+        g_ad * (q * (v - v_leak)),
+        -g_qk,
+    )
 
 
-def _add(params, more):
-    """Add the gradients of ``more`` into ``params`` (same keys add)."""
-    for k, v in more.items():
-        params[k] = params[k] + v if k in params else v
-    return params
+def lif_adex_update_adjoint(
+    v, i_jump, a, v_decayed, z, sigma, g_z, g_v_new, g_i_new, g_a_new, tau_syn_inv, tau_mem_inv, tau_ada_inv,
+    v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+):  # fmt: skip
+    r"""Adjoint of one :func:`lif_adex_update` step, element-wise (arrays or scalars).
+
+    ``v_decayed`` is :math:`v^*`, ``z`` the step's spike (never detached in
+    norse's LIFAdEx steps), ``sigma`` the surrogate derivative at
+    :math:`u = v^* - v_\text{th}`; the derivation is in the class docstring
+    (``_DOC_GRADIENT``).  Returns ``(g_v, g_i_jump, g_a, g_tau_mem_inv,
+    g_v_leak, g_v_th, g_delta_T, g_tau_ada_inv, g_adaptation_current,
+    g_tau_syn_inv, g_v_reset, g_adaptation_spike)``.
+    """
+    g_u = (g_z + g_v_new * (v_reset - v_decayed) + g_a_new * adaptation_spike) * sigma
+    g_vd = g_v_new * (1.0 - z) + g_u
+    g_v, g_cur, g_a, g_tm, g_vl, g_vth, g_dT = adex_dv_adjoint_parts(
+        g_vd, v, i_jump, a, tau_mem_inv, v_leak, v_th, delta_T, dt
+    )
+    g_v_ada, g_a_ada, g_ta, g_k, g_vl_ada = adaptation_adjoint_parts(
+        g_a_new, v, a, tau_ada_inv, v_leak, adaptation_current, dt
+    )
+    s = (-dt) * tau_syn_inv
+    g_jump = g_cur + g_i_new * (1.0 + s)
+    return (
+        g_v + g_v_ada, g_jump, g_a + g_a_ada, g_tm, g_vl + g_vl_ada, g_vth - g_u, g_dT, g_ta, g_k,
+        -(g_i_new * i_jump) * dt, g_v_new * z, g_a_new * z,
+    )  # fmt: skip
+
+
+def lif_adex_encoder_adjoint(
+    v, current, a, v_star, z, v_new, sigma, g_z, g_v_new, g_a_new, tau_mem_inv, tau_ada_inv, v_leak, v_th,
+    v_reset, delta_T, adaptation_current, adaptation_spike, dt, corrected,
+):  # fmt: skip
+    r"""Adjoint of one :func:`lif_adex_encoder_update` step, element-wise.
+
+    ``v_star`` is :math:`v^*`, ``z`` the spike, ``v_new`` the post-reset
+    :math:`v_t`, ``sigma`` the surrogate derivative at :math:`v^* - v_\text{th}`;
+    ``corrected`` the option code of :func:`lif_adex_encoder_update` (the
+    only branch).  Derivation in :class:`LIFAdExCurrentEncoder`'s docstring.
+    Returns ``(g_current, g_v, g_a, g_tau_ada_inv, g_adaptation_current,
+    g_v_leak, g_tau_mem_inv, g_v_th, g_delta_T, g_v_reset, g_adaptation_spike)``.
+    """
+    if corrected:
+        g_v_old, g_a, g_ta, g_k, g_vl = adaptation_adjoint_parts(
+            g_a_new, v, a, tau_ada_inv, v_leak, adaptation_current, dt
+        )
+        g_vt = g_v_new
+    else:
+        k_r = tau_ada_inv * adaptation_current
+        g_vt = g_v_new + g_a_new * k_r
+        g_v_old = 0.0
+        g_a = -(g_a_new * tau_ada_inv)
+        g_ta = g_a_new * (adaptation_current * (v_new - v_leak) - a)
+        g_k = g_a_new * (tau_ada_inv * (v_new - v_leak))
+        g_vl = -(g_a_new * k_r)
+    g_u = (g_z + g_a_new * adaptation_spike - g_vt * (v_star - v_reset)) * sigma
+    g_vs = g_vt * (1.0 - z) + g_u
+    g_v, g_x, g_a_dv, g_tm, g_vl_dv, g_vth, g_dT = adex_dv_adjoint_parts(
+        g_vs, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt
+    )
+    return (
+        g_x, g_v + g_v_old, g_a + g_a_dv, g_ta, g_k, g_vl + g_vl_dv, g_tm, g_vth - g_u, g_dT, g_vt * z,
+        g_a_new * z,
+    )  # fmt: skip
 
 
 def lif_adex_encoder_update(
@@ -386,22 +461,17 @@ class LIFAdEx(Model):
         """Adjoint of steps 2-7 (class docstring): ``(g_v, g_i_jump, g_a, g_params)``."""
         v_decayed, _, _, u, z, _, _ = self._parts(v, i_jump, a)
         sigma = c.spike_derivative(self, u)
-        g_u = (g_z + g_v_new * (self.v_reset - v_decayed) + g_a_new * self.adaptation_spike) * sigma
-        g_vd = g_v_new * (1.0 - z) + g_u
-        g_v, g_cur, g_a, params = adex_dv_adjoint(
-            g_vd, v, i_jump, a, self.tau_mem_inv, self.v_leak, self.v_th, self.delta_T, self.dt
-        )
-        g_v_ada, g_a_ada, p_ada = adaptation_adjoint(
-            g_a_new, v, a, self.tau_ada_inv, self.v_leak, self.adaptation_current, self.dt
-        )
-        _add(params, p_ada)
-        s = (-self.dt) * self.tau_syn_inv
-        g_jump = g_cur + g_i_new * (1.0 + s)
-        params["tau_syn_inv"] = -(g_i_new * i_jump) * self.dt
-        params["v_th"] = params["v_th"] - g_u
-        params["v_reset"] = g_v_new * z
-        params["adaptation_spike"] = g_a_new * z
-        return g_v + g_v_ada, g_jump, g_a + g_a_ada, params
+        with np.errstate(over="ignore", invalid="ignore"):
+            g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b = lif_adex_update_adjoint(
+                v, i_jump, a, v_decayed, z, sigma, g_z, g_v_new, g_i_new, g_a_new, self.tau_syn_inv,
+                self.tau_mem_inv, self.tau_ada_inv, self.v_leak, self.v_th, self.v_reset, self.delta_T,
+                self.adaptation_current, self.adaptation_spike, self.dt,
+            )  # fmt: skip
+        params = {
+            "tau_mem_inv": g_tm, "v_leak": g_vl, "v_th": g_vth, "delta_T": g_dT, "tau_ada_inv": g_ta,
+            "adaptation_current": g_k, "tau_syn_inv": g_ts, "v_reset": g_vr, "adaptation_spike": g_b,
+        }  # fmt: skip
+        return g_v, g_jump, g_a, params
 
     def _vjp_step(self, state_prev, x, g_output, g_state):
         """One step of the backward pass; derivation in the class docstring."""
@@ -665,33 +735,18 @@ class LIFAdExCurrentEncoder(Model):
         """One step of the backward pass; derivation in the class docstring."""
         v, a = state_prev.v, state_prev.a
         v_star, u, z, v_new, _ = self._parts(v, x, a)
-        g_v_new, g_a_new = g_state["v"], g_state["a"]
-        if self.corrected_adaptation:
-            g_v_old, g_a, params = adaptation_adjoint(
-                g_a_new, v, a, self.tau_ada_inv, self.v_leak, self.adaptation_current, self.dt
-            )
-            g_vt = g_v_new
-        else:
-            k_r = self.tau_ada_inv * self.adaptation_current
-            g_vt = g_v_new + g_a_new * k_r
-            g_v_old = 0.0
-            g_a = -(g_a_new * self.tau_ada_inv)
-            params = {
-                "tau_ada_inv": g_a_new * (self.adaptation_current * (v_new - self.v_leak) - a),
-                "adaptation_current": g_a_new * (self.tau_ada_inv * (v_new - self.v_leak)),
-                "v_leak": -(g_a_new * k_r),
-            }
         sigma = c.spike_derivative(self, u)
-        g_u = (g_output + g_a_new * self.adaptation_spike - g_vt * (v_star - self.v_reset)) * sigma
-        g_vs = g_vt * (1.0 - z) + g_u
-        g_v, g_x, g_a_dv, p_dv = adex_dv_adjoint(
-            g_vs, v, x, a, self.tau_mem_inv, self.v_leak, self.v_th, self.delta_T, self.dt
-        )
-        _add(params, p_dv)
-        params["v_th"] = params["v_th"] - g_u
-        params["v_reset"] = g_vt * z
-        params["adaptation_spike"] = g_a_new * z
-        return g_x, {"v": g_v + g_v_old, "a": g_a + g_a_dv}, params
+        with np.errstate(over="ignore", invalid="ignore"):
+            g_x, g_v, g_a, g_ta, g_k, g_vl, g_tm, g_vth, g_dT, g_vr, g_b = lif_adex_encoder_adjoint(
+                v, x, a, v_star, z, v_new, sigma, g_output, g_state["v"], g_state["a"], self.tau_mem_inv,
+                self.tau_ada_inv, self.v_leak, self.v_th, self.v_reset, self.delta_T, self.adaptation_current,
+                self.adaptation_spike, self.dt, 1 if self.corrected_adaptation else 0,
+            )  # fmt: skip
+        params = {
+            "tau_ada_inv": g_ta, "adaptation_current": g_k, "v_leak": g_vl, "tau_mem_inv": g_tm, "v_th": g_vth,
+            "delta_T": g_dT, "v_reset": g_vr, "adaptation_spike": g_b,
+        }  # fmt: skip
+        return g_x, {"v": g_v, "a": g_a}, params
 
 
 __all__ = [
@@ -707,4 +762,8 @@ __all__ = [
     "adex_dv_adjoint",
     "lif_adex_decay",
     "adaptation_adjoint",
+    "adex_dv_adjoint_parts",
+    "adaptation_adjoint_parts",
+    "lif_adex_update_adjoint",
+    "lif_adex_encoder_adjoint",
 ]

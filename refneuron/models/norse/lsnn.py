@@ -64,6 +64,34 @@ def lsnn_decay(v, i, b, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, d
     return v_decayed, i_decayed, b_decayed
 
 
+def lsnn_update_adjoint(
+    v, i, b, v_decayed, z_r, sigma, g_z, g_v_new, g_i_decayed, g_b_new, tau_syn_inv, tau_mem_inv,
+    tau_adapt_inv, v_leak, v_th, v_reset, beta, dt, reset_detached,
+):  # fmt: skip
+    r"""Adjoint of one :func:`lsnn_update` step, element-wise (arrays or scalars).
+
+    ``v_decayed`` is :math:`v^*`, ``z_r`` the spike of the reset and the
+    threshold jump, ``sigma`` the surrogate derivative at
+    :math:`u = v^* - b^*`, ``g_i_decayed`` the gradient of :math:`i^*` (that
+    of the stored :math:`i_t`: the input is added after the update); the
+    derivation is in the class docstring (``_DOC_GRADIENT``).  Returns
+    ``(g_v, g_i, g_b, g_tau_mem_inv, g_tau_syn_inv, g_tau_adapt_inv,
+    g_v_leak, g_v_th, g_v_reset, g_beta)``.
+    """
+    g_zr = g_v_new * (v_reset - v_decayed) + g_b_new * beta
+    g_u = (g_z if reset_detached else g_z + g_zr) * sigma
+    g_vd = g_v_new * (1.0 - z_r) + g_u
+    g_bd = g_b_new - g_u
+    m = dt * tau_mem_inv
+    s = (-dt) * tau_syn_inv
+    p = dt * tau_adapt_inv
+    g_i = g_i_decayed * (1.0 + s) + g_vd * m
+    return (
+        g_vd * (1.0 - m), g_i, g_bd * (1.0 - p), (g_vd * ((v_leak - v) + i)) * dt, -(g_i_decayed * i) * dt,
+        (g_bd * (v_th - b)) * dt, g_vd * m, g_bd * p, g_v_new * z_r, g_b_new * z_r,
+    )  # fmt: skip
+
+
 _DOC_GRADIENT = r"""
     Backward pass (``_vjp_step``, driven by :func:`refneuron.gradients.vjp`).
     Forward of step :math:`t` in order, with :math:`m = \Delta t\,\tau_m^{-1}`,
@@ -260,24 +288,15 @@ class LSNN(Model):
         """Adjoint of steps 1-6 (class docstring): ``(g_v, g_i, g_b, g_params)``."""
         v_decayed, _, _, u, _, z_r, _, _ = self._parts(v, i, b)
         sigma = c.spike_derivative(self, u)
-        g_zr = g_v_new * (self.v_reset - v_decayed) + g_b_new * self.beta
-        g_u = (g_z if self.reset_detached else g_z + g_zr) * sigma
-        g_vd = g_v_new * (1.0 - z_r) + g_u
-        g_bd = g_b_new - g_u
-        m = self.dt * self.tau_mem_inv
-        s = (-self.dt) * self.tau_syn_inv
-        p = self.dt * self.tau_adapt_inv
+        g_v, g_i, g_b, g_tm, g_ts, g_tb, g_vl, g_vth, g_vr, g_beta = lsnn_update_adjoint(
+            v, i, b, v_decayed, z_r, sigma, g_z, g_v_new, g_i_decayed, g_b_new, self.tau_syn_inv, self.tau_mem_inv,
+            self.tau_adapt_inv, self.v_leak, self.v_th, self.v_reset, self.beta, self.dt, self.reset_detached,
+        )  # fmt: skip
         params = {
-            "tau_mem_inv": (g_vd * ((self.v_leak - v) + i)) * self.dt,
-            "tau_syn_inv": -(g_i_decayed * i) * self.dt,
-            "tau_adapt_inv": (g_bd * (self.v_th - b)) * self.dt,
-            "v_leak": g_vd * m,
-            "v_th": g_bd * p,
-            "v_reset": g_v_new * z_r,
-            "beta": g_b_new * z_r,
-        }
-        g_i = g_i_decayed * (1.0 + s) + g_vd * m
-        return g_vd * (1.0 - m), g_i, g_bd * (1.0 - p), params
+            "tau_mem_inv": g_tm, "tau_syn_inv": g_ts, "tau_adapt_inv": g_tb, "v_leak": g_vl, "v_th": g_vth,
+            "v_reset": g_vr, "beta": g_beta,
+        }  # fmt: skip
+        return g_v, g_i, g_b, params
 
     def _vjp_step(self, state_prev, x, g_output, g_state):
         """One step of the backward pass; derivation in the class docstring."""
@@ -373,4 +392,6 @@ class LSNNRecurrent(LSNN):
         return g_x, {"z": g_z_prev, "v": g_v, "i": g_i, "b": g_b}, params
 
 
-__all__ = ["LSNN", "LSNNRecurrent", "LSNNFeedForwardState", "LSNNState", "lsnn_update", "lsnn_decay"]
+__all__ = [
+    "LSNN", "LSNNRecurrent", "LSNNFeedForwardState", "LSNNState", "lsnn_update", "lsnn_decay", "lsnn_update_adjoint",
+]  # fmt: skip

@@ -34,6 +34,15 @@ from ..models.canonical.izhikevich import (
 )
 from ..models.norse._common import spike_gt as norse_spike_gt
 from ..models.norse.lif import lif_decay, lif_decay_adjoint_parts, lif_update_adjoint
+from ..models.norse.lif_adex import (
+    adaptation_adjoint_parts,
+    adex_dv as norse_adex_dv,
+    adex_dv_adjoint_parts,
+    lif_adex_decay,
+    lif_adex_encoder_adjoint,
+    lif_adex_update_adjoint,
+)
+from ..models.norse.lsnn import lsnn_decay, lsnn_update_adjoint
 from ..models.snntorch._common import round32, spike_gt, spike_reset_adjoint
 from ..models.snntorch.alpha import alpha_charge, alpha_charge_adjoint
 from ..models.snntorch.lapicque import lapicque_charge, lapicque_charge_adjoint
@@ -296,6 +305,64 @@ def sj_liaf_back(
     return g_x, g_v
 
 
+def norse_lif_adex_back(
+    v, i, a, x, gz, gv, gi, ga, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+    adaptation_current, adaptation_spike, dt, sg, sp0, sp1,
+):  # fmt: skip
+    """norse ``LIFAdEx._vjp_step`` (feed-forward): ``(g_x, g_v, g_i, g_a,
+    g_tau_mem_inv, g_v_leak, g_v_th, g_delta_T, g_tau_ada_inv,
+    g_adaptation_current, g_tau_syn_inv, g_v_reset, g_adaptation_spike)``."""
+    i_jump = i + x
+    v_decayed, _, _ = lif_adex_decay(
+        v, i_jump, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, delta_T, adaptation_current, dt
+    )
+    u = v_decayed - v_th
+    z = norse_spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b = lif_adex_update_adjoint(
+        v, i_jump, a, v_decayed, z, sigma, gz, gv, gi, ga, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th,
+        v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+    )  # fmt: skip
+    return g_jump, g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b
+
+
+def norse_encoder_back(
+    v, a, x, gz, gv, ga, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current,
+    adaptation_spike, dt, corrected, sg, sp0, sp1,
+):  # fmt: skip
+    """norse ``LIFAdExCurrentEncoder._vjp_step``: ``(g_x, g_v, g_a,
+    g_tau_ada_inv, g_adaptation_current, g_v_leak, g_tau_mem_inv, g_v_th,
+    g_delta_T, g_v_reset, g_adaptation_spike)``."""
+    v_star = v + norse_adex_dv(v, x, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
+    u = v_star - v_th
+    z = norse_spike_gt(u)
+    v_new = v_star - z * (v_star - v_reset)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    return lif_adex_encoder_adjoint(
+        v, x, a, v_star, z, v_new, sigma, gz, gv, ga, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+        adaptation_current, adaptation_spike, dt, corrected,
+    )  # fmt: skip
+
+
+def norse_lsnn_back(
+    v, i, b, x, gz, gv, gi, gb, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt,
+    sg, sp0, sp1,
+):  # fmt: skip
+    """norse ``LSNN._vjp_step`` (feed-forward): ``(g_x, g_v, g_i, g_b,
+    g_tau_mem_inv, g_tau_syn_inv, g_tau_adapt_inv, g_v_leak, g_v_th,
+    g_v_reset, g_beta)``.  The input is added to the current after the
+    update, so its gradient is that of the stored current, ``gi``."""
+    v_decayed, _, b_decayed = lsnn_decay(v, i, b, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, dt)
+    u = v_decayed - b_decayed
+    z = norse_spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    g_v, g_i, g_b, g_tm, g_ts, g_tb, g_vl, g_vth, g_vr, g_beta = lsnn_update_adjoint(
+        v, i, b, v_decayed, z, sigma, gz, gv, gi, gb, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th,
+        v_reset, beta, dt, False,
+    )  # fmt: skip
+    return gi * 1.0, g_v, g_i, g_b, g_tm, g_ts, g_tb, g_vl, g_vth, g_vr, g_beta
+
+
 #: functions the reverse steps call, for registration with the compilers
 BACKWARD_FUNCTIONS = (
     hard_spike,
@@ -331,8 +398,17 @@ BACKWARD_FUNCTIONS = (
     plif_charge_adjoint,
     liaf_output_derivative,
     _sj_fire_back,
+    norse_adex_dv,
+    adex_dv_adjoint_parts,
+    adaptation_adjoint_parts,
+    lif_adex_decay,
+    lif_adex_update_adjoint,
+    lif_adex_encoder_adjoint,
+    lsnn_decay,
+    lsnn_update_adjoint,
 )
 BACK_STEPS = (
     leaky_back, sj_lif_back, norse_lif_back, izhikevich_back, adex_back, synaptic_back, alpha_back, lapicque_back,
     sj_if_back, sj_eif_back, sj_qif_back, sj_izhikevich_back, sj_klif_back, sj_plif_back, sj_liaf_back,
+    norse_lif_adex_back, norse_encoder_back, norse_lsnn_back,
 )  # fmt: skip

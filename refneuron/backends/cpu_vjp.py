@@ -36,7 +36,10 @@ from ._backward import (
     izhikevich_back,
     lapicque_back,
     leaky_back,
+    norse_encoder_back,
+    norse_lif_adex_back,
     norse_lif_back,
+    norse_lsnn_back,
     sj_eif_back,
     sj_if_back,
     sj_izhikevich_back,
@@ -56,7 +59,10 @@ from ._steps import (
     izhikevich_step,
     lapicque_step,
     leaky_step,
+    norse_encoder_step,
+    norse_lif_adex_step,
     norse_lif_step,
+    norse_lsnn_step,
     sj_eif_step,
     sj_if_step,
     sj_izhikevich_step,
@@ -687,6 +693,163 @@ def sj_liaf(
                 c[0, q] = b[1]
         gS0[:, lo : lo + n] = c
         gP[:, lo : lo + n] = acc
+
+
+@njit(**_PAR)
+def norse_lif_adex(
+    x, gy, gv_up, gi_up, ga_up, tape, out, gx, gS0, gP, block, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak,
+    v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt, sg, sp0, sp1,
+):  # fmt: skip
+    T, N = x.shape
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    has_1 = gi_up.shape[0] > 0
+    has_2 = ga_up.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                r = norse_lif_adex_step(
+                    tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j),
+                    at(tau_ada_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j),
+                    at(adaptation_current, j), at(adaptation_spike, j), dt,
+                )  # fmt: skip
+                out[t, j] = r[0]
+                tape[0, t + 1, j] = r[1]
+                tape[1, t + 1, j] = r[2]
+                tape[2, t + 1, j] = r[3]
+        c = np.zeros((3, n))
+        acc = np.zeros((9, n))
+        for t in range(T - 1, -1, -1):
+            for q in range(n):
+                j = lo + q
+                b = norse_lif_adex_back(
+                    tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], gy[t, j] if has_y else 0.0,
+                    c[0, q] + (gv_up[t, j] if has_0 else 0.0), c[1, q] + (gi_up[t, j] if has_1 else 0.0),
+                    c[2, q] + (ga_up[t, j] if has_2 else 0.0), at(tau_syn_inv, j), at(tau_mem_inv, j),
+                    at(tau_ada_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j),
+                    at(adaptation_current, j), at(adaptation_spike, j), dt, sg, sp0, sp1,
+                )  # fmt: skip
+                gx[t, j] = b[0]
+                c[0, q] = b[1]
+                c[1, q] = b[2]
+                c[2, q] = b[3]
+                acc[0, q] += b[4]
+                acc[1, q] += b[5]
+                acc[2, q] += b[6]
+                acc[3, q] += b[7]
+                acc[4, q] += b[8]
+                acc[5, q] += b[9]
+                acc[6, q] += b[10]
+                acc[7, q] += b[11]
+                acc[8, q] += b[12]
+        gS0[:, lo : lo + n] = c
+        gP[:, lo : lo + n] = acc
+
+
+@njit(**_PAR)
+def norse_encoder(
+    x, gy, gv_up, ga_up, tape, out, gx, gS0, gP, block, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    delta_T, adaptation_current, adaptation_spike, dt, corrected, sg, sp0, sp1,
+):  # fmt: skip
+    T, N = x.shape
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    has_1 = ga_up.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                r = norse_encoder_step(
+                    tape[0, t, j], tape[1, t, j], x[t, j], at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j),
+                    at(v_th, j), at(v_reset, j), at(delta_T, j), at(adaptation_current, j),
+                    at(adaptation_spike, j), dt, corrected,
+                )  # fmt: skip
+                out[t, j] = r[0]
+                tape[0, t + 1, j] = r[1]
+                tape[1, t + 1, j] = r[2]
+        c = np.zeros((2, n))
+        acc = np.zeros((8, n))
+        for t in range(T - 1, -1, -1):
+            for q in range(n):
+                j = lo + q
+                b = norse_encoder_back(
+                    tape[0, t, j], tape[1, t, j], x[t, j], gy[t, j] if has_y else 0.0,
+                    c[0, q] + (gv_up[t, j] if has_0 else 0.0), c[1, q] + (ga_up[t, j] if has_1 else 0.0),
+                    at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j),
+                    at(delta_T, j), at(adaptation_current, j), at(adaptation_spike, j), dt, corrected, sg, sp0,
+                    sp1,
+                )  # fmt: skip
+                gx[t, j] = b[0]
+                c[0, q] = b[1]
+                c[1, q] = b[2]
+                acc[0, q] += b[3]
+                acc[1, q] += b[4]
+                acc[2, q] += b[5]
+                acc[3, q] += b[6]
+                acc[4, q] += b[7]
+                acc[5, q] += b[8]
+                acc[6, q] += b[9]
+                acc[7, q] += b[10]
+        gS0[:, lo : lo + n] = c
+        gP[:, lo : lo + n] = acc
+
+
+@njit(**_PAR)
+def norse_lsnn(
+    x, gy, gv_up, gi_up, gb_up, tape, out, gx, gS0, gP, block, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak,
+    v_th, v_reset, beta, dt, sg, sp0, sp1,
+):  # fmt: skip
+    T, N = x.shape
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    has_1 = gi_up.shape[0] > 0
+    has_2 = gb_up.shape[0] > 0
+    for blk in prange((N + block - 1) // block):
+        lo = blk * block
+        n = min(block, N - lo)
+        for t in range(T):
+            for q in range(n):
+                j = lo + q
+                r = norse_lsnn_step(
+                    tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j),
+                    at(tau_adapt_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j), dt,
+                )  # fmt: skip
+                out[t, j] = r[0]
+                tape[0, t + 1, j] = r[1]
+                tape[1, t + 1, j] = r[2]
+                tape[2, t + 1, j] = r[3]
+        c = np.zeros((3, n))
+        acc = np.zeros((7, n))
+        for t in range(T - 1, -1, -1):
+            for q in range(n):
+                j = lo + q
+                b = norse_lsnn_back(
+                    tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], gy[t, j] if has_y else 0.0,
+                    c[0, q] + (gv_up[t, j] if has_0 else 0.0), c[1, q] + (gi_up[t, j] if has_1 else 0.0),
+                    c[2, q] + (gb_up[t, j] if has_2 else 0.0), at(tau_syn_inv, j), at(tau_mem_inv, j),
+                    at(tau_adapt_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j), dt, sg, sp0,
+                    sp1,
+                )  # fmt: skip
+                gx[t, j] = b[0]
+                c[0, q] = b[1]
+                c[1, q] = b[2]
+                c[2, q] = b[3]
+                acc[0, q] += b[4]
+                acc[1, q] += b[5]
+                acc[2, q] += b[6]
+                acc[3, q] += b[7]
+                acc[4, q] += b[8]
+                acc[5, q] += b[9]
+                acc[6, q] += b[10]
+        gS0[:, lo : lo + n] = c
+        gP[:, lo : lo + n] = acc
+
+
 
 def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params, block=None):
     """Run the backward kernel ``kernel_name`` over the whole sequence."""

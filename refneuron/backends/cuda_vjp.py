@@ -22,7 +22,10 @@ from ._backward import (
     izhikevich_back,
     lapicque_back,
     leaky_back,
+    norse_encoder_back,
+    norse_lif_adex_back,
     norse_lif_back,
+    norse_lsnn_back,
     sj_eif_back,
     sj_if_back,
     sj_izhikevich_back,
@@ -42,7 +45,10 @@ from ._steps import (
     izhikevich_step,
     lapicque_step,
     leaky_step,
+    norse_encoder_step,
+    norse_lif_adex_step,
     norse_lif_step,
+    norse_lsnn_step,
     sj_eif_step,
     sj_if_step,
     sj_izhikevich_step,
@@ -612,6 +618,177 @@ def sj_liaf(
         gx[t, j] = b[0]
         c0 = b[1]
     gS0[0, j] = c0
+
+
+@cuda.jit(cache=True)
+def norse_lif_adex(
+    x, gy, gv_up, gi_up, ga_up, tape, out, gx, gS0, gP, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th,
+    v_reset, delta_T, adaptation_current, adaptation_spike, dt, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    has_1 = gi_up.shape[0] > 0
+    has_2 = ga_up.shape[0] > 0
+    for t in range(T):
+        r = norse_lif_adex_step(
+            tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j),
+            at(tau_ada_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j),
+            at(adaptation_current, j), at(adaptation_spike, j), dt,
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+        tape[1, t + 1, j] = r[2]
+        tape[2, t + 1, j] = r[3]
+    c0 = 0.0
+    c1 = 0.0
+    c2 = 0.0
+    gP[0, j] = 0.0
+    gP[1, j] = 0.0
+    gP[2, j] = 0.0
+    gP[3, j] = 0.0
+    gP[4, j] = 0.0
+    gP[5, j] = 0.0
+    gP[6, j] = 0.0
+    gP[7, j] = 0.0
+    gP[8, j] = 0.0
+    for t in range(T - 1, -1, -1):
+        b = norse_lif_adex_back(
+            tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], gy[t, j] if has_y else 0.0,
+            c0 + (gv_up[t, j] if has_0 else 0.0), c1 + (gi_up[t, j] if has_1 else 0.0),
+            c2 + (ga_up[t, j] if has_2 else 0.0), at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j),
+            at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j), at(adaptation_current, j),
+            at(adaptation_spike, j), dt, sg, sp0, sp1,
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+        c1 = b[2]
+        c2 = b[3]
+        gP[0, j] += b[4]
+        gP[1, j] += b[5]
+        gP[2, j] += b[6]
+        gP[3, j] += b[7]
+        gP[4, j] += b[8]
+        gP[5, j] += b[9]
+        gP[6, j] += b[10]
+        gP[7, j] += b[11]
+        gP[8, j] += b[12]
+    gS0[0, j] = c0
+    gS0[1, j] = c1
+    gS0[2, j] = c2
+
+
+@cuda.jit(cache=True)
+def norse_encoder(
+    x, gy, gv_up, ga_up, tape, out, gx, gS0, gP, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+    adaptation_current, adaptation_spike, dt, corrected, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    has_1 = ga_up.shape[0] > 0
+    for t in range(T):
+        r = norse_encoder_step(
+            tape[0, t, j], tape[1, t, j], x[t, j], at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j),
+            at(v_th, j), at(v_reset, j), at(delta_T, j), at(adaptation_current, j), at(adaptation_spike, j), dt,
+            corrected,
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+        tape[1, t + 1, j] = r[2]
+    c0 = 0.0
+    c1 = 0.0
+    gP[0, j] = 0.0
+    gP[1, j] = 0.0
+    gP[2, j] = 0.0
+    gP[3, j] = 0.0
+    gP[4, j] = 0.0
+    gP[5, j] = 0.0
+    gP[6, j] = 0.0
+    gP[7, j] = 0.0
+    for t in range(T - 1, -1, -1):
+        b = norse_encoder_back(
+            tape[0, t, j], tape[1, t, j], x[t, j], gy[t, j] if has_y else 0.0,
+            c0 + (gv_up[t, j] if has_0 else 0.0), c1 + (ga_up[t, j] if has_1 else 0.0), at(tau_mem_inv, j),
+            at(tau_ada_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j),
+            at(adaptation_current, j), at(adaptation_spike, j), dt, corrected, sg, sp0, sp1,
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+        c1 = b[2]
+        gP[0, j] += b[3]
+        gP[1, j] += b[4]
+        gP[2, j] += b[5]
+        gP[3, j] += b[6]
+        gP[4, j] += b[7]
+        gP[5, j] += b[8]
+        gP[6, j] += b[9]
+        gP[7, j] += b[10]
+    gS0[0, j] = c0
+    gS0[1, j] = c1
+
+
+@cuda.jit(cache=True)
+def norse_lsnn(
+    x, gy, gv_up, gi_up, gb_up, tape, out, gx, gS0, gP, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th,
+    v_reset, beta, dt, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    T = x.shape[0]
+    if j >= x.shape[1]:
+        return
+    has_y = gy.shape[0] > 0
+    has_0 = gv_up.shape[0] > 0
+    has_1 = gi_up.shape[0] > 0
+    has_2 = gb_up.shape[0] > 0
+    for t in range(T):
+        r = norse_lsnn_step(
+            tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], at(tau_syn_inv, j), at(tau_mem_inv, j),
+            at(tau_adapt_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j), dt,
+        )  # fmt: skip
+        out[t, j] = r[0]
+        tape[0, t + 1, j] = r[1]
+        tape[1, t + 1, j] = r[2]
+        tape[2, t + 1, j] = r[3]
+    c0 = 0.0
+    c1 = 0.0
+    c2 = 0.0
+    gP[0, j] = 0.0
+    gP[1, j] = 0.0
+    gP[2, j] = 0.0
+    gP[3, j] = 0.0
+    gP[4, j] = 0.0
+    gP[5, j] = 0.0
+    gP[6, j] = 0.0
+    for t in range(T - 1, -1, -1):
+        b = norse_lsnn_back(
+            tape[0, t, j], tape[1, t, j], tape[2, t, j], x[t, j], gy[t, j] if has_y else 0.0,
+            c0 + (gv_up[t, j] if has_0 else 0.0), c1 + (gi_up[t, j] if has_1 else 0.0),
+            c2 + (gb_up[t, j] if has_2 else 0.0), at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j),
+            at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j), dt, sg, sp0, sp1,
+        )  # fmt: skip
+        gx[t, j] = b[0]
+        c0 = b[1]
+        c1 = b[2]
+        c2 = b[3]
+        gP[0, j] += b[4]
+        gP[1, j] += b[5]
+        gP[2, j] += b[6]
+        gP[3, j] += b[7]
+        gP[4, j] += b[8]
+        gP[5, j] += b[9]
+        gP[6, j] += b[10]
+    gS0[0, j] = c0
+    gS0[1, j] = c1
+    gS0[2, j] = c2
+
+
 
 def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params):
     """Copy the host arrays to the device, run ``kernel_name``, copy the results back."""

@@ -7,9 +7,10 @@ options it takes after the forward parameters (:mod:`.specs`), and which
 configurations it cannot run (and why).  The gradients equal the NumPy
 reference bit for bit where no transcendental function is involved (the
 kernels call the same element-wise functions in the same order); with
-``exp`` (spikingjelly's Sigmoid surrogate, snntorch's Sigmoid, AdEx) they
-differ by the last bits of NumPy's vectorised against the C library's
-scalar ``exp``, amplified by the recursion (``tests/backends/test_backward.py``).
+``exp`` (spikingjelly's Sigmoid surrogate, snntorch's Sigmoid, AdEx, norse's
+LIFAdEx and LIFAdExCurrentEncoder) they differ by the last bits of NumPy's
+vectorised against the C library's scalar ``exp``, amplified by the
+recursion (``tests/backends/test_backward.py``).
 """
 
 from __future__ import annotations
@@ -112,6 +113,21 @@ BACKWARD = {
     "spikingjelly.KLIF": BackwardSpec("sj_klif", ("k",), _sj_extra),
     "spikingjelly.ParametricLIF": BackwardSpec("sj_plif", ("w",), _sj_extra),
     "spikingjelly.LIAF": BackwardSpec("sj_liaf", (), _sj_extra),
+    "norse.LIFAdEx": BackwardSpec(
+        "norse_lif_adex",
+        ("tau_mem_inv", "v_leak", "v_th", "delta_T", "tau_ada_inv", "adaptation_current", "tau_syn_inv", "v_reset",
+         "adaptation_spike"),
+        _norse_extra,
+    ),  # fmt: skip
+    "norse.LIFAdExCurrentEncoder": BackwardSpec(
+        "norse_encoder",
+        ("tau_ada_inv", "adaptation_current", "v_leak", "tau_mem_inv", "v_th", "delta_T", "v_reset",
+         "adaptation_spike"),
+        _norse_extra,
+    ),  # fmt: skip
+    "norse.LSNN": BackwardSpec(
+        "norse_lsnn", ("tau_mem_inv", "tau_syn_inv", "tau_adapt_inv", "v_leak", "v_th", "v_reset", "beta"), _norse_extra
+    ),
 }
 
 

@@ -5,7 +5,8 @@ Tolerances: the kernels call the models' own element-wise adjoint functions
 in the same order as ``_vjp_step`` and sum each neuron's parameter gradient
 in the same reverse time order, so without ``exp`` every gradient is equal
 bit for bit (asserted as 0 difference).  Where ``exp`` enters (AdEx; the
-Sigmoid surrogates through ``exp``/``expit``) NumPy's vectorised ``exp``
+Sigmoid surrogates through ``exp``/``expit``; norse's LIFAdEx and its
+current encoder) NumPy's vectorised ``exp``
 and the C library's scalar ``exp`` may differ by 1 ulp; the recursion
 propagates such a difference through at most ``T`` multiplications by
 factors of order one, so we allow 1e-13 relative to the array's scale
@@ -37,7 +38,7 @@ SJLIF = rn.spikingjelly.LIF
 NLIF = rn.norse.LIF
 Izh = rn.canonical.Izhikevich
 AdEx = rn.canonical.AdEx
-S, J = rn.snntorch, rn.spikingjelly
+S, J, N = rn.snntorch, rn.spikingjelly, rn.norse
 
 #: (name, factory, input scale, uses exp)
 CASES = [
@@ -79,9 +80,22 @@ CASES = [
     ("sj plif atan", lambda: J.ParametricLIF(init_tau=3.0, decay_input=False, surrogate_function=sj.ATan()), 1.5),
     ("sj liaf relu atan", lambda: J.LIAF(act="relu", surrogate_function=sj.ATan()), 1.5),
     ("sj liaf tanh", lambda: J.LIAF(act="tanh", v_reset=None), 1.5),
+    ("norse adex default", lambda: N.LIFAdEx(), 8.0),
+    ("norse adex custom alpha 20", lambda: N.LIFAdEx(adaptation_current=1.0, adaptation_spike=0.5, delta_T=0.3,
+                                                     tau_ada_inv=5.0, v_th=0.8, v_reset=-0.2, alpha=20.0), 8.0),
+    ("norse adex heaviside", lambda: N.LIFAdEx(method="heaviside", v_leak=-0.1), 8.0),
+    ("norse encoder released", lambda: N.LIFAdExCurrentEncoder(tau_ada_inv=0.5), 8.0),
+    ("norse encoder corrected", lambda: N.LIFAdExCurrentEncoder(corrected_adaptation=True, adaptation_spike=0.3), 8.0),
+    ("norse encoder corrected heaviside", lambda: N.LIFAdExCurrentEncoder(corrected_adaptation=True,
+                                                                          method="heaviside"), 8.0),
+    ("norse lsnn default", lambda: N.LSNN(), 8.0),
+    ("norse lsnn custom alpha 20", lambda: N.LSNN(beta=0.5, tau_adapt_inv=50.0, v_th=0.8, v_reset=-0.1, alpha=20.0), 8.0),
+    ("norse lsnn heaviside", lambda: N.LSNN(method="heaviside", beta=0.2), 8.0),
 ]
 EXP = {"leaky sigmoid", "sj hard", "sj soft detach", "adex default", "adex detach sj-sigmoid",
-       "synaptic zero immediate sigmoid", "sj eif", "sj liaf tanh"}
+       "synaptic zero immediate sigmoid", "sj eif", "sj liaf tanh", "norse adex default",
+       "norse adex custom alpha 20", "norse adex heaviside", "norse encoder released", "norse encoder corrected",
+       "norse encoder corrected heaviside"}
 #: analog outputs through exp/tanh: the forward output itself may differ by 1 ulp
 ANALOG_EXP = {"sj liaf tanh"}
 
@@ -154,6 +168,17 @@ def test_per_neuron_parameters_and_awkward_shapes():
     model = S.Alpha(alpha=0.9, beta=np.linspace(0.3, 0.8, 7), threshold=np.linspace(0.6, 1.2, 7))
     x, up = problem(model, 0.5, (30, 3, 7), seed=10)
     _compare("alpha per-neuron", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"), 0.0)
+    # norse LSNN (no exp: bitwise) and LIFAdEx (exp: 1 ulp propagated, module docstring) per neuron
+    model = N.LSNN(beta=np.linspace(0.1, 2.0, 6), v_th=np.linspace(0.6, 1.2, 6), tau_adapt_inv=np.linspace(1.0, 60.0, 6))
+    x, up = problem(model, 8.0, (40, 3, 6), seed=11)
+    _compare("norse lsnn per-neuron", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"), 0.0)
+    model = N.LIFAdEx(delta_T=np.linspace(0.2, 0.6, 6), adaptation_spike=np.linspace(0.0, 1.0, 6))
+    x, up = problem(model, 8.0, (40, 3, 6), seed=12)
+    _compare("norse adex per-neuron", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"), 1e-13)
+    model = N.LIFAdExCurrentEncoder(corrected_adaptation=True, v_th=np.linspace(0.7, 1.3, 6))
+    x, up = problem(model, 8.0, (40, 3, 6), seed=13)
+    _compare("norse encoder per-neuron", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"),
+             1e-13)  # fmt: skip
     # a neuron count that is no multiple of anything, and non-contiguous inputs
     model = Leaky(beta=np.linspace(0.5, 0.95, 4099))
     x, up = problem(model, 0.6, (9, 4099), seed=7)
@@ -167,6 +192,33 @@ def test_no_upstream_and_initial_state():
     s0 = {"V": np.linspace(-70.0, -45.0, 9), "w": np.linspace(0.0, 80.0, 9)}
     up = {"w": up["output"]}  # no output gradient at all
     _compare("adex state-only upstream", gradients.vjp(model, x, up, s0), gradients.vjp(model, x, up, s0, backend="cpu"), 1e-13)
+
+
+@pytest.mark.parametrize("make,bound", [
+    (lambda: N.LIFAdEx(v_leak=-0.1), 1e-13),  # exp: 1 ulp propagated (module docstring)
+    (lambda: N.LIFAdExCurrentEncoder(tau_ada_inv=0.5), 1e-13),
+    (lambda: N.LIFAdExCurrentEncoder(corrected_adaptation=True), 1e-13),
+    (lambda: N.LSNN(beta=0.5, tau_adapt_inv=50.0), 0.0),  # no exp: bitwise
+], ids=["adex", "encoder released", "encoder corrected", "lsnn"])  # fmt: skip
+def test_norse_every_state_upstream_and_initial_state(make, bound):
+    # an upstream gradient on every state variable (the adaptation a, the
+    # threshold b, the current i enter the carried gradients directly), and a
+    # non-default initial state
+    model = make()
+    rng = np.random.default_rng(21)
+    x = rng.uniform(0.0, 16.0, (50, 2, 5))
+    up = {nm: rng.standard_normal((50, 2, 5)) for nm in ("output", *model.State.names())}
+    s0 = {nm: rng.uniform(-0.3, 0.3, (2, 5)) for nm in model.State.names()}
+    if "b" in s0:
+        s0["b"] = s0["b"] + 1.0
+    ref = gradients.vjp(model, x, up, s0)
+    assert ref.forward.output.any()
+    name = model.name + (" corrected" if getattr(model, "corrected_adaptation", False) else "")
+    _compare(f"{name} all states upstream", ref, gradients.vjp(model, x, up, s0, backend="cpu"), bound)
+    # no output gradient at all
+    del up["output"]
+    _compare(f"{name} state-only upstream", gradients.vjp(model, x, up, s0),
+             gradients.vjp(model, x, up, s0, backend="cpu"), bound)  # fmt: skip
 
 
 def test_refusals_name_the_reason():
@@ -188,6 +240,15 @@ def test_refusals_name_the_reason():
                       x, {}, backend="cpu")  # fmt: skip
     with pytest.raises(BackendUnavailable, match="Triangle"):
         gradients.vjp(NLIF(method="triangle"), x, {}, backend="cpu")
+    with pytest.raises(BackendUnavailable, match="Triangle"):
+        gradients.vjp(N.LIFAdEx(method="triangle"), x, {}, backend="cpu")
+    with pytest.raises(BackendUnavailable, match="Tanh"):
+        gradients.vjp(N.LSNN(method="tanh"), x, {}, backend="cpu")
+    with pytest.raises(BackendUnavailable, match="smoothed"):
+        gradients.vjp(N.LIFAdExCurrentEncoder().smoothed(), x, {}, backend="cpu")
+    with pytest.raises(BackendUnavailable, match="z_{t-1} W_rec"):
+        gradients.vjp(N.LSNNRecurrent(input_weights=np.ones((4, 4)), recurrent_weights=np.zeros((4, 4))),
+                      x, {}, backend="cpu")  # fmt: skip
     with pytest.raises(rn.errors.OptionError, match="backend"):
         gradients.vjp(Izh(), x, {}, backend="gpu")
 

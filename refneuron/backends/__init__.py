@@ -27,13 +27,13 @@ its NumPy ``_vjp_step`` calls.  Parameter gradients are summed per neuron in
 reverse time order and reduced after the loop, so results do not depend on
 the thread count.  Backward kernels exist for snntorch Leaky, Synaptic,
 Alpha, Lapicque; spikingjelly LIF, IF, EIF, QIF, Izhikevich, KLIF,
-ParametricLIF, LIAF; norse LIF; canonical Izhikevich and AdEx, with the
-compiled surrogates of :func:`._backward.surrogate_args` (snntorch
-ATan/FastSigmoid/Sigmoid and ``surrogate_disable``, spikingjelly
-Sigmoid/ATan, norse super/heaviside).  Not compiled, and refused with the
-reason: norse LIFAdEx, LIFAdExCurrentEncoder, LSNN (no backward kernel in
-this version), the recurrent norse models (below), the other surrogates, and
-the configurations the forward kernels refuse.
+ParametricLIF, LIAF; norse LIF, LIFAdEx, LIFAdExCurrentEncoder, LSNN;
+canonical Izhikevich and AdEx, with the compiled surrogates of
+:func:`._backward.surrogate_args` (snntorch ATan/FastSigmoid/Sigmoid and
+``surrogate_disable``, spikingjelly Sigmoid/ATan, norse super/heaviside).
+Not compiled, and refused with the reason: the recurrent norse models
+(below), the other surrogates, and the configurations the forward kernels
+refuse.
 
 A backend that cannot run a model raises
 :class:`~refneuron.errors.BackendUnavailable` naming the reason; there is no

@@ -9,14 +9,22 @@
   float64 and are used exactly.  (Quirk ``snntorch_float32_spikes``.)
 * ``inhibition``: only the arg-max neuron along dimension 1 may spike; the
   reset is not masked (quirk ``snntorch_inhibition_reset``).
+* ``state_quant``: a user callable applied to the new hidden states after
+  the state function, and once more to the membrane inside ``fire`` (not
+  inside ``fire_inhibition``) before the comparison.  snntorch's own
+  quantiser (``snntorch.functional.quant.state_quant``) returns its level
+  tensor's dtype: levels built under a float32 default dtype turn the stored
+  states float32 (and ``beta * mem`` then float32) even in a float64 run;
+  refneuron computes in float64 whatever the callable returns.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..._checks import _show
 from ..._math import to_float32
-from ...errors import ShapeError
+from ...errors import BackendUnavailable, InputTypeError, ShapeError
 
 RESETS = ("subtract", "zero", "none")
 SUBTRACT, ZERO, NONE = 0, 1, 2
@@ -52,7 +60,102 @@ def check_inhibition_shape(model, neuron_shape):
         raise ShapeError(f"inhibition: needs inputs of shape (T, batch, n) (got neuron shape {tuple(neuron_shape)})")
 
 
+# --- state_quant -------------------------------------------------------------------------
+
+STATE_QUANT_RULE = (
+    "must be False, None or a callable mapping a float64 array to a float64 array of the same shape"
+)
+
+
+def check_state_quant(name, value):
+    """Field converter of ``state_quant``: ``False``/``None`` (off, stored as
+    ``False``, snntorch's default) or a callable."""
+    if value is None or value is False:
+        return False
+    if not callable(value):
+        raise InputTypeError(f"{name}: {STATE_QUANT_RULE} (got {_show(value)})")
+    return value
+
+
+def quantize(model, a):
+    r"""``state_quant(a)`` for a model with ``state_quant`` set, else ``a``.
+
+    The callable receives a fresh float64 copy of ``a`` (so an in-place
+    quantiser cannot alter a stored state) and must return a float64 array
+    of the same shape; anything else is refused here, after the call, as
+    :class:`~refneuron.errors.InputTypeError` or
+    :class:`~refneuron.errors.ShapeError`.
+    """
+    q = model.state_quant
+    if q is False:
+        return a
+    a = np.asarray(a, dtype=np.float64)
+    out = q(np.array(a))
+    # NumPy turns 0-d results into scalars: a float64 scalar counts as a 0-d array
+    if not isinstance(out, (np.ndarray, np.float64)) or out.dtype != np.float64:
+        what = f"{type(out).__name__} of dtype {out.dtype}" if isinstance(out, np.ndarray) else type(out).__name__
+        raise InputTypeError(f"state_quant: must return a float64 NumPy array (got {what})")
+    out = np.asarray(out)
+    if out.shape != a.shape:
+        raise ShapeError(f"state_quant: must return an array of the input's shape {a.shape} (got {out.shape})")
+    return out
+
+
+def spike_membrane(model, m):
+    """The membrane snntorch 1.0.0 compares with the threshold.
+
+    ``fire`` quantises its argument once more (``state_quant(state_quant(U))``
+    in all, the stored membrane being quantised once); ``fire_inhibition``
+    does not, so under ``inhibition`` the spike comes from the stored ``m``.
+    """
+    if model.state_quant is False or model.inhibition:
+        return m
+    return quantize(model, m)
+
+
+def refuse_vjp(model):
+    """The hand-derived backward passes do not differentiate ``state_quant``.
+
+    snntorch's own quantiser (``snntorch.functional.quant.state_quant``)
+    passes the gradient straight through, but an arbitrary callable under
+    torch autograd would have its own derivative, which refneuron cannot
+    know; so no gradient is given rather than a guessed one.
+    """
+    if model.state_quant is not False:
+        raise NotImplementedError(
+            f"{model.name}: no backward pass with state_quant set (the derivative of an arbitrary "
+            "quantiser is unknown; snntorch's own quantiser uses a straight-through estimator); "
+            "construct the model with state_quant=False for gradients"
+        )
+
+
+def refuse_kernel(model):
+    """Refuse the compiled backends for a model with ``state_quant``.
+
+    The CPU and CUDA kernels cannot call a Python callable, and
+    :mod:`refneuron.backends.specs` builds their arguments through
+    :func:`spike_constants` (``Leaky._spike_constants`` for Leaky); raising
+    here keeps a kernel from running the model without its quantiser.
+    """
+    if model.state_quant is not False:
+        raise BackendUnavailable(
+            f"backend: the compiled kernels cannot run {model.name} with state_quant (a Python "
+            "callable); use backend='numpy'"
+        )
+
+
+# --- spike constants ---------------------------------------------------------------------
+
+
 def spike_constants(model):
+    """:func:`_spike_constants` for the compiled backends: refuses a model
+    with ``state_quant`` (:func:`refuse_kernel`).  The NumPy steps call
+    :func:`_spike_constants` directly."""
+    refuse_kernel(model)
+    return _spike_constants(model)
+
+
+def _spike_constants(model):
     """``(threshold_sub, g)``: the threshold the subtractive reset removes and
     the emitted spike amplitude, float32-rounded for scalars under
     ``float32_spikes`` (snntorch 1.0.0), exact otherwise."""
@@ -145,8 +248,12 @@ def gradient_spike(model, m):
     return s, ds
 
 
-def fire_and_reset(model, m, r, reset, immediate):
+def fire_and_reset(model, m, r, reset, immediate, m_spike=None):
     """Output and stored membrane of one step, from the charged membrane ``m``.
+
+    ``m_spike`` is the membrane the spike is computed from when it differs
+    from ``m`` (``state_quant``: :func:`spike_membrane`); the reset is
+    applied to ``m``.
 
     ``y = g * S`` (``y = S`` under ``inhibition``: snntorch's
     ``fire_inhibition`` does not scale, quirk ``snntorch_inhibition_ungraded``).
@@ -159,9 +266,9 @@ def fire_and_reset(model, m, r, reset, immediate):
     exact threshold, not its float32 rounding (:func:`_threshold_d`).
     Returns ``(y, m_out, s, ds)``.
     """
-    _, g = spike_constants(model)
+    _, g = _spike_constants(model)
     _, f32_y, f32_d, _, f32_dt = spike_dtypes(model)
-    s, ds = gradient_spike(model, m)
+    s, ds = gradient_spike(model, m if m_spike is None else m_spike)
     y = s if model.inhibition else s * g
     if immediate and reset != NONE:
         q = round32(f32_d, s / g) if model.inhibition else s
@@ -198,7 +305,7 @@ def fire_and_reset_vjp(model, m, r, reset, immediate, g_y, g_u):
     Under ``float32_spikes`` every gradient that snntorch 1.0.0 delivers to
     a float32 tensor is rounded to float32 here as well (:func:`spike_dtypes`).
     """
-    _, g = spike_constants(model)
+    _, g = _spike_constants(model)
     f32_s, f32_y, f32_d, _, f32_dt = spike_dtypes(model)
     thr_sub = _threshold_d(model, f32_dt)
     s, ds = gradient_spike(model, m)

@@ -19,13 +19,17 @@ from ._common import (
     RESETS,
     SUBTRACT,
     ZERO,
+    _spike_constants,
     check_inhibition_shape,
+    check_state_quant,
     fire_and_reset,
     fire_and_reset_vjp,
+    quantize,
+    refuse_vjp,
     round32,
-    spike_constants,
     spike_dtypes,
     spike_gt,
+    spike_membrane,
 )
 
 
@@ -184,6 +188,19 @@ class Alpha(Model):
     float32_spikes : bool
         Reproduce snntorch 1.0.0's float32 spikes (default); only the
         subtract reset of ``syn_exc`` uses the threshold.
+    state_quant : False or callable
+        snntorch's quantiser of the hidden states (default ``False``, off).
+        A callable mapping a float64 array of the neuron shape to a float64
+        array of the same shape; it must act element-wise (refneuron may hand
+        it any block of neurons) and be deterministic.  Applied where
+        snntorch 1.0.0 applies it: to the new ``syn_exc``, ``syn_inh`` and
+        membrane (snntorch's order) after the state function (stored
+        quantised), and once more to the membrane inside
+        ``fire`` before the comparison, :math:`S_t = H^{>}(q(q(U_t)) - \theta)`
+        (not under ``inhibition``: ``fire_inhibition`` compares
+        :math:`q(U_t)`).  No backward pass
+        (``NotImplementedError``) and no compiled kernel
+        (``BackendUnavailable``) with it set.
 
     Notes
     -----
@@ -192,7 +209,7 @@ class Alpha(Model):
     the dtype of its buffers (float64 when the module is built under a
     float64 default dtype, float32 otherwise).  snntorch's docstring writes
     it as ``log(a)/log(b) - log(a) + 1``, which is not what the code computes.
-    ``init_hidden``, ``output`` and ``state_quant`` are not reproduced.
+    ``init_hidden`` and ``output`` are not reproduced.
 
     References
     ----------
@@ -225,6 +242,8 @@ class Alpha(Model):
     learn_threshold: bool = flag(False, doc="threshold is learnable (gradient only)")
     reset_mechanism: str = option("zero", RESETS, doc="reset applied after a spike")
     float32_spikes: bool = flag(True, doc="snntorch 1.0.0 float32 spikes (quirk)")
+    state_quant: object = other(False, doc="quantiser of the hidden states (callable) or False",
+                                convert=check_state_quant)  # fmt: skip
 
     def _check(self):
         a = np.asarray(self.alpha, dtype=np.float64)
@@ -269,13 +288,16 @@ class Alpha(Model):
         )
 
     def _step(self, state, x):
-        thr_sub, _ = spike_constants(self)
+        thr_sub, _ = _spike_constants(self)
         reset = RESET_CODE[self.reset_mechanism]
         r, e, n, u = alpha_charge(
             state.syn_exc, state.syn_inh, state.mem, x,
             self.alpha, self.beta, self._tau_alpha, self.threshold, thr_sub, reset,
         )  # fmt: skip
-        y, _, _, _ = fire_and_reset(self, u, r, reset, False)
+        e = quantize(self, e)
+        n = quantize(self, n)
+        u = quantize(self, u)
+        y, _, _, _ = fire_and_reset(self, u, r, reset, False, spike_membrane(self, u))
         return y, AlphaState(syn_exc=e, syn_inh=n, mem=u)
 
     def _vjp_step(self, state_prev, x, g_output, g_state):
@@ -324,7 +346,8 @@ class Alpha(Model):
         snntorch: as :meth:`Leaky._vjp_step
         <refneuron.models.snntorch.leaky.Leaky._vjp_step>`.
         """
-        thr_sub, _ = spike_constants(self)
+        refuse_vjp(self)
+        thr_sub, _ = _spike_constants(self)
         _, _, _, f32_rt, _ = spike_dtypes(self)
         reset = RESET_CODE[self.reset_mechanism]
         e0, n0, u0 = state_prev.syn_exc, state_prev.syn_inh, state_prev.mem

@@ -21,13 +21,17 @@ from ._common import (
     RESETS,
     SUBTRACT,
     ZERO,
+    _spike_constants,
     check_inhibition_shape,
+    check_state_quant,
     fire_and_reset,
     fire_and_reset_vjp,
+    quantize,
+    refuse_vjp,
     round32,
-    spike_constants,
     spike_dtypes,
     spike_gt,
+    spike_membrane,
 )
 
 _NOT_GIVEN = False
@@ -170,6 +174,18 @@ class Lapicque(Model):
     reset_mechanism : {"subtract", "zero", "none"}
     float32_spikes : bool
         Reproduce snntorch 1.0.0's float32 spikes (default).
+    state_quant : False or callable
+        snntorch's quantiser of the hidden states (default ``False``, off).
+        A callable mapping a float64 array of the neuron shape to a float64
+        array of the same shape; it must act element-wise (refneuron may hand
+        it any block of neurons) and be deterministic.  Applied where
+        snntorch 1.0.0 applies it: to the new membrane after the state
+        function (stored quantised), and once more to the membrane inside
+        ``fire`` before the comparison, :math:`S_t = H^{>}(q(q(U_t)) - \theta)`
+        (not under ``inhibition``: ``fire_inhibition`` compares
+        :math:`q(U_t)`).  No backward pass
+        (``NotImplementedError``) and no compiled kernel
+        (``BackendUnavailable``) with it set.
 
     Notes
     -----
@@ -219,6 +235,8 @@ class Lapicque(Model):
     learn_threshold: bool = flag(False, doc="threshold is learnable (gradient only)")
     reset_mechanism: str = option("subtract", RESETS, doc="reset applied after a spike")
     float32_spikes: bool = flag(True, doc="snntorch 1.0.0 float32 spikes (quirk)")
+    state_quant: object = other(False, doc="quantiser of the hidden states (callable) or False",
+                                convert=check_state_quant)  # fmt: skip
 
     def _check(self):
         beta, R, C, dt = self.beta, self.R, self.C, self.time_step
@@ -285,11 +303,12 @@ class Lapicque(Model):
         return LapicqueState(mem=self.full(0.0, neuron_shape))
 
     def _step(self, state, x):
-        thr_sub, _ = spike_constants(self)
+        thr_sub, _ = _spike_constants(self)
         reset = RESET_CODE[self.reset_mechanism]
         R, _, inv_rc, decay = self._resolved
         r, m = lapicque_charge(state.mem, x, R, inv_rc, self.time_step, decay, self.threshold, thr_sub, reset)
-        y, _, _, _ = fire_and_reset(self, m, r, reset, False)
+        m = quantize(self, m)
+        y, _, _, _ = fire_and_reset(self, m, r, reset, False, spike_membrane(self, m))
         return y, LapicqueState(mem=m)
 
     def _vjp_step(self, state_prev, x, g_output, g_state):
@@ -336,7 +355,8 @@ class Lapicque(Model):
         Exactness against snntorch: as :meth:`Leaky._vjp_step
         <refneuron.models.snntorch.leaky.Leaky._vjp_step>`.
         """
-        thr_sub, _ = spike_constants(self)
+        refuse_vjp(self)
+        thr_sub, _ = _spike_constants(self)
         _, _, _, f32_rt, _ = spike_dtypes(self)
         reset = RESET_CODE[self.reset_mechanism]
         R, _, inv_rc, decay = self._resolved

@@ -18,13 +18,18 @@ from ._common import (
     RESETS,
     SUBTRACT,
     ZERO,
+    _spike_constants,
     check_inhibition_shape,
+    check_state_quant,
     fire_and_reset,
     fire_and_reset_vjp,
-    float32_rounded,
+    quantize,
+    refuse_kernel,
+    refuse_vjp,
     round32,
     spike_dtypes,
     spike_gt,
+    spike_membrane,
 )
 
 
@@ -134,6 +139,19 @@ class Leaky(Model):
     float32_spikes : bool
         Reproduce snntorch 1.0.0's float32 spikes (default).  False gives the
         behaviour of snntorch master after PR #432.
+    state_quant : False or callable
+        snntorch's quantiser of the hidden states (default ``False``, off).
+        A callable mapping a float64 array of the neuron shape to a float64
+        array of the same shape; it must act element-wise (refneuron may hand
+        it any block of neurons) and be deterministic.  Applied where
+        snntorch 1.0.0 applies it: to the new membrane after the state
+        function (stored quantised), and once more to the membrane inside
+        ``fire`` before the comparison, :math:`S_t = H^{>}(q(q(U_t)) - \theta)`
+        (not under ``inhibition``: ``fire_inhibition`` compares
+        :math:`q(U_t)`). The immediate reset of ``reset_delay=False``
+        acts on :math:`q(U_t)` and is not quantised again.  No backward pass
+        (``NotImplementedError``) and no compiled kernel
+        (``BackendUnavailable``) with it set.
 
     References
     ----------
@@ -167,6 +185,8 @@ class Leaky(Model):
     learn_graded_spikes_factor: bool = flag(False, doc="g is learnable (gradient only)")
     reset_delay: bool = flag(True, doc="apply the reset at the next step (snntorch default)")
     float32_spikes: bool = flag(True, doc="snntorch 1.0.0 float32 spikes (quirk)")
+    state_quant: object = other(False, doc="quantiser of the hidden states (callable) or False",
+                                convert=check_state_quant)  # fmt: skip
 
     def check_neuron_shape(self, neuron_shape):
         super().check_neuron_shape(neuron_shape)
@@ -176,15 +196,17 @@ class Leaky(Model):
         return LeakyState(mem=self.full(0.0, neuron_shape))
 
     def _spike_constants(self):
-        if self.float32_spikes:
-            return float32_rounded(self.threshold), float32_rounded(self.graded_spikes_factor)
-        return self.threshold, self.graded_spikes_factor
+        """``(threshold_sub, g)`` for the compiled backends
+        (:func:`._common.spike_constants`; refuses ``state_quant``)."""
+        refuse_kernel(self)
+        return _spike_constants(self)
 
     def _step(self, state, x):
-        thr_sub, _ = self._spike_constants()
+        thr_sub, _ = _spike_constants(self)
         reset = RESET_CODE[self.reset_mechanism]
         r, m = leaky_charge(state.mem, x, self.beta, self.threshold, thr_sub, reset)
-        y, m, _, _ = fire_and_reset(self, m, r, reset, not self.reset_delay)
+        m = quantize(self, m)
+        y, m, _, _ = fire_and_reset(self, m, r, reset, not self.reset_delay, spike_membrane(self, m))
         return y, LeakyState(mem=m)
 
     def _vjp_step(self, state_prev, x, g_output, g_state):
@@ -240,7 +262,8 @@ class Leaky(Model):
         float64 while snntorch sums float32 terms, so they differ from
         snntorch by float32 summation error (relative ~1e-7).
         """
-        thr_sub, _ = self._spike_constants()
+        refuse_vjp(self)
+        thr_sub, _ = _spike_constants(self)
         _, _, _, f32_rt, _ = spike_dtypes(self)
         reset = RESET_CODE[self.reset_mechanism]
         mem = state_prev.mem

@@ -18,13 +18,17 @@ from ._common import (
     RESETS,
     SUBTRACT,
     ZERO,
+    _spike_constants,
     check_inhibition_shape,
+    check_state_quant,
     fire_and_reset,
     fire_and_reset_vjp,
+    quantize,
+    refuse_vjp,
     round32,
-    spike_constants,
     spike_dtypes,
     spike_gt,
+    spike_membrane,
 )
 
 
@@ -127,11 +131,25 @@ class Synaptic(Model):
     float32_spikes : bool
         Reproduce snntorch 1.0.0's float32 spikes (default); False gives the
         behaviour of snntorch master after PR #432.
+    state_quant : False or callable
+        snntorch's quantiser of the hidden states (default ``False``, off).
+        A callable mapping a float64 array of the neuron shape to a float64
+        array of the same shape; it must act element-wise (refneuron may hand
+        it any block of neurons) and be deterministic.  Applied where
+        snntorch 1.0.0 applies it: to the new membrane and then the current
+        (snntorch's order) after the state function (stored quantised), and once more to the membrane inside
+        ``fire`` before the comparison, :math:`S_t = H^{>}(q(q(U_t)) - \theta)`
+        (not under ``inhibition``: ``fire_inhibition`` compares
+        :math:`q(U_t)`). The immediate reset of
+        ``reset_delay=False`` acts on :math:`q(U_t)` and is not quantised
+        again.  No backward pass
+        (``NotImplementedError``) and no compiled kernel
+        (``BackendUnavailable``) with it set.
 
     Notes
     -----
-    ``init_hidden``, ``output`` and ``state_quant`` only change what snntorch
-    returns or quantise the state; they are not reproduced.
+    ``init_hidden`` and ``output`` only change what snntorch returns; they
+    are not reproduced.
 
     References
     ----------
@@ -163,6 +181,8 @@ class Synaptic(Model):
     reset_mechanism: str = option("subtract", RESETS, doc="reset applied after a spike")
     reset_delay: bool = flag(True, doc="apply the reset at the next step (snntorch default)")
     float32_spikes: bool = flag(True, doc="snntorch 1.0.0 float32 spikes (quirk)")
+    state_quant: object = other(False, doc="quantiser of the hidden states (callable) or False",
+                                convert=check_state_quant)  # fmt: skip
 
     def check_neuron_shape(self, neuron_shape):
         super().check_neuron_shape(neuron_shape)
@@ -172,10 +192,12 @@ class Synaptic(Model):
         return SynapticState(syn=self.full(0.0, neuron_shape), mem=self.full(0.0, neuron_shape))
 
     def _step(self, state, x):
-        thr_sub, _ = spike_constants(self)
+        thr_sub, _ = _spike_constants(self)
         reset = RESET_CODE[self.reset_mechanism]
         r, i, m = synaptic_charge(state.syn, state.mem, x, self.alpha, self.beta, self.threshold, thr_sub, reset)
-        y, m, _, _ = fire_and_reset(self, m, r, reset, not self.reset_delay)
+        m = quantize(self, m)
+        i = quantize(self, i)
+        y, m, _, _ = fire_and_reset(self, m, r, reset, not self.reset_delay, spike_membrane(self, m))
         return y, SynapticState(syn=i, mem=m)
 
     def _vjp_step(self, state_prev, x, g_output, g_state):
@@ -218,7 +240,8 @@ class Synaptic(Model):
         emulated under ``float32_spikes``; the gradient of a scalar threshold
         then carries float32 summation error).
         """
-        thr_sub, _ = spike_constants(self)
+        refuse_vjp(self)
+        thr_sub, _ = _spike_constants(self)
         _, _, _, f32_rt, _ = spike_dtypes(self)
         reset = RESET_CODE[self.reset_mechanism]
         syn, mem = state_prev.syn, state_prev.mem

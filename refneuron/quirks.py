@@ -143,6 +143,15 @@ _Q = [
         "gradient whenever R or C is derived from beta.",
     ),
     Quirk(
+        "snntorch_state_quant_twice",
+        "snntorch 1.0.0",
+        ("snntorch.Leaky", "snntorch.Synaptic", "snntorch.Lapicque", "snntorch.Alpha"),
+        "state_quant is applied to the stored state and again inside fire(), but not in fire_inhibition()",
+        "The spike compares q(q(U)) with the threshold while q(U) is stored (invisible for idempotent "
+        "quantisers); with inhibition=True the spike comes from q(U). The immediate reset (reset_delay=False) "
+        "acts on the once-quantised membrane.",
+    ),
+    Quirk(
         "spikingjelly_ge_threshold",
         "spikingjelly 2.0.0",
         ("spikingjelly.*",),

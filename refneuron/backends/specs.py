@@ -64,6 +64,8 @@ def _leaky_params(model, shape):
 def _leaky_unsupported(model):
     if model.inhibition:
         return "inhibition=True couples the neurons of a row (arg-max), which the element-wise kernels cannot do"
+    if getattr(model, "state_quant", False) is not False:
+        return "state_quant is a Python callable, which the compiled kernels cannot call"
     return None
 
 

@@ -224,6 +224,7 @@ class Alpha(Model):
     quirks = (
         "snntorch_delayed_reset",
         "snntorch_float32_spikes",
+        "snntorch_state_quant_twice",
         "snntorch_alpha_subtract_reset",
         "snntorch_alpha_tau_docstring",
         "snntorch_alpha_learn_alpha",

@@ -213,6 +213,7 @@ class Lapicque(Model):
     quirks = (
         "snntorch_delayed_reset",
         "snntorch_float32_spikes",
+        "snntorch_state_quant_twice",
         "snntorch_lapicque_decay",
         "snntorch_lapicque_unused_beta",
         "snntorch_lapicque_all_three",

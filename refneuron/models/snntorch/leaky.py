@@ -167,6 +167,7 @@ class Leaky(Model):
     quirks = (
         "snntorch_delayed_reset",
         "snntorch_float32_spikes",
+        "snntorch_state_quant_twice",
         "snntorch_leaky_zero_reset",
         "snntorch_clamp",
         "snntorch_inhibition_reset",

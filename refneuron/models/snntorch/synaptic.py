@@ -165,6 +165,7 @@ class Synaptic(Model):
     quirks = (
         "snntorch_delayed_reset",
         "snntorch_float32_spikes",
+        "snntorch_state_quant_twice",
         "snntorch_clamp",
         "snntorch_inhibition_reset",
     )

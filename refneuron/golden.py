@@ -192,6 +192,17 @@ def model_to_json(model):
     }
 
 
+def field_defaults(model):
+    """``{name: encoded default}`` for the fields of ``model`` that have a default."""
+    out = {}
+    for f in dataclasses.fields(model):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = _encode(f.default)
+        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            out[f.name] = _encode(f.default_factory())  # type: ignore[misc]
+    return out
+
+
 def model_from_json(d):
     """Rebuild a model from :func:`model_to_json`'s form (through the registry)."""
     from . import registry

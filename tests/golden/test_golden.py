@@ -205,3 +205,41 @@ def test_every_registered_model_is_pinned():
     # canonical AdEx, snntorch Lapicque's ln beta): NumPy's exp/log are deterministic for one
     # build; a NumPy or platform change may move them by an ulp, and then the pins are
     # regenerated deliberately (make_golden.py), not loosened
+
+
+def test_a_field_added_after_the_pin_matches_only_at_its_default(tmp_path):
+    # a pin written before a field existed has no entry for it: the default (the behaviour
+    # the pin recorded) matches, any other value is reported as a parameter difference
+    import json
+
+    import numpy as np
+    import pytest
+
+    import refneuron as rn
+    from refneuron import golden
+    from refneuron.testing import assert_matches_golden
+
+    model = rn.snntorch.Leaky(beta=0.8)
+    path = tmp_path / "pin.npz"
+    golden.write_golden(path, [golden.GoldenCase("c", model, np.linspace(0, 2, 40).reshape(20, 2))])
+    with np.load(path, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    header_key = next(k for k in arrays if arrays[k].dtype.kind in "SU" and "reset_delay" in str(arrays[k]))
+    text = str(arrays[header_key][()] if arrays[header_key].ndim == 0 else arrays[header_key])
+    meta = json.loads(text)
+
+    def drop(obj):
+        if isinstance(obj, dict):
+            obj.pop("reset_delay", None)  # as if the field had been added after the pin
+            for v in obj.values():
+                drop(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                drop(v)
+
+    drop(meta)
+    arrays[header_key] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    assert_matches_golden(model, path, "c")
+    with pytest.raises(AssertionError, match="reset_delay"):
+        assert_matches_golden(model.replace(reset_delay=False), path, "c")

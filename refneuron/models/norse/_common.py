@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from ... import _checks
@@ -211,3 +213,22 @@ def recurrent_jump_adjoint(model, g_jump, x, z_prev):
     if not model.autapses:
         np.fill_diagonal(g_w_rec, 0.0)
     return g_x, g_z_prev, {"input_weights": weight_grad(g_jump, x), "recurrent_weights": g_w_rec}
+
+
+@dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
+class Recurrent:
+    """The recurrent part shared by ``LIFRecurrent``, ``LIFAdExRecurrent`` and
+    ``LSNNRecurrent``: the weight fields, their checks, and the neuron shape
+    ``(*batch, n_out)`` fed by inputs ``(T, *batch, n_in)``.  Listed first
+    among the bases, so the weights follow the model's own parameters."""
+
+    input_weights: object = input_weights()
+    recurrent_weights: object = recurrent_weights()
+    autapses: bool = autapses()
+
+    def _check(self):
+        check_weights(self)
+        super()._check()
+
+    def neuron_shape(self, item_shape):
+        return recurrent_neuron_shape(self, item_shape)

@@ -299,7 +299,7 @@ class LIF(Model):
 
 @register
 @dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
-class LIFRecurrent(LIF):
+class LIFRecurrent(c.Recurrent, LIF):
     __doc__ = (
         r"""norse ``LIFRecurrent`` (``lif_step``), reproduced in float64.
 
@@ -351,17 +351,6 @@ class LIFRecurrent(LIF):
     State = LIFState
     quirks = LIF.quirks + ("norse_autapses_in_place",)
     reset_detached: ClassVar[bool] = True
-
-    input_weights: object = c.input_weights()
-    recurrent_weights: object = c.recurrent_weights()
-    autapses: bool = c.autapses()
-
-    def _check(self):
-        c.check_weights(self)
-        super()._check()
-
-    def neuron_shape(self, item_shape):
-        return c.recurrent_neuron_shape(self, item_shape)
 
     def initial_state(self, neuron_shape):
         return LIFState(

@@ -483,7 +483,7 @@ class LIFAdEx(Model):
 
 @register
 @dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
-class LIFAdExRecurrent(LIFAdEx):
+class LIFAdExRecurrent(c.Recurrent, LIFAdEx):
     __doc__ = (
         r"""norse ``LIFAdExRecurrent`` (``lif_adex_step``), reproduced in float64.
 
@@ -527,17 +527,6 @@ class LIFAdExRecurrent(LIFAdEx):
     State = LIFAdExState
     quirks = LIFAdEx.quirks + ("norse_autapses_in_place",)
     reset_detached: ClassVar[bool] = False
-
-    input_weights: object = c.input_weights()
-    recurrent_weights: object = c.recurrent_weights()
-    autapses: bool = c.autapses()
-
-    def _check(self):
-        c.check_weights(self)
-        super()._check()
-
-    def neuron_shape(self, item_shape):
-        return c.recurrent_neuron_shape(self, item_shape)
 
     def initial_state(self, neuron_shape):
         return LIFAdExState(

@@ -308,7 +308,7 @@ class LSNN(Model):
 
 @register
 @dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
-class LSNNRecurrent(LSNN):
+class LSNNRecurrent(c.Recurrent, LSNN):
     __doc__ = (
         r"""norse ``LSNNRecurrent`` (``lsnn_step``), reproduced in float64.
 
@@ -353,17 +353,6 @@ class LSNNRecurrent(LSNN):
     State = LSNNState
     quirks = LSNN.quirks + ("norse_autapses_in_place",)
     reset_detached: ClassVar[bool] = True
-
-    input_weights: object = c.input_weights()
-    recurrent_weights: object = c.recurrent_weights()
-    autapses: bool = c.autapses()
-
-    def _check(self):
-        c.check_weights(self)
-        super()._check()
-
-    def neuron_shape(self, item_shape):
-        return c.recurrent_neuron_shape(self, item_shape)
 
     def initial_state(self, neuron_shape):
         return LSNNState(

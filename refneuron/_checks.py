@@ -319,8 +319,17 @@ def available_memory_bytes():
 
 
 def check_memory(n_bytes, what, *, available=None):
-    """Row 15: refuse before allocating more than the memory available."""
-    avail = available_memory_bytes() if available is None else available
+    """Row 15: refuse before allocating more than the memory available (host
+    memory: what the system reports plus the idle buffers of
+    :mod:`refneuron.buffers`, which a new record reuses)."""
+    if available is None:
+        avail = available_memory_bytes()
+        if avail is not None:
+            from . import buffers
+
+            avail += buffers.idle_bytes()
+    else:
+        avail = available
     if avail is not None and n_bytes > avail:
         raise InsufficientMemory(
             f"{what}: needs {n_bytes / 2**30:.2f} GiB but only {avail / 2**30:.2f} GiB are "

@@ -89,10 +89,10 @@ def _reduce_to(value, target):
     return value.reshape(target.shape)
 
 
-def _upstream(name, value, shape):
+def _upstream(name, value, shape, check_finite=True):
     if value is None:
         return None
-    arr = _checks.as_inputs(value, name=f"upstream[{name!r}]", min_ndim=1)
+    arr = _checks.as_inputs(value, name=f"upstream[{name!r}]", min_ndim=1, check_finite=check_finite)
     if arr.shape != shape:
         raise ShapeError(f"upstream[{name!r}]: must have shape {shape} (got {arr.shape})")
     return arr
@@ -110,6 +110,11 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True, backend="nump
         and optionally a state name -> :math:`\\partial L/\\partial Z` of the
         same shape.  Missing entries are zero.
     state : initial state (record, dict or None for the default)
+    check_finite : bool
+        Reject NaN/inf in ``inputs`` and in the upstream gradients, naming
+        the first bad index (default).  ``False`` skips both scans (one pass
+        over each array) and propagates non-finite values as the frameworks'
+        autograd does.
     backend : {"numpy", "cpu", "cuda"}
         ``"numpy"``: the reference loop over ``model._vjp_step``.  ``"cpu"``
         / ``"cuda"``: one fused kernel (:mod:`refneuron.backends.cpu_vjp`,
@@ -140,8 +145,8 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True, backend="nump
     x, neuron_shape, s0 = prepare(model, inputs, state, check_finite=check_finite)
     T = x.shape[0]
     full = (T, *neuron_shape)
-    g_out = _upstream("output", upstream.get("output"), full)
-    g_states = {n: _upstream(n, upstream.get(n), full) for n in names}
+    g_out = _upstream("output", upstream.get("output"), full, check_finite)
+    g_states = {n: _upstream(n, upstream.get(n), full, check_finite) for n in names}
 
     if backend != "numpy":
         return _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend)

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from . import _checks
+from . import _checks, buffers
 from .errors import BackendUnavailable, NonFiniteStateWarning, OptionError
 
 RECORD_OPTIONS = ("all", "output", "final")
@@ -217,15 +217,11 @@ def run(
 
 
 def _empty(shape, dtype, backend):
-    """A fresh record array.
-
-    Its pages are first touched by the kernel that writes it.  Touching them
-    beforehand with a parallel zero-fill kernel was tried and was not faster
-    on the 2-core development machine (60-63 against 86-172 M neuron-steps/s
-    for LIF at N = 1e5 with the machine busy: an extra pass over memory);
-    callers who run repeatedly should pass ``out=`` instead.
-    """
-    return np.empty(shape, dtype=dtype)
+    """A record array, from :mod:`refneuron.buffers` (an idle buffer of an
+    earlier call when one fits, so that repeated runs do not page-fault
+    fresh memory; touching fresh pages beforehand with a parallel zero-fill
+    was tried and was not faster: an extra pass over memory)."""
+    return buffers.empty(shape, dtype)
 
 
 def _kernel_spec(model, backend):

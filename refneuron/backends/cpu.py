@@ -39,7 +39,7 @@ import math
 
 import numpy as np
 
-from ._jit import NJIT_OPTIONS, at, jitable_cpu, numba_or_raise
+from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise
 from ._steps import (
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
@@ -772,7 +772,7 @@ def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):
     kernel = globals()[kernel_name]
     block = block_size(x.shape[1]) if block is None else int(block)
     out, *traces = (_row_shaped(a, x.shape[0]) for a in (out, *traces))
-    kernel(x, S, out, *traces, bad, np.int64(t0), np.int64(block), *params)
+    call_kernel(kernel, x, S, out, *traces, bad, np.int64(t0), np.int64(block), *params)
 
 
 def _row_shaped(a, T):

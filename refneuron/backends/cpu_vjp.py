@@ -56,7 +56,7 @@ from ._backward import (
     sj_qif_back,
     synaptic_back,
 )
-from ._jit import NJIT_OPTIONS, at, jitable_cpu, numba_or_raise
+from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise
 from ._steps import (
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
@@ -1186,4 +1186,4 @@ def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params, block=None):
     kernel = globals()[kernel_name]
     block = block_size(x.shape[1]) if block is None else int(block)
     gy, *gups = (_row_shaped(a, x.shape[0]) for a in (gy, *gups))
-    kernel(x, gy, *gups, tape, out, gx, gS0, gP, np.int64(block), *params)
+    call_kernel(kernel, x, gy, *gups, tape, out, gx, gS0, gP, np.int64(block), *params)

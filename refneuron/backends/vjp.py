@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from .. import _checks
+from .. import _checks, buffers
 from ..errors import BackendUnavailable
 from ._backward import surrogate_args
 from ._jit import as_kernel_param
@@ -177,10 +177,10 @@ def vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
     x2 = np.ascontiguousarray(x).reshape(T, n)
     gy = _NONE2 if g_out is None else np.ascontiguousarray(g_out).reshape(T, n)
     gups = [_NONE2 if g_states[nm] is None else np.ascontiguousarray(g_states[nm]).reshape(T, n) for nm in names]
-    tape = np.empty((ns, T + 1, n))
+    tape = buffers.empty((ns, T + 1, n))  # reused between calls: see refneuron.buffers
     tape[:, 0, :] = flat_state(model, s0, n)
-    out = np.empty((T, n), dtype=out_dtype)
-    gx = np.empty((T, n))
+    out = buffers.empty((T, n), dtype=out_dtype)
+    gx = buffers.empty((T, n))
     gS0 = np.empty((ns, n))
     gP = np.empty((npar, n))
     if backend == "cpu":

@@ -1,0 +1,150 @@
+"""Reuse of large record buffers between calls.
+
+The compiled kernels are memory-bound, and writing to freshly allocated
+memory is not free: every new page is first zeroed by the operating system
+(a page fault, and on Linux often a transparent-huge-page compaction), which
+on the development machine cost as much as the kernel itself and varied from
+run to run by a factor of four (LIF, T = 1000, N = 1e5: 0.4-1.9 s per call
+instead of 0.12 s; ``benchmarks/RESULTS.md``).  A caller who runs many times
+can pass ``out=`` buffers to :func:`refneuron.run`; this module makes repeated
+calls fast without that: the records that :func:`refneuron.run` and
+:func:`refneuron.gradients.vjp` return are views of pooled buffers, and a
+buffer whose views have all been dropped is handed out again by the next
+call instead of asking the operating system for new memory.
+
+What the caller sees
+--------------------
+* The returned arrays are ordinary, writable, C-contiguous NumPy arrays
+  (views: ``arr.base`` is the pooled buffer).  A buffer is reused only once
+  no array that views it is alive, so a result is never overwritten behind
+  the caller's back, and its values never depend on the pool.
+* Idle buffers stay allocated (resident memory does not shrink when results
+  are dropped), up to :func:`max_bytes` in all (default: a quarter of the
+  machine's physical memory).  :func:`release` frees the idle ones;
+  ``set_max_bytes(0)`` turns pooling off (every record is a fresh
+  ``np.empty``).
+* Only buffers of at least :data:`MIN_BYTES` are pooled (small arrays cost
+  little to fault in); a request is served by the smallest idle buffer that
+  holds it and is at most twice its size.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import numpy as np
+
+#: smallest request that is pooled (bytes)
+MIN_BYTES = 16 * 2**20
+
+
+def _default_max_bytes():
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 4
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 2 * 2**30
+
+
+_lock = threading.Lock()
+_buffers: list = []  # 1-D uint8 arrays owned by the pool
+_max_bytes = _default_max_bytes()
+# references to a buffer when only the pool holds it: the list entry and the
+# argument of sys.getrefcount (measured, not assumed: see _idle_refcount)
+_IDLE_REFS = None
+
+
+def _idle_refcount():
+    global _IDLE_REFS
+    if _IDLE_REFS is None:
+        probe = [np.empty(1, dtype=np.uint8)]
+        _IDLE_REFS = sys.getrefcount(probe[0])
+    return _IDLE_REFS
+
+
+def _is_idle(k):
+    # idle: _buffers[k] is referenced by the list and by getrefcount's argument
+    # only (callers index the list and never hold a buffer in a variable while
+    # asking); every live array that views it adds one reference (NumPy points
+    # a view of a view at the owner of the memory)
+    return sys.getrefcount(_buffers[k]) <= _idle_refcount()
+
+
+def max_bytes():
+    """The most memory (bytes) the pool keeps, idle and in use together."""
+    return _max_bytes
+
+
+def set_max_bytes(n_bytes):
+    """Set the pool's capacity in bytes (0 turns pooling off); idle buffers
+    beyond it are freed at once."""
+    global _max_bytes
+    from . import _checks
+
+    n = _checks.as_count("n_bytes", n_bytes, minimum=0)
+    with _lock:
+        _max_bytes = n
+        _trim(0)
+
+
+def release():
+    """Free every idle buffer (the ones no returned array views)."""
+    with _lock:
+        keep = [k for k in range(len(_buffers)) if not _is_idle(k)]
+        _buffers[:] = [_buffers[k] for k in keep]
+
+
+def idle_bytes():
+    """Bytes held in idle buffers (memory a new request can reuse)."""
+    with _lock:
+        return sum(_buffers[k].nbytes for k in range(len(_buffers)) if _is_idle(k))
+
+
+def pooled_bytes():
+    """Bytes the pool holds, idle and in use."""
+    with _lock:
+        return sum(b.nbytes for b in _buffers)
+
+
+def _trim(extra):
+    """Free idle buffers, largest first, until ``extra`` more bytes fit."""
+    total = sum(b.nbytes for b in _buffers)
+    idle = sorted((k for k in range(len(_buffers)) if _is_idle(k)), key=lambda k: -_buffers[k].nbytes)
+    drop = set()
+    for k in idle:
+        if total + extra <= _max_bytes:
+            break
+        drop.add(k)
+        total -= _buffers[k].nbytes
+    if drop:
+        _buffers[:] = [_buffers[k] for k in range(len(_buffers)) if k not in drop]
+    return total + extra <= _max_bytes
+
+
+def empty(shape, dtype=np.float64):
+    """An uninitialised C-contiguous array of ``shape`` and ``dtype``, from an
+    idle pooled buffer when one fits (see the module docstring)."""
+    dtype = np.dtype(dtype)
+    shape = tuple(int(s) for s in shape)
+    n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if n_bytes < MIN_BYTES:
+        return np.empty(shape, dtype=dtype)
+    with _lock:
+        best = None
+        for k in range(len(_buffers)):  # by index: a loop variable would hold a reference
+            size = _buffers[k].nbytes
+            if n_bytes <= size <= 2 * n_bytes and _is_idle(k):
+                if best is None or size < _buffers[best].nbytes:
+                    best = k
+        if best is not None:
+            base = _buffers[best]
+        elif _trim(n_bytes):
+            base = np.empty(n_bytes, dtype=np.uint8)
+            _buffers.append(base)
+        else:  # the pool is full of buffers in use: an ordinary allocation
+            return np.empty(shape, dtype=dtype)
+        return base[:n_bytes].view(dtype).reshape(shape)
+
+
+__all__ = ["MIN_BYTES", "empty", "max_bytes", "set_max_bytes", "release", "idle_bytes", "pooled_bytes"]

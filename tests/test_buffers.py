@@ -1,0 +1,110 @@
+"""refneuron.buffers: records reused between calls, never while still viewed."""
+
+import gc
+
+import numpy as np
+import pytest
+
+import refneuron as rn
+from refneuron import buffers
+from refneuron.errors import InputError, ParameterError
+
+
+@pytest.fixture(autouse=True)
+def _empty_pool():
+    buffers.release()
+    old = buffers.max_bytes()
+    yield
+    buffers.set_max_bytes(old)
+    buffers.release()
+
+
+SHAPE = (buffers.MIN_BYTES // 8 // 1000 + 1, 1000)  # just above the pooling threshold
+
+
+def test_small_requests_are_not_pooled():
+    a = buffers.empty((10, 10))
+    assert a.shape == (10, 10) and a.dtype == np.float64 and a.base is None
+    assert buffers.pooled_bytes() == 0
+
+
+def test_buffer_is_reused_only_when_no_view_is_alive():
+    a = buffers.empty(SHAPE)
+    first = id(a.base)  # an id, not a reference: a reference would keep the buffer in use
+    a[:] = 1.0
+    view = a[5:, ::2]  # a view of the view keeps the buffer in use
+    del a
+    b = buffers.empty(SHAPE)
+    assert id(b.base) != first, "a buffer still viewed by a live array was handed out again"
+    assert np.all(view == 1.0)
+    del view, b
+    c = buffers.empty(SHAPE)
+    assert id(c.base) == first  # the first idle buffer of the right size is reused
+    assert buffers.pooled_bytes() == 2 * c.base.nbytes
+    del c
+
+
+def test_dtype_shape_layout():
+    a = buffers.empty(SHAPE, np.uint8)
+    assert a.shape == SHAPE and a.dtype == np.uint8 and a.flags.c_contiguous and a.flags.writeable
+    b = buffers.empty((3,) + SHAPE, np.float64)
+    assert b.shape == (3,) + SHAPE and b.flags.c_contiguous
+
+
+def test_capacity_and_release():
+    buffers.set_max_bytes(0)
+    a = buffers.empty(SHAPE)
+    assert a.base is None and buffers.pooled_bytes() == 0  # pooling off: an ordinary array
+    buffers.set_max_bytes(10 * buffers.MIN_BYTES)
+    b = buffers.empty(SHAPE)
+    assert buffers.pooled_bytes() == b.nbytes
+    del b
+    assert buffers.idle_bytes() > 0
+    buffers.release()
+    assert buffers.pooled_bytes() == 0
+
+
+def test_full_pool_falls_back_to_plain_allocation():
+    buffers.set_max_bytes(int(1.5 * buffers.MIN_BYTES) + 8 * 1000 * 10)
+    a = buffers.empty(SHAPE)
+    b = buffers.empty(SHAPE)  # no room while ``a`` is in use
+    assert a.base is not None and b.base is None
+
+
+def test_set_max_bytes_validates():
+    with pytest.raises(ParameterError, match="n_bytes"):
+        buffers.set_max_bytes(-1)
+    with pytest.raises(Exception, match="n_bytes"):
+        buffers.set_max_bytes(1.5)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_run_results_survive_later_runs(backend):
+    """Records of an earlier run keep their values while a later run reuses
+    the pool (the earlier result is alive, so its buffers are not reused)."""
+    model = rn.snntorch.Leaky(beta=0.9)
+    rng = np.random.default_rng(3)
+    n = SHAPE[1] * 2
+    x1 = rng.normal(0.3, 0.5, (SHAPE[0], n))
+    x2 = rng.normal(0.3, 0.5, (SHAPE[0], n))
+    r1 = rn.run(model, x1, backend=backend)
+    keep = r1.states["mem"].copy()
+    r2 = rn.run(model, x2, backend=backend)
+    assert np.array_equal(r1.states["mem"], keep)
+    assert not np.shares_memory(r1.states["mem"], r2.states["mem"])
+    del r1
+    gc.collect()
+    r3 = rn.run(model, x1, backend=backend)  # reuses r1's buffers: same values as a fresh run
+    assert np.array_equal(r3.states["mem"], keep)
+
+
+def test_kernel_call_keeps_no_reference_to_the_records():
+    """A compiled run leaves its buffers idle once its result is dropped,
+    without waiting for the garbage collector (Numba's literal dispatch
+    used to keep the arguments in a reference cycle)."""
+    model = rn.snntorch.Leaky(beta=0.9)
+    x = np.random.default_rng(4).normal(0.3, 0.5, (SHAPE[0], SHAPE[1] * 2))
+    for _ in range(3):
+        r = rn.run(model, x, backend="cpu", spike_dtype="uint8")
+        del r
+        assert buffers.idle_bytes() == buffers.pooled_bytes() > 0

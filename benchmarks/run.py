@@ -13,12 +13,16 @@ shared, noisy machine):
 * forward throughput (neuron-steps/s) of snntorch.Leaky, canonical.Izhikevich
   and canonical.AdEx through the public API ``refneuron.run(...,
   backend="cpu", record="all", spike_dtype="uint8")``, output allocation
-  included, and again with preallocated ``out=`` buffers;
+  included: with the defaults, without the input scan, with caller ``out=``
+  buffers, and with record pooling off (every call page-faults new memory);
 * the ratio of each to the triad bandwidth, counting the bytes that must move
   per neuron-step: 8 (input) + 1 (uint8 spike) + 8 per state variable;
-* the same LIF work on the frameworks (torch CPU, float64): spikingjelly
-  multi-step ``LIFNode``, snntorch ``Leaky`` and norse ``LIFBoxCell`` stepped
-  over time;
+* the same LIF work on the frameworks (torch CPU, float64, no grad):
+  spikingjelly multi-step ``LIFNode``, snntorch ``Leaky`` and norse
+  ``LIFBoxCell`` stepped over time, keeping every step's spikes and membrane
+  (as ``record="all"``) and keeping only the final state;
+* forward + backward: ``gradients.vjp(..., backend="cpu")`` against the
+  frameworks' torch autograd;
 * the first-call compile cost of a kernel (fresh cache directory) and the
   load time from the cache, each in a fresh process.
 
@@ -97,73 +101,121 @@ def inputs(name, T, N, seed=0):
     return x
 
 
+KINDS = ("default", "unchecked", "out", "fresh")
+KIND_TITLE = {"default": "defaults", "unchecked": "check_finite=False", "out": "out= + check_finite=False",
+              "fresh": "pool off (fresh pages)"}
+
+
 def bench_kernel(model, x, repeats):
+    """Seconds per call of ``refneuron.run(..., backend="cpu", record="all",
+    spike_dtype="uint8")`` four ways (medians):
+
+    ``default``: the defaults (records from :mod:`refneuron.buffers`, which the
+    median call takes over from the previous one; input scan on);
+    ``unchecked``: the same with ``check_finite=False``; ``out``: caller
+    buffers and ``check_finite=False``; ``fresh``: pooling off
+    (``buffers.set_max_bytes(0)``), so every call page-faults new records.
+    """
     import refneuron as rn
+    from refneuron import buffers
 
     names = model.State.names()
-    fresh = median_time(lambda: rn.run(model, x, backend="cpu", record="all", spike_dtype="uint8"), repeats)
+    kw = dict(backend="cpu", record="all", spike_dtype="uint8")
+    res = {}
+    res["default"] = median_time(lambda: rn.run(model, x, **kw), repeats)
+    res["unchecked"] = median_time(lambda: rn.run(model, x, check_finite=False, **kw), repeats)
     bufs = {"output": np.empty(x.shape, dtype=np.uint8), **{n: np.empty(x.shape) for n in names}}
-    pre = median_time(lambda: rn.run(model, x, backend="cpu", record="all", spike_dtype="uint8", out=bufs), repeats)
-    # the same without the input scan (check_finite=False): one read of the input less
-    raw = median_time(
-        lambda: rn.run(model, x, backend="cpu", record="all", spike_dtype="uint8", out=bufs, check_finite=False),
-        repeats,
-    )
+    res["out"] = median_time(lambda: rn.run(model, x, out=bufs, check_finite=False, **kw), repeats)
+    del bufs
+    buffers.release()
+    cap = buffers.max_bytes()
+    buffers.set_max_bytes(0)
+    try:
+        res["fresh"] = median_time(lambda: rn.run(model, x, **kw), repeats)
+    finally:
+        buffers.set_max_bytes(cap)
     bytes_per_step = 8 + 1 + 8 * len(names)
-    return fresh, pre, raw, bytes_per_step
+    return res, bytes_per_step
 
 
 # --- frameworks ---------------------------------------------------------------------------
 
 
 def bench_frameworks(T, N, repeats):
+    """Seconds per LIF run of T steps on the frameworks, no grad, float64, two
+    ways: ``records`` keeps the spikes and the membrane of every step (the
+    work refneuron's ``record="all"`` does: spikingjelly ``store_v_seq``,
+    snntorch/norse writing each step into preallocated ``(T, N)`` tensors),
+    ``final`` keeps only the last state (less work than refneuron does)."""
     import torch
 
     torch.set_num_threads(int(os.environ.get("NUMBA_NUM_THREADS", os.cpu_count() or 1)))
     x = torch.as_tensor(inputs("snntorch.Leaky", T, N))
     out = {}
+
+    def timed(label, fn):
+        try:
+            out[label] = median_time(fn, repeats)
+        except Exception as exc:  # pragma: no cover - reported, not hidden
+            out[label] = f"failed: {exc}"
+
     try:
         from spikingjelly.activation_based import neuron
-
-        node = neuron.LIFNode(tau=2.0, step_mode="m").to(torch.float64)
-
-        def sj():
-            node.reset()
-            with torch.no_grad():
-                node(x)
-
-        out["spikingjelly LIFNode (multi-step)"] = median_time(sj, repeats)
-    except Exception as exc:  # pragma: no cover - reported, not hidden
+    except Exception as exc:  # pragma: no cover
         out["spikingjelly LIFNode (multi-step)"] = f"failed: {exc}"
+    else:
+        for store in (True, False):
+            node = neuron.LIFNode(tau=2.0, step_mode="m", store_v_seq=store).to(torch.float64)
+
+            def sj(node=node):
+                node.reset()
+                with torch.no_grad():
+                    return node(x)
+
+            timed(f"spikingjelly LIFNode (multi-step), {'records' if store else 'final'}", sj)
     try:
         import snntorch
-
+    except Exception as exc:  # pragma: no cover
+        out["snntorch Leaky (loop over t)"] = f"failed: {exc}"
+    else:
         with torch.no_grad():
             lif = snntorch.Leaky(beta=0.9).to(torch.float64)
 
-        def snn():
+        def snn(records):
             mem = torch.zeros(N, dtype=torch.float64)
+            if records:
+                spk_rec = torch.empty(T, N, dtype=torch.float64)
+                mem_rec = torch.empty(T, N, dtype=torch.float64)
             with torch.no_grad():
-                for xt in x.unbind(0):
+                for t, xt in enumerate(x.unbind(0)):
                     spk, mem = lif(xt, mem)
+                    if records:
+                        spk_rec[t] = spk
+                        mem_rec[t] = mem
 
-        out["snntorch Leaky (loop over t)"] = median_time(snn, repeats)
-    except Exception as exc:  # pragma: no cover
-        out["snntorch Leaky (loop over t)"] = f"failed: {exc}"
+        timed("snntorch Leaky (loop over t), records", lambda: snn(True))
+        timed("snntorch Leaky (loop over t), final", lambda: snn(False))
     try:
         import norse.torch as nt
-
-        cell = nt.LIFBoxCell()
-
-        def nrs():
-            s = None
-            with torch.no_grad():
-                for xt in x.unbind(0):
-                    z, s = cell(xt, s)
-
-        out["norse LIFBoxCell (loop over t)"] = median_time(nrs, repeats)
     except Exception as exc:  # pragma: no cover
         out["norse LIFBoxCell (loop over t)"] = f"failed: {exc}"
+    else:
+        cell = nt.LIFBoxCell()
+
+        def nrs(records):
+            s = None
+            if records:
+                z_rec = torch.empty(T, N, dtype=torch.float64)
+                v_rec = torch.empty(T, N, dtype=torch.float64)
+            with torch.no_grad():
+                for t, xt in enumerate(x.unbind(0)):
+                    z, s = cell(xt, s)
+                    if records:
+                        z_rec[t] = z
+                        v_rec[t] = s.v
+
+        timed("norse LIFBoxCell (loop over t), records", lambda: nrs(True))
+        timed("norse LIFBoxCell (loop over t), final", lambda: nrs(False))
     return out
 
 
@@ -410,11 +462,12 @@ def main(argv=None):
         for N in sizes:
             steps = int(min(T, max(1, args.max_bytes // (8 * N))))
             x = inputs(name, steps, N)
-            fresh, pre, raw, bps = bench_kernel(model, x, repeats)
+            res, bps = bench_kernel(model, x, repeats)
             ns = steps * N
-            rows.append((name, N, steps, ns / fresh, ns / pre, ns / raw, bps))
-            print(f"{name:22s} N={N:>8d} T={steps:5d}: {ns / fresh / 1e6:8.1f} M/s fresh, {ns / pre / 1e6:8.1f} M/s out=, "
-                  f"{ns / raw / 1e6:8.1f} M/s out= unchecked, {100 * ns / raw * bps / bw:5.1f}% of triad", flush=True)
+            rate = {k: ns / v for k, v in res.items()}
+            rows.append((name, N, steps, rate, bps))
+            print(f"{name:22s} N={N:>8d} T={steps:5d}: " + ", ".join(f"{rate[k] / 1e6:7.1f} M/s {k}" for k in KINDS)
+                  + f"; unchecked {100 * rate['unchecked'] * bps / bw:5.1f}% of triad", flush=True)
             del x
 
     fw = {}
@@ -460,40 +513,47 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
     lines.append("")
     lines.append(f"## Memory bandwidth\n\nSTREAM-like triad `a = b + s*c` (Numba `prange`, 24 B per element): **{bw / 1e9:.1f} GB/s**.\n")
     lines.append("## refneuron kernels through the public API (`refneuron.run(..., backend=\"cpu\")`)\n")
-    lines.append("Bytes per neuron-step that must move: 8 (input) + 1 (spike) + 8 per state variable. "
-                 "`fresh`: the call allocates its records (first-touch page faults included); `out=`: preallocated buffers; "
-                 "both with the default input scan `check_finite=True` (one more read of the input, not counted in B/step); "
-                 "`unchecked`: `out=` and `check_finite=False`.\n")
-    lines.append("| model | N | T | B/step | M neuron-steps/s (fresh) | M neuron-steps/s (out=) | M neuron-steps/s (unchecked) | % of triad (fresh) | % of triad (out=) | % of triad (unchecked) | ns per neuron-step (unchecked) |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    lines.append("Bytes per neuron-step that must move: 8 (input) + 1 (spike) + 8 per state variable. Four ways of "
+                 "calling, each through the public API with its records allocated by the call unless said: "
+                 "**defaults** (records from `refneuron.buffers`: a call reuses the buffers of the previous call's "
+                 "dropped result; the input scan `check_finite=True` reads the input once more, not counted in B/step); "
+                 "**check_finite=False** (the same without the scan); **out=** (caller buffers, no scan); "
+                 "**pool off** (`refneuron.buffers.set_max_bytes(0)`: every call page-faults new records, scan on).\n")
+    lines.append("| model | N | T | B/step | " + " | ".join(f"M/s ({KIND_TITLE[k]})" for k in KINDS) + " | "
+                 + " | ".join(f"% of triad ({KIND_TITLE[k]})" for k in KINDS) + " | ns per neuron-step (check_finite=False) |")
+    lines.append("|---|---|---|---|" + "---|" * (2 * len(KINDS) + 1))
     lif_ns = {}
-    for name, N, steps, f, p, u, bps in rows:
+    for name, N, steps, rate, bps in rows:
         if name == "snntorch.Leaky":
-            lif_ns[N] = 1e9 / u
-        lines.append(f"| {name} | {N:.0e} | {steps} | {bps} | {f / 1e6:.0f} | {p / 1e6:.0f} | {u / 1e6:.0f} | {100 * f * bps / bw:.0f} % | {100 * p * bps / bw:.0f} % | {100 * u * bps / bw:.0f} % | {1e9 / u:.2f} |")
+            lif_ns[N] = 1e9 / rate["unchecked"]
+        lines.append(f"| {name} | {N:.0e} | {steps} | {bps} | " + " | ".join(f"{rate[k] / 1e6:.0f}" for k in KINDS) + " | "
+                     + " | ".join(f"{100 * rate[k] * bps / bw:.0f} %" for k in KINDS) + f" | {1e9 / rate['unchecked']:.2f} |")
     lines.append("")
-    lines.append("Time per neuron-step relative to LIF (targets: Izhikevich and AdEx within 1.5x):\n")
+    lines.append("Time per neuron-step relative to LIF, `check_finite=False` (targets: Izhikevich and AdEx within 1.5x):\n")
     lines.append("| model | N | time / LIF time |")
     lines.append("|---|---|---|")
-    for name, N, steps, f, p, u, bps in rows:
+    for name, N, steps, rate, bps in rows:
         if name != "snntorch.Leaky":
-            lines.append(f"| {name} | {N:.0e} | {(1e9 / u) / lif_ns[N]:.2f} |")
+            lines.append(f"| {name} | {N:.0e} | {(1e9 / rate['unchecked']) / lif_ns[N]:.2f} |")
     lines.append("")
     lines.append(f"## The same LIF work on the frameworks (torch CPU, float64, T = {T}, no grad)\n")
-    lines.append("| implementation | N | M neuron-steps/s | refneuron LIF is faster by (fresh / out= / unchecked) |")
+    lines.append("`records`: spikes and membrane of every step kept, the work refneuron's `record=\"all\"` does; "
+                 "`final`: only the last state kept (less work than refneuron does). Ratios: refneuron LIF "
+                 "(snntorch.Leaky) per way of calling, same run.\n")
+    lines.append("| implementation | N | M neuron-steps/s | refneuron LIF is faster by (" + " / ".join(KIND_TITLE[k] for k in KINDS) + ") |")
     lines.append("|---|---|---|---|")
     for N, res in fw.items():
-        f_, p_, u_ = next((f, p, u) for name, n, s, f, p, u, b in rows if name == "snntorch.Leaky" and n == N)
+        ours = next(rate for name, n, s_, rate, b in rows if name == "snntorch.Leaky" and n == N)
         for k, t in res.items():
             if isinstance(t, float):
                 r = T * N / t
-                lines.append(f"| {k} | {N:.0e} | {r / 1e6:.0f} | {f_ / r:.1f}x / {p_ / r:.1f}x / {u_ / r:.1f}x |")
+                lines.append(f"| {k} | {N:.0e} | {r / 1e6:.0f} | " + " / ".join(f"{ours[q] / r:.1f}x" for q in KINDS) + " |")
             else:
                 lines.append(f"| {k} | {N:.0e} | {t} | - |")
     lines.append("")
     lines.append("## Forward + backward (BPTT) through the public API (`gradients.vjp(..., backend=\"cpu\")`)\n")
     lines.append("One fused kernel per model: the forward storing the state before each step, then the reverse time "
-                 "loop; upstream gradient on the output only; `check_finite=False`; fresh outputs on every call. "
+                 "loop; upstream gradient on the output only; `check_finite=False` (no scan of the inputs or the upstream gradient); records from `refneuron.buffers` (each call reuses the previous call's dropped tape and outputs). "
                  "Bytes per neuron-step that must move: forward 8 (input) + 8 per state (tape) + 1 (uint8 spike), "
                  "backward 8 (input) + 8 per state (tape) + 8 (upstream) + 8 (input gradient) = 33 + 16 per state. "
                  "(`vjp` also scans the recorded states for non-finite values: 8 more bytes per state, not counted.)\n")

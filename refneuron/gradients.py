@@ -172,13 +172,13 @@ def _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
     """:func:`vjp` through a fused backward kernel (``backend`` "cpu" or "cuda")."""
     from .backends.vjp import vjp_compiled
 
-    gx, gS0, gP, out, tape, pnames = vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend)
+    gx, gS0, gP, out, tape, pnames, maybe_nonfinite = vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend)
     names = model.State.names()
     T = x.shape[0]
     shape = (T, *neuron_shape)
     states = {nm: tape[k, 1:].reshape(shape) for k, nm in enumerate(names)}
     final = state_from_flat(model, tape[:, T], neuron_shape)
-    nonfinite = _first_nonfinite(states, names)
+    nonfinite = _first_nonfinite(states, names) if maybe_nonfinite else None
     fwd = RunResult(output=out.reshape(shape), states=states, final_state=final, nonfinite=nonfinite)
     params = {k: _reduce_to(gP[i].reshape(neuron_shape), getattr(model, k)) for i, k in enumerate(pnames)}
     init = {nm: gS0[k].reshape(neuron_shape).copy() for k, nm in enumerate(names)}

@@ -26,7 +26,7 @@ ATan at N = 1e5: 79 -> 191 M neuron-steps/s for this kernel alone).
 Arguments: ``x (T, N)``, ``gy (T, N)`` (gradient on the output, ``(T, 0)``
 for none), one upstream state gradient ``(T, N)`` per state variable
 (``(T, 0)`` for none), ``tape``, ``out``, ``gx``, ``gS0``, ``gP``,
-``block``, then the forward parameters (as :mod:`.cpu`) and the backward
+``bad_blocks`` (one flag per block: a state became non-finite), ``block``, then the forward parameters (as :mod:`.cpu`) and the backward
 options.
 """
 
@@ -90,7 +90,7 @@ _PAR = dict(NJIT_OPTIONS, parallel=True)
 
 @njit(**_PAR)
 def leaky(
-    x, gy, gu_up, tape, out, gx, gS0, gP, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay,
+    x, gy, gu_up, tape, out, gx, gS0, gP, bad_blocks, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay,
     f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
 ):  # fmt: skip
     literally(reset)
@@ -108,6 +108,7 @@ def leaky(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -122,8 +123,10 @@ def leaky(
                 )  # fmt: skip
                 out_t[q] = y
                 tape0_next[q] = m
+                fin |= (m - m) != 0.0
         cu = np.zeros(n)
         acc = np.zeros((3, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             gu_up_t = gu_up[t, lo : lo + n]
@@ -149,7 +152,7 @@ def leaky(
 
 
 @njit(**_PAR)
-def sj_lif(x, gy, gv_up, tape, out, gx, gS0, gP, block, tau, v_leak, v_threshold, decay_input, reset, detach, sg, sp0, sp1):
+def sj_lif(x, gy, gv_up, tape, out, gx, gS0, gP, bad_blocks, block, tau, v_leak, v_threshold, decay_input, reset, detach, sg, sp0, sp1):
     literally(decay_input)
     literally(reset)
     literally(detach)
@@ -160,6 +163,7 @@ def sj_lif(x, gy, gv_up, tape, out, gx, gS0, gP, block, tau, v_leak, v_threshold
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -171,7 +175,9 @@ def sj_lif(x, gy, gv_up, tape, out, gx, gS0, gP, block, tau, v_leak, v_threshold
                 s, v = sj_lif_step(tape0_t[q], x_t[q], at(tau, j), at(v_leak, j), at(v_threshold, j), decay_input, reset)
                 out_t[q] = s
                 tape0_next[q] = v
+                fin |= (v - v) != 0.0
         cv = np.zeros(n)
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             gv_up_t = gv_up[t, lo : lo + n]
@@ -193,7 +199,7 @@ def sj_lif(x, gy, gv_up, tape, out, gx, gS0, gP, block, tau, v_leak, v_threshold
 
 @njit(**_PAR)
 def norse_lif(
-    x, gy, gv_up, gi_up, tape, out, gx, gS0, gP, block, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt,
+    x, gy, gv_up, gi_up, tape, out, gx, gS0, gP, bad_blocks, block, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt,
     sg, sp0, sp1,
 ):  # fmt: skip
     literally(sg)
@@ -204,6 +210,7 @@ def norse_lif(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -220,10 +227,13 @@ def norse_lif(
                 )  # fmt: skip
                 out_t[q] = z
                 tape0_next[q] = v
+                fin |= (v - v) != 0.0
                 tape1_next[q] = i
+                fin |= (i - i) != 0.0
         cv = np.zeros(n)
         ci = np.zeros(n)
         acc = np.zeros((5, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             gv_up_t = gv_up[t, lo : lo + n]
@@ -256,7 +266,7 @@ def norse_lif(
 
 @njit(**_PAR)
 def izhikevich(
-    x, gy, gv_up, gu_up, tape, out, gx, gS0, gP, block, a, b_, c, d, v_peak, dt, p2, p1, p0, scheme, rule,
+    x, gy, gv_up, gu_up, tape, out, gx, gS0, gP, bad_blocks, block, a, b_, c, d, v_peak, dt, p2, p1, p0, scheme, rule,
     detach, sg, sp0, sp1,
 ):  # fmt: skip
     literally(scheme)
@@ -270,6 +280,7 @@ def izhikevich(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -286,10 +297,13 @@ def izhikevich(
                 )  # fmt: skip
                 out_t[q] = s
                 tape0_next[q] = v
+                fin |= (v - v) != 0.0
                 tape1_next[q] = u
+                fin |= (u - u) != 0.0
         cv = np.zeros(n)
         cu = np.zeros(n)
         acc = np.zeros((8, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             gv_up_t = gv_up[t, lo : lo + n]
@@ -326,7 +340,7 @@ def izhikevich(
 
 @njit(**_PAR)
 def adex(
-    x, gy, gV_up, gw_up, tape, out, gx, gS0, gP, block, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset,
+    x, gy, gV_up, gw_up, tape, out, gx, gS0, gP, bad_blocks, block, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset,
     V_peak, dt, detach, sg, sp0, sp1,
 ):  # fmt: skip
     literally(detach)
@@ -338,6 +352,7 @@ def adex(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -354,10 +369,13 @@ def adex(
                 )  # fmt: skip
                 out_t[q] = s
                 tape0_next[q] = V
+                fin |= (V - V) != 0.0
                 tape1_next[q] = w
+                fin |= (w - w) != 0.0
         cV = np.zeros(n)
         cw = np.zeros(n)
         acc = np.zeros((10, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             gV_up_t = gV_up[t, lo : lo + n]
@@ -396,7 +414,7 @@ def adex(
 
 @njit(**_PAR)
 def synaptic(
-    x, gy, gsyn_up, gmem_up, tape, out, gx, gS0, gP, block, alpha, beta, threshold, thr_sub, reset,
+    x, gy, gsyn_up, gmem_up, tape, out, gx, gS0, gP, bad_blocks, block, alpha, beta, threshold, thr_sub, reset,
     reset_delay, thr_d, f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
 ):  # fmt: skip
     literally(reset)
@@ -414,6 +432,7 @@ def synaptic(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -430,9 +449,12 @@ def synaptic(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
                 tape1_next[q] = r[2]
+                fin |= (r[2] - r[2]) != 0.0
         c = np.zeros((2, n))
         acc = np.zeros((3, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -463,7 +485,7 @@ def synaptic(
 
 @njit(**_PAR)
 def alpha(
-    x, gy, ge_up, gn_up, gu_up, tape, out, gx, gS0, gP, block, alpha, beta, tau_alpha, threshold, thr_sub,
+    x, gy, ge_up, gn_up, gu_up, tape, out, gx, gS0, gP, bad_blocks, block, alpha, beta, tau_alpha, threshold, thr_sub,
     reset, thr_d, dc_da, dc_db, f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
 ):  # fmt: skip
     literally(reset)
@@ -481,6 +503,7 @@ def alpha(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -499,10 +522,14 @@ def alpha(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
                 tape1_next[q] = r[2]
+                fin |= (r[2] - r[2]) != 0.0
                 tape2_next[q] = r[3]
+                fin |= (r[3] - r[3]) != 0.0
         c = np.zeros((3, n))
         acc = np.zeros((3, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -537,7 +564,7 @@ def alpha(
 
 @njit(**_PAR)
 def lapicque(
-    x, gy, gmem_up, tape, out, gx, gS0, gP, block, R, inv_rc, time_step, decay, threshold, thr_sub, reset,
+    x, gy, gmem_up, tape, out, gx, gS0, gP, bad_blocks, block, R, inv_rc, time_step, decay, threshold, thr_sub, reset,
     thr_d, beta, beta_grad, no_C, f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
 ):  # fmt: skip
     literally(reset)
@@ -555,6 +582,7 @@ def lapicque(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -569,8 +597,10 @@ def lapicque(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
         c = np.zeros((1, n))
         acc = np.zeros((2, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -597,7 +627,7 @@ def lapicque(
 
 @njit(**_PAR)
 def sj_if(
-    x, gy, gv_up, tape, out, gx, gS0, gP, block, v_leak, v_threshold, reset, detach, sg, sp0, sp1,
+    x, gy, gv_up, tape, out, gx, gS0, gP, bad_blocks, block, v_leak, v_threshold, reset, detach, sg, sp0, sp1,
 ):  # fmt: skip
     literally(reset)
     literally(detach)
@@ -608,6 +638,7 @@ def sj_if(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -621,8 +652,10 @@ def sj_if(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
         c = np.zeros((1, n))
         acc = np.zeros((0, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -645,7 +678,7 @@ def sj_if(
 
 @njit(**_PAR)
 def sj_eif(
-    x, gy, gv_up, tape, out, gx, gS0, gP, block, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset,
+    x, gy, gv_up, tape, out, gx, gS0, gP, bad_blocks, block, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset,
     detach, sg, sp0, sp1,
 ):  # fmt: skip
     literally(reset)
@@ -657,6 +690,7 @@ def sj_eif(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -671,8 +705,10 @@ def sj_eif(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
         c = np.zeros((1, n))
         acc = np.zeros((0, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -696,7 +732,7 @@ def sj_eif(
 
 @njit(**_PAR)
 def sj_qif(
-    x, gy, gv_up, tape, out, gx, gS0, gP, block, tau, a0, v_rest, v_c, v_threshold, v_leak, reset, detach, sg,
+    x, gy, gv_up, tape, out, gx, gS0, gP, bad_blocks, block, tau, a0, v_rest, v_c, v_threshold, v_leak, reset, detach, sg,
     sp0, sp1,
 ):  # fmt: skip
     literally(reset)
@@ -708,6 +744,7 @@ def sj_qif(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -722,8 +759,10 @@ def sj_qif(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
         c = np.zeros((1, n))
         acc = np.zeros((0, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -747,7 +786,7 @@ def sj_qif(
 
 @njit(**_PAR)
 def sj_izhikevich(
-    x, gy, gv_up, gw_up, tape, out, gx, gS0, gP, block, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold,
+    x, gy, gv_up, gw_up, tape, out, gx, gS0, gP, bad_blocks, block, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold,
     v_leak, reset, detach, sg, sp0, sp1,
 ):  # fmt: skip
     literally(reset)
@@ -760,6 +799,7 @@ def sj_izhikevich(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -776,9 +816,12 @@ def sj_izhikevich(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
                 tape1_next[q] = r[2]
+                fin |= (r[2] - r[2]) != 0.0
         c = np.zeros((2, n))
         acc = np.zeros((0, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -806,7 +849,7 @@ def sj_izhikevich(
 
 @njit(**_PAR)
 def sj_klif(
-    x, gy, gv_up, tape, out, gx, gS0, gP, block, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset,
+    x, gy, gv_up, tape, out, gx, gS0, gP, bad_blocks, block, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset,
     detach, sg, sp0, sp1,
 ):  # fmt: skip
     literally(decay_input)
@@ -820,6 +863,7 @@ def sj_klif(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -834,8 +878,10 @@ def sj_klif(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
         c = np.zeros((1, n))
         acc = np.zeros((1, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -860,7 +906,7 @@ def sj_klif(
 
 @njit(**_PAR)
 def sj_plif(
-    x, gy, gv_up, tape, out, gx, gS0, gP, block, k, v_leak, decay_input, v_threshold, reset, detach, sg, sp0,
+    x, gy, gv_up, tape, out, gx, gS0, gP, bad_blocks, block, k, v_leak, decay_input, v_threshold, reset, detach, sg, sp0,
     sp1,
 ):  # fmt: skip
     literally(decay_input)
@@ -873,6 +919,7 @@ def sj_plif(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -887,8 +934,10 @@ def sj_plif(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
         c = np.zeros((1, n))
         acc = np.zeros((1, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -912,7 +961,7 @@ def sj_plif(
 
 @njit(**_PAR)
 def sj_liaf(
-    x, gy, gv_up, tape, out, gx, gS0, gP, block, tau, v_leak, decay_input, v_threshold, reset, act,
+    x, gy, gv_up, tape, out, gx, gS0, gP, bad_blocks, block, tau, v_leak, decay_input, v_threshold, reset, act,
     threshold_related, detach, sg, sp0, sp1,
 ):  # fmt: skip
     literally(decay_input)
@@ -927,6 +976,7 @@ def sj_liaf(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -941,8 +991,10 @@ def sj_liaf(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
         c = np.zeros((1, n))
         acc = np.zeros((0, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -966,7 +1018,7 @@ def sj_liaf(
 
 @njit(**_PAR)
 def norse_lif_adex(
-    x, gy, gv_up, gi_up, ga_up, tape, out, gx, gS0, gP, block, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak,
+    x, gy, gv_up, gi_up, ga_up, tape, out, gx, gS0, gP, bad_blocks, block, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak,
     v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt, sg, sp0, sp1,
 ):  # fmt: skip
     literally(sg)
@@ -978,6 +1030,7 @@ def norse_lif_adex(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -997,10 +1050,14 @@ def norse_lif_adex(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
                 tape1_next[q] = r[2]
+                fin |= (r[2] - r[2]) != 0.0
                 tape2_next[q] = r[3]
+                fin |= (r[3] - r[3]) != 0.0
         c = np.zeros((3, n))
         acc = np.zeros((9, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -1040,7 +1097,7 @@ def norse_lif_adex(
 
 @njit(**_PAR)
 def norse_encoder(
-    x, gy, gv_up, ga_up, tape, out, gx, gS0, gP, block, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    x, gy, gv_up, ga_up, tape, out, gx, gS0, gP, bad_blocks, block, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
     delta_T, adaptation_current, adaptation_spike, dt, corrected, sg, sp0, sp1,
 ):  # fmt: skip
     literally(corrected)
@@ -1052,6 +1109,7 @@ def norse_encoder(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -1069,9 +1127,12 @@ def norse_encoder(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
                 tape1_next[q] = r[2]
+                fin |= (r[2] - r[2]) != 0.0
         c = np.zeros((2, n))
         acc = np.zeros((8, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -1107,7 +1168,7 @@ def norse_encoder(
 
 @njit(**_PAR)
 def norse_lsnn(
-    x, gy, gv_up, gi_up, gb_up, tape, out, gx, gS0, gP, block, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak,
+    x, gy, gv_up, gi_up, gb_up, tape, out, gx, gS0, gP, bad_blocks, block, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak,
     v_th, v_reset, beta, dt, sg, sp0, sp1,
 ):  # fmt: skip
     literally(sg)
@@ -1119,6 +1180,7 @@ def norse_lsnn(
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
+        fin = False  # stays False while every state of the block is finite
         for t in range(T):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -1137,10 +1199,14 @@ def norse_lsnn(
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                fin |= (r[1] - r[1]) != 0.0
                 tape1_next[q] = r[2]
+                fin |= (r[2] - r[2]) != 0.0
                 tape2_next[q] = r[3]
+                fin |= (r[3] - r[3]) != 0.0
         c = np.zeros((3, n))
         acc = np.zeros((7, n))
+        bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
             tape0_t = tape[0, t, lo : lo + n]
@@ -1178,12 +1244,15 @@ def norse_lsnn(
 
 
 def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params, block=None):
-    """Run the backward kernel ``kernel_name`` over the whole sequence."""
-    from .cpu import block_size
+    """Run the backward kernel ``kernel_name`` over the whole sequence.
 
-    from .cpu import _row_shaped
+    Returns True if a state became non-finite somewhere (each block flags it
+    during its forward pass; the caller then finds the first one)."""
+    from .cpu import _row_shaped, block_size
 
     kernel = globals()[kernel_name]
     block = block_size(x.shape[1]) if block is None else int(block)
     gy, *gups = (_row_shaped(a, x.shape[0]) for a in (gy, *gups))
-    call_kernel(kernel, x, gy, *gups, tape, out, gx, gS0, gP, np.int64(block), *params)
+    bad_blocks = np.zeros((x.shape[1] + block - 1) // block, dtype=np.bool_)
+    call_kernel(kernel, x, gy, *gups, tape, out, gx, gS0, gP, bad_blocks, np.int64(block), *params)
+    return bool(bad_blocks.any())

@@ -160,7 +160,8 @@ def vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
     :class:`refneuron.gradients.Gradients` as flat arrays.
 
     Returns ``(gx (T, N), gS0 (n_states, N), gP (n_params, N), out (T, N),
-    tape (n_states, T + 1, N), names of gP rows)``.
+    tape (n_states, T + 1, N), names of gP rows, maybe_nonfinite)``; the last
+    is False when the kernel saw every state finite (no scan needed).
     """
     from ..simulate import flat_state
     from .specs import binary_output
@@ -186,12 +187,13 @@ def vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
     if backend == "cpu":
         from . import cpu_vjp
 
-        cpu_vjp.run(bspec.kernel, x2, gy, gups, tape, out, gx, gS0, gP, params)
+        maybe_nonfinite = cpu_vjp.run(bspec.kernel, x2, gy, gups, tape, out, gx, gS0, gP, params)
     else:
         from . import cuda_vjp
 
         cuda_vjp.run(bspec.kernel, x2, gy, gups, tape, out, gx, gS0, gP, params)
-    return gx, gS0, gP, out, tape, grads
+        maybe_nonfinite = True  # not flagged by the GPU kernels: the caller scans the tape
+    return gx, gS0, gP, out, tape, grads, maybe_nonfinite
 
 
 def _n_rows(bspec, model):

@@ -285,3 +285,21 @@ def test_cuda_simulator_matches_cpu(tmp_path):
         worst = _rel(cpu[name], sim[name])
         record(f"vjp cuda-simulator vs cpu, relative: {name}", [worst], [0.0])
         assert worst <= 1e-13, (name, worst)
+
+
+def test_nonfinite_state_is_reported_like_numpy():
+    """The kernels flag blocks whose states became non-finite; the first one
+    is then located exactly as the NumPy backend reports it (and a run that
+    stays finite reports none, without a scan of the tape)."""
+    # a threshold out of reach: a membrane pushed above ~710 makes exp((v - theta_rh)/delta_T) overflow
+    model = J.EIF(delta_T=1.0, theta_rh=0.8, tau=2.0, v_threshold=1e6)
+    x = np.full((12, 3, 5), 0.5)
+    x[4, 2, 3] = 2000.0  # h = v + (x - ...)/tau ~ 1000 at step 4: exp overflows at step 5
+    up = {"output": np.ones_like(x)}
+    with np.errstate(all="ignore"):
+        ref = gradients.vjp(model, x, up, check_finite=False)
+        got = gradients.vjp(model, x, up, backend="cpu", check_finite=False)
+    assert ref.forward.nonfinite is not None
+    assert got.forward.nonfinite == ref.forward.nonfinite
+    fine = gradients.vjp(model, np.full((12, 3, 5), 0.5), up, backend="cpu")
+    assert fine.forward.nonfinite is None

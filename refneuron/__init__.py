@@ -6,7 +6,7 @@ NumPy.  Models live in :mod:`refneuron.models`, one file each; the public names
 are re-exported here.
 """
 
-from . import compare, errors, golden, gradients, quirks, registry, surrogates, testing
+from . import buffers, compare, errors, golden, gradients, quirks, registry, surrogates, testing
 from .models import Model, canonical, norse, snntorch, spikingjelly
 from .simulate import RunResult, run
 
@@ -17,6 +17,7 @@ __all__ = [
     "RunResult",
     "run",
     "errors",
+    "buffers",
     "quirks",
     "registry",
     "surrogates",

@@ -161,6 +161,13 @@ def run(
         from .backends import cuda as _cuda_mod  # noqa: F401  (raises BackendUnavailable)
 
         if _cuda_mod.is_device_array(inputs):
+            from .backends.specs import spec_for
+
+            if getattr(spec_for(model), "cuda_runner", None) is not None:
+                raise BackendUnavailable(
+                    f"backend: 'cuda' takes {model.name}'s inputs as a host array in this version "
+                    "(device-array inputs: not supported for the recurrent models); pass a NumPy array"
+                )
             return _cuda_mod.run_device(
                 model, inputs, state, record=record, check_finite=check_finite, spike_dtype=sdt,
                 out=out, chunk_steps=chunk_steps,
@@ -210,7 +217,8 @@ def run(
     else:
         from .backends import cuda as _cuda_mod
 
-        final, nonfinite = _cuda_mod.run_host(model, spec, x, state, output, traces, chunk, neuron_shape)
+        host_runner = spec.cuda_runner or _cuda_mod.run_host
+        final, nonfinite = host_runner(model, spec, x, state, output, traces, chunk, neuron_shape)
     if nonfinite is not None:
         _warn_nonfinite(model, nonfinite)
     return RunResult(output=output, states=traces, final_state=final, nonfinite=nonfinite)
@@ -311,6 +319,8 @@ _NONE2 = np.empty((0, 0))
 
 def _run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape):
     """The fused parallel CPU kernel over chunks of the time axis."""
+    if spec.runner is not None:  # a model with its own driver (recurrent norse models)
+        return spec.runner(model, spec, x, state, output, traces, chunk, neuron_shape)
     from .backends import cpu
 
     T = x.shape[0]

@@ -30,12 +30,19 @@ class KernelSpec:
         The kernel's parameter arguments, in the order of the step function.
     unsupported : callable (model) -> str or None
         Why a configuration has no kernel (None: it has one).
+    runner, cuda_runner : callable or None
+        For models whose kernels do not fit :func:`.cpu.run_chunk` /
+        :func:`.cuda.run_host` (the recurrent norse models): called by
+        :func:`refneuron.simulate.run` instead, with the same arguments as
+        ``cuda.run_host``; they return ``(final_state, nonfinite)``.
     """
 
     model: str
     kernel: str
     params: Callable
     unsupported: Callable = lambda model: None
+    runner: Callable | None = None
+    cuda_runner: Callable | None = None
 
 
 def _p(model, names, neuron_shape):
@@ -235,15 +242,23 @@ def _norse_lsnn_params(model, shape):
     return _p(model, names, shape) + (float(model.dt),)
 
 
-def _recurrent_unsupported(model):
-    return (
-        "the recurrent input z_{t-1} W_rec^T couples every neuron of a batch row to every other at every "
-        "step (a matrix product per step, summed in BLAS's order), which the element-wise kernels cannot do"
-    )
+def _recurrent_cpu(*args):
+    from .recurrent import run_cpu
+
+    return run_cpu(*args)
 
 
-#: recurrent models: registered so that the reason is given (no kernel)
-RECURRENT = ("norse.LIFRecurrent", "norse.LIFAdExRecurrent", "norse.LSNNRecurrent")
+def _recurrent_cuda(*args):
+    from .cuda_recurrent import run_host
+
+    return run_host(*args)
+
+
+def _recurrent(name, kernel, params):
+    """The recurrent norse models: their own kernels (:mod:`.recurrent`,
+    :mod:`.cuda_recurrent`), which add ``z_{t-1} W_rec^T`` at every step;
+    the parameters are those of the feed-forward model."""
+    return KernelSpec(name, kernel, params, runner=_recurrent_cpu, cuda_runner=_recurrent_cuda)
 
 
 SPECS = {
@@ -266,8 +281,9 @@ SPECS = {
     "norse.LIFAdExCurrentEncoder": KernelSpec("norse.LIFAdExCurrentEncoder", "norse_encoder", _norse_encoder_params),
     "norse.LSNN": KernelSpec("norse.LSNN", "norse_lsnn", _norse_lsnn_params),
 }
-for _name in RECURRENT:
-    SPECS[_name] = KernelSpec(_name, "", None, _recurrent_unsupported)
+SPECS["norse.LIFRecurrent"] = _recurrent("norse.LIFRecurrent", "lif", _norse_lif_params)
+SPECS["norse.LIFAdExRecurrent"] = _recurrent("norse.LIFAdExRecurrent", "lif_adex", _norse_lif_adex_params)
+SPECS["norse.LSNNRecurrent"] = _recurrent("norse.LSNNRecurrent", "lsnn", _norse_lsnn_params)
 
 
 def spec_for(model):

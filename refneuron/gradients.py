@@ -170,8 +170,11 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True, backend="nump
 
 def _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
     """:func:`vjp` through a fused backward kernel (``backend`` "cpu" or "cuda")."""
-    from .backends.vjp import vjp_compiled
+    from .backends.vjp import BACKWARD, vjp_compiled
 
+    bspec = BACKWARD.get(model.name)
+    if bspec is not None and bspec.runner is not None:  # its own driver (recurrent norse models)
+        return bspec.runner(model, x, neuron_shape, s0, g_out, g_states, backend)
     gx, gS0, gP, out, tape, pnames, maybe_nonfinite = vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend)
     names = model.State.names()
     T = x.shape[0]

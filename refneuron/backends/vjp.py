@@ -33,11 +33,15 @@ class BackwardSpec:
     parameter-gradient names (a tuple, or a function of the model when they
     depend on its configuration: the first ones of the kernel's rows);
     ``extra(model, neuron_shape)``: the backward options after the forward
-    parameters."""
+    parameters; ``runner``: for models whose gradients do not fit
+    :func:`vjp_compiled` (the recurrent norse models: weight matrices, inputs
+    ``(T, *batch, n_in)``), the function :func:`refneuron.gradients.vjp`
+    calls instead, returning the whole ``Gradients``."""
 
     kernel: str
     grads: object
     extra: Callable
+    runner: Callable | None = None
 
     def grad_names(self, model):
         return self.grads(model) if callable(self.grads) else self.grads
@@ -93,6 +97,16 @@ def _canonical_extra(model, shape):
     return (bool(model.detach_reset),) + surrogate_args(model.surrogate)
 
 
+def _recurrent_vjp(*args):
+    from .recurrent import vjp
+
+    return vjp(*args)
+
+
+def _recurrent_backward(kernel):
+    return BackwardSpec(kernel, (), _norse_extra, runner=_recurrent_vjp)
+
+
 BACKWARD = {
     "snntorch.Leaky": BackwardSpec("leaky", ("beta", "threshold", "graded_spikes_factor"), _leaky_extra),
     "spikingjelly.LIF": BackwardSpec("sj_lif", (), _sj_extra),
@@ -128,6 +142,10 @@ BACKWARD = {
     "norse.LSNN": BackwardSpec(
         "norse_lsnn", ("tau_mem_inv", "tau_syn_inv", "tau_adapt_inv", "v_leak", "v_th", "v_reset", "beta"), _norse_extra
     ),
+    # recurrent: refneuron.backends.recurrent (forward and reverse kernels, NumPy GEMMs for the weights)
+    "norse.LIFRecurrent": _recurrent_backward("lif_back"),
+    "norse.LIFAdExRecurrent": _recurrent_backward("lif_adex_back"),
+    "norse.LSNNRecurrent": _recurrent_backward("lsnn_back"),
 }
 
 

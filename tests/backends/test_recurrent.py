@@ -1,0 +1,394 @@
+"""The recurrent norse models (LIFRecurrent, LIFAdExRecurrent, LSNNRecurrent)
+on the compiled backends (refneuron/backends/recurrent.py, cuda_recurrent.py)
+against the NumPy reference: forward and backward, shapes, options, threads,
+chunks, refusals, and the CUDA forward under the simulator.
+
+Tolerance.  The kernels sum ``X_t W_in^T`` (one GEMM over many steps) and
+``z_{t-1} W_rec^T`` (in index order) in another order than the reference's
+per-step BLAS products.  Two orders of a sum of ``n`` terms differ by at most
+about ``(n - 1) eps sum|terms|`` (eps = 2**-53 ~ 1.1e-16): with ``n <= 40``
+here, ~4e-15 of the input scale per step.  The decays (factors <= 0.9 per
+step) sum such perturbations to at most ~10 of them, and LIFAdEx's ``exp``
+adds an ulp of its own (NumPy's vectorised against the compiled scalar
+``exp``): ~1e-13 of the state scale at worst.  The bound below is 1e-12 of
+each array's scale (its max |value|), ten times that; the measured values
+are recorded (printed at the end of pytest) and are ~1e-16.  Gradients go
+through the same recursion backward (upstream on every step, T <= 60) and
+the weight gradients are sums of T x rows terms in GEMM order against the
+reference's per-step einsum: same bound, 1e-12 of the scale (measured
+<= ~6e-14 for the scalar parameter sums, whose own value is a cancelling
+sum over neurons and steps; <= 1e-15 elsewhere).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import refneuron as rn
+from refneuron import gradients
+from refneuron.errors import BackendUnavailable, InputError, NonFiniteStateWarning
+
+from .. import _oracle
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLASSES = {"LIFRecurrent": rn.norse.LIFRecurrent, "LIFAdExRecurrent": rn.norse.LIFAdExRecurrent,
+           "LSNNRecurrent": rn.norse.LSNNRecurrent}  # fmt: skip
+NAMES = list(CLASSES)
+
+#: relative bound of every state and gradient, of each array's scale (module docstring)
+REL = 1e-12
+
+
+def make(name, n_in=7, n_out=37, seed=0, autapses=False, **kw):
+    """A model with random weights: n_out = 37 is not a multiple of any block
+    (blocks are >= 16 neurons; 37 = 2 x 16 + 5)."""
+    rng = np.random.default_rng(seed)
+    w_in = rng.normal(0.0, 2.0, (n_out, n_in))
+    w_rec = rng.normal(0.0, 0.5, (n_out, n_out))
+    return CLASSES[name](input_weights=w_in, recurrent_weights=w_rec, autapses=autapses, **kw)
+
+
+def inputs(model, T, batch, seed=1):
+    n_in = model.input_weights.shape[1]
+    return np.random.default_rng(seed).normal(0.5, 3.0, (T, *batch, n_in))
+
+
+def rel_diff(ref, got):
+    """max |ref - got| over the scale max |ref| (0 for equal arrays)."""
+    ref = np.asarray(ref, dtype=np.float64)
+    got = np.asarray(got, dtype=np.float64)
+    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
+    diff = float(np.max(np.abs(ref - got))) if ref.size else 0.0
+    return diff / scale if scale > 0 else diff
+
+
+def assert_close_run(model, ref, got, label):
+    np.testing.assert_array_equal(got.output, ref.output)  # spikes: identical
+    assert np.any(ref.output != 0)  # the comparison covers spikes and resets
+    for k in ref.states:
+        d = rel_diff(ref.states[k], got.states[k])
+        _oracle.record(f"recurrent cpu vs numpy, relative: {model.name} {k} ({label})", [d], [0.0])
+        assert d <= REL, (k, d)
+        assert rel_diff(getattr(ref.final_state, k), getattr(got.final_state, k)) <= REL
+
+
+# --- forward ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch", [(), (3,), (2, 2)], ids=["()", "(3,)", "(2,2)"])
+@pytest.mark.parametrize("autapses", [False, True], ids=["no-autapses", "autapses"])
+@pytest.mark.parametrize("name", NAMES)
+def test_forward_matches_numpy(name, autapses, batch):
+    model = make(name, autapses=autapses)
+    x = inputs(model, 120, batch)
+    ref = rn.run(model, x)
+    got = rn.run(model, x, backend="cpu")
+    assert got.output.shape == ref.output.shape == (120, *batch, 37)
+    assert_close_run(model, ref, got, f"batch {batch}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_per_neuron_parameters_initial_state_and_noncontiguous_input(name):
+    rng = np.random.default_rng(5)
+    batch, n_out = (3,), 21
+    per = {"v_th": rng.uniform(0.8, 1.2, (n_out,)), "tau_mem_inv": rng.uniform(80.0, 120.0, (*batch, n_out))}
+    model = make(name, n_out=n_out, **per)
+    big = inputs(model, 90, (6,), seed=6)
+    x = big[:, ::2]  # non-contiguous (every other batch row)
+    assert not x.flags.c_contiguous
+    s0 = model.initial_state((*batch, n_out))
+    state = {k: np.array(getattr(s0, k)) for k in model.State.names()}
+    state["v"] = rng.uniform(-0.5, 0.9, (*batch, n_out))
+    state["z"] = (rng.uniform(size=(*batch, n_out)) < 0.3) * 1.0  # spikes before the first step
+    ref = rn.run(model, x, state)
+    got = rn.run(model, x, state, backend="cpu")
+    assert_close_run(model, ref, got, "per-neuron, initial state, strided input")
+    assert not np.shares_memory(got.states["v"], x)
+    np.testing.assert_array_equal(x, big[:, ::2])  # the inputs are not written
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_records_spike_dtypes_out_and_chunks(name):
+    model = make(name, n_out=19)
+    x = inputs(model, 300, (2,))  # 300 > 256 steps: two input-projection segments
+    full = rn.run(model, x, backend="cpu")
+    for chunk in (1, 7, 256, 299):
+        got = rn.run(model, x, backend="cpu", chunk_steps=chunk)
+        np.testing.assert_array_equal(got.output, full.output)  # bitwise, not just close
+        for k in full.states:
+            assert got.states[k].tobytes() == full.states[k].tobytes(), (chunk, k)
+    out = rn.run(model, x, backend="cpu", record="output", spike_dtype="uint8", chunk_steps=50)
+    assert out.states is None and out.output.dtype == np.uint8
+    np.testing.assert_array_equal(out.output, full.output)
+    fin = rn.run(model, x, backend="cpu", record="final")
+    assert fin.output is None and fin.states is None
+    for k in full.states:
+        assert getattr(fin.final_state, k).tobytes() == full.states[k][-1].tobytes()
+    bufs = {"output": np.empty(full.output.shape, dtype=bool), "v": np.empty(full.output.shape)}
+    r = rn.run(model, x, backend="cpu", spike_dtype="bool", out=bufs)
+    assert r.output is bufs["output"] and r.states["v"] is bufs["v"]
+    np.testing.assert_array_equal(bufs["output"], full.output.astype(bool))
+    np.testing.assert_array_equal(bufs["v"], full.states["v"])
+
+
+def test_nonfinite_is_reported_like_the_reference():
+    # LIFAdEx with v_reset = 400: after the first spike exp((400 - 1) / 0.5) overflows
+    # to inf, v* = inf fires and the reset 0 * inf gives NaN (as in norse); only the
+    # driven row spikes.  The run reports the first (t, variable, neuron).
+    model = make("LIFAdExRecurrent", n_out=9, n_in=3, v_reset=400.0)
+    x = np.zeros((30, 2, 3))
+    x[4:, 1, 0] = 50.0
+    with pytest.warns(NonFiniteStateWarning), np.errstate(all="ignore"):
+        ref = rn.run(model, x)
+    with pytest.warns(NonFiniteStateWarning) as rec:
+        got = rn.run(model, x, backend="cpu", chunk_steps=6)
+    assert ref.nonfinite is not None and got.nonfinite == ref.nonfinite
+    assert str(ref.nonfinite[0]) in str(rec[0].message)
+    for k in ref.states:
+        fin = np.isfinite(ref.states[k])
+        np.testing.assert_array_equal(np.isfinite(got.states[k]), fin)  # inf/NaN in the same places
+        assert rel_diff(np.where(fin, ref.states[k], 0.0), np.where(fin, got.states[k], 0.0)) <= REL
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_check_finite(name):
+    model = make(name, n_out=6, n_in=3)
+    x = inputs(model, 20, (2,))
+    x[5, 1, 2] = np.nan
+    with pytest.raises(InputError, match="t=5"):
+        rn.run(model, x, backend="cpu")
+    with pytest.warns(NonFiniteStateWarning), np.errstate(all="ignore"):
+        ref = rn.run(model, x, check_finite=False)
+    with pytest.warns(NonFiniteStateWarning):
+        got = rn.run(model, x, backend="cpu", check_finite=False)
+    assert got.nonfinite == ref.nonfinite and ref.nonfinite[0] == 5
+    np.testing.assert_array_equal(got.output, ref.output)
+    for k in ref.states:
+        np.testing.assert_array_equal(np.isnan(got.states[k]), np.isnan(ref.states[k]))
+
+
+def _digest_script():
+    return (
+        "import hashlib, numpy as np\n"
+        "from refneuron import gradients, run\n"
+        "from tests.backends.test_recurrent import NAMES, make, inputs\n"
+        "import numba\n"
+        "h = hashlib.sha256()\n"
+        "for name in NAMES:\n"
+        "    for batch in [(), (3,)]:\n"
+        "        m = make(name, n_out=37)\n"
+        "        x = inputs(m, 80, batch)\n"
+        "        r = run(m, x, backend='cpu')\n"
+        "        h.update(r.output.tobytes()); [h.update(r.states[k].tobytes()) for k in r.states]\n"
+        "        up = {'output': np.cos(np.arange(r.output.size)).reshape(r.output.shape)}\n"
+        "        g = gradients.vjp(m, x, up, backend='cpu')\n"
+        "        h.update(g.inputs.tobytes()); [h.update(np.asarray(v).tobytes()) for v in g.params.values()]\n"
+        "        [h.update(v.tobytes()) for v in g.initial_state.values()]\n"
+        "print(numba.get_num_threads(), h.hexdigest())\n"
+    )
+
+
+def test_threads_do_not_change_results():
+    """NUMBA_NUM_THREADS=1 and 2 in separate processes give identical bytes,
+    forward and backward.  With one batch row, 2 threads run parallel over
+    neuron blocks and 1 thread over rows: both layouts are covered."""
+    digests = {}
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        res = subprocess.run([sys.executable, "-c", _digest_script()], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=600)  # fmt: skip
+        assert res.returncode == 0, res.stderr[-3000:]
+        n, digest = res.stdout.split()[-2:]
+        assert n == threads
+        digests[threads] = digest
+    assert digests["1"] == digests["2"]
+
+
+def test_layouts_agree_in_process():
+    """Parallel over rows and over neuron blocks (forced, any block size) give
+    the same bytes: each neuron's arithmetic is the same scalar sequence."""
+    from refneuron.backends import recurrent
+
+    model = make("LSNNRecurrent", n_out=37)
+    x = inputs(model, 60, (3,))
+    base = rn.run(model, x, backend="cpu")
+    orig = recurrent.layout
+    try:
+        for forced in [(True, 16), (False, 16), (False, 5), (False, 64)]:
+            recurrent.layout = lambda rows, n_out, threads=None, f=forced: f
+            got = rn.run(model, x, backend="cpu")
+            for k in base.states:
+                assert got.states[k].tobytes() == base.states[k].tobytes(), (forced, k)
+            up = {"output": np.sin(np.arange(base.output.size)).reshape(base.output.shape)}
+            g = gradients.vjp(model, x, up, backend="cpu")
+            if forced == (True, 16):
+                g0 = g
+            else:
+                assert g.inputs.tobytes() == g0.inputs.tobytes()
+                for k in g.params:
+                    assert np.asarray(g.params[k]).tobytes() == np.asarray(g0.params[k]).tobytes(), (forced, k)
+    finally:
+        recurrent.layout = orig
+
+
+# --- backward ---------------------------------------------------------------------------
+
+
+def _assert_close_grads(model, ref, got, label):
+    assert type(got) is type(ref)
+    assert list(got.params) == list(ref.params)  # same names, same order
+    assert list(got.initial_state) == list(ref.initial_state)
+    assert got.inputs.shape == ref.inputs.shape
+    np.testing.assert_array_equal(got.forward.output, ref.forward.output)
+    for k in ref.forward.states:
+        assert rel_diff(ref.forward.states[k], got.forward.states[k]) <= REL
+    pieces = {"inputs": (ref.inputs, got.inputs)}
+    pieces.update({f"d{k}_0": (ref.initial_state[k], got.initial_state[k]) for k in ref.initial_state})
+    pieces.update({k: (ref.params[k], got.params[k]) for k in ref.params})
+    for key, (r, g) in pieces.items():
+        assert np.shape(r) == np.shape(g), key
+        d = rel_diff(r, g)
+        _oracle.record(f"recurrent vjp cpu vs numpy, relative: {model.name} {key} ({label})", [d], [0.0])
+        assert d <= REL, (key, d)
+
+
+def _upstream(model, shape, seed, states=True):
+    rng = np.random.default_rng(seed)
+    up = {"output": rng.normal(size=shape)}
+    if states:
+        up.update({k: rng.normal(size=shape) for k in model.State.names()})
+    return up
+
+
+@pytest.mark.parametrize("batch", [(), (3,), (2, 2)], ids=["()", "(3,)", "(2,2)"])
+@pytest.mark.parametrize("autapses", [False, True], ids=["no-autapses", "autapses"])
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_matches_numpy(name, autapses, batch):
+    model = make(name, n_in=5, n_out=23, autapses=autapses)
+    x = inputs(model, 60, batch, seed=2)
+    up = _upstream(model, (60, *batch, 23), seed=3, states=batch != ())
+    ref = gradients.vjp(model, x, up)
+    got = gradients.vjp(model, x, up, backend="cpu")
+    assert int(np.sum(ref.forward.output)) > 0
+    if not autapses:
+        assert np.all(np.diag(got.params["recurrent_weights"]) == 0.0)
+    else:
+        assert np.any(np.diag(got.params["recurrent_weights"]) != 0.0)
+    _assert_close_grads(model, ref, got, f"batch {batch}")
+
+
+@pytest.mark.parametrize("method", ["super", "heaviside"])
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_per_neuron_initial_state_noncontiguous(name, method):
+    rng = np.random.default_rng(8)
+    batch, n_out = (2,), 13
+    model = make(name, n_in=4, n_out=n_out, method=method, v_th=rng.uniform(0.8, 1.2, (n_out,)),
+                 v_leak=rng.uniform(-0.1, 0.1, (*batch, n_out)))  # fmt: skip
+    x = inputs(model, 80, (4,), seed=9)[:, ::2]
+    s0 = model.initial_state((*batch, n_out))
+    state = {k: np.array(getattr(s0, k)) for k in model.State.names()}
+    state["z"] = (rng.uniform(size=(*batch, n_out)) < 0.5) * 1.0
+    state["i"] = rng.normal(size=(*batch, n_out))
+    up = _upstream(model, (80, *batch, n_out), seed=10)
+    ref = gradients.vjp(model, x, up, state)
+    got = gradients.vjp(model, x, up, state, backend="cpu")
+    assert got.params["v_th"].shape == (n_out,) and got.params["v_leak"].shape == (*batch, n_out)
+    _assert_close_grads(model, ref, got, f"per-neuron, {method}")
+
+
+# --- refusals ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_refusals_name_the_reason(name):
+    x = np.ones((4, 2, 3))
+    up = {"output": np.ones((4, 2, 5))}
+    with pytest.raises(BackendUnavailable, match="smoothed"):
+        rn.run(make(name, n_in=3, n_out=5).smoothed(), x, backend="cpu")
+    with pytest.raises(BackendUnavailable, match="smoothed"):
+        gradients.vjp(make(name, n_in=3, n_out=5).smoothed(), x, up, backend="cpu")
+    for method, cls in (("triangle", "Triangle"), ("tanh", "Tanh"), ("circ", "Circ")):
+        model = make(name, n_in=3, n_out=5, method=method)
+        rn.run(model, x, backend="cpu")  # the forward does not use the surrogate
+        with pytest.raises(BackendUnavailable, match=f"{name}.*{cls}.*no compiled derivative"):
+            gradients.vjp(model, x, up, backend="cpu")
+
+
+def test_cuda_backward_is_refused():
+    model = make("LIFRecurrent", n_in=3, n_out=5)
+    with pytest.raises(BackendUnavailable, match="cuda"):
+        gradients.vjp(model, np.ones((4, 3)), {"output": np.ones((4, 5))}, backend="cuda")
+
+
+# --- CUDA forward under the simulator ---------------------------------------------------
+
+_CUDASIM = r"""
+import numpy as np, refneuron as rn
+from numba import cuda
+from refneuron import gradients
+from refneuron.errors import BackendUnavailable
+from tests.backends.test_recurrent import NAMES, make, inputs, rel_diff, REL
+worst = 0.0
+for name in NAMES:
+    for batch, autapses in (((), False), ((2,), True)):
+        m = make(name, n_in=3, n_out=7, autapses=autapses)
+        x = inputs(m, 12, batch)
+        ref = rn.run(m, x)
+        got = rn.run(m, x, backend="cuda", chunk_steps=5)
+        np.testing.assert_array_equal(got.output, ref.output)
+        assert ref.output.sum() > 0
+        for k in ref.states:
+            d = rel_diff(ref.states[k], got.states[k])
+            assert d <= REL, (name, k, d)
+            worst = max(worst, d)
+        fin = rn.run(m, x, backend="cuda", record="final")
+        for k in ref.states:
+            assert getattr(fin.final_state, k).tobytes() == getattr(got.final_state, k).tobytes()
+        o8 = rn.run(m, x, backend="cuda", record="output", spike_dtype="uint8")
+        np.testing.assert_array_equal(o8.output, ref.output)
+        print("OK", name, batch)
+m = make("LIFAdExRecurrent", n_in=3, n_out=4, v_reset=400.0)
+x = np.zeros((10, 2, 3)); x[3:, 1, 0] = 50.0
+import warnings
+with warnings.catch_warnings(), np.errstate(all="ignore"):
+    warnings.simplefilter("ignore")
+    ref = rn.run(m, x)
+    got = rn.run(m, x, backend="cuda", chunk_steps=4)
+assert ref.nonfinite is not None and got.nonfinite == ref.nonfinite, (ref.nonfinite, got.nonfinite)
+print("OK nonfinite")
+try:
+    rn.run(m, cuda.to_device(x), backend="cuda")
+except BackendUnavailable as exc:
+    assert "host array" in str(exc), str(exc)
+else:
+    raise AssertionError("device inputs of a recurrent model were not refused")
+try:
+    gradients.vjp(m, x, {"output": np.ones((10, 2, 4))}, backend="cuda")
+except BackendUnavailable as exc:
+    assert "no backward pass" in str(exc), str(exc)
+else:
+    raise AssertionError("cuda backward ran")
+print("OK refusals")
+print("WORST", worst)
+"""
+
+
+@pytest.mark.cudasim
+def test_cuda_forward_under_the_simulator():
+    # NUMBA_ENABLE_CUDASIM must be set before numba is imported: a fresh process.  The
+    # simulator runs the kernel's scalar sequence in Python (refneuron._math's NumPy
+    # forms of exp), so it agrees with the reference as the CPU does (same bound).
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    res = subprocess.run([sys.executable, "-c", _CUDASIM], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=600)  # fmt: skip
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-4000:]
+    oks = [ln for ln in res.stdout.splitlines() if ln.startswith("OK ")]
+    assert len(oks) == 8, res.stdout
+    worst = float([ln for ln in res.stdout.splitlines() if ln.startswith("WORST")][0].split()[1])
+    _oracle.record("recurrent cuda-simulator vs numpy, relative: all states", [worst], [0.0])

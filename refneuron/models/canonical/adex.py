@@ -1,6 +1,9 @@
 r"""The adaptive exponential integrate-and-fire model (Brette & Gerstner 2005)
 in physical units (pF, nS, mV, ms, pA).
 
+Compiled kernels: one-neuron step :func:`adex_step`, reverse step :func:`adex_back` (both in this
+file).
+
 .. math::
 
     C\,\frac{dV}{dt} &= -g_L (V - E_L) + g_L \Delta_T
@@ -52,8 +55,9 @@ from ..._records import State, flag, option, other, param
 from ...errors import ParameterError
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
-from ._common import reset_u, reset_v, slope, spikes
+from ._common import hard_spike, reset_u, reset_v, slope, spikes
 
 #: parameters that receive a gradient (V_peak through the spike and the clamp)
 LEARNABLE = ("C_m", "g_L", "E_L", "V_T", "Delta_T", "tau_w", "a", "b", "V_reset", "V_peak")
@@ -250,3 +254,32 @@ class AdEx(Model):
         names = ("C_m", "g_L", "E_L", "V_T", "Delta_T", "tau_w", "a", "b", "V_reset", "V_peak")
         grads = {n: np.array(np.broadcast_to(v, shape), dtype=np.float64) for n, v in zip(names, g)}
         return gi, {"V": gV, "w": gw}, grads
+
+
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def adex_step(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
+    """canonical ``AdEx`` (``AdEx._step``, forward Euler)."""
+    V_new = V + dt * adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak)
+    w_new = w + dt * adex_dw(V, w, a, E_L, tau_w)
+    s = (V_new > V_peak) * 1.0
+    V_new = V_reset if s > 0 else V_new
+    w_new = w_new + s * b
+    return s, V_new, w_new
+
+
+def adex_back(
+    V, w, i, gy, gV, gw, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt, detach, sg, sp0, sp1,
+):  # fmt: skip
+    """canonical ``AdEx._vjp_step``: ``(g_i, g_V, g_w, g_C_m, g_g_L, g_E_L,
+    g_V_T, g_Delta_T, g_tau_w, g_a, g_b, g_V_reset, g_V_peak)``."""
+    V1 = V + dt * adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak)
+    r = hard_spike(V1, V_peak, True)
+    ds = surrogate_slope(sg, V1 - V_peak, sp0, sp1)
+    return adex_adjoint(
+        V, w, i, V1, r, ds, gy, gV, gw, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt, detach
+    )

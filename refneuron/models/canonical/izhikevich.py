@@ -1,5 +1,8 @@
 r"""The Izhikevich (2003) simple model in physical units (mV, ms).
 
+Compiled kernels: one-neuron step :func:`izhikevich_step`, reverse step :func:`izhikevich_back`
+(both in this file).
+
 .. math::
 
     \frac{dv}{dt} = p_2 v^2 + p_1 v + p_0 - u + I, \qquad
@@ -54,10 +57,13 @@ import numpy as np
 from ..._records import State, flag, option, other, param
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
-from ._common import reset_u, reset_v, slope, spikes
+from ._common import hard_spike, reset_u, reset_v, slope, spikes
 
 SCHEMES = ("figure2004", "network2003", "euler")
+#: scheme codes of the compiled step (index in ``SCHEMES``)
+FIGURE2004, NETWORK2003, EULER = 0, 1, 2
 U_RULES = ("standard", "accommodation")
 
 #: parameters that receive a gradient (v_peak only through the spike)
@@ -310,3 +316,42 @@ class Izhikevich(Model):
         grads = {"a": ga, "b": gb, "c": gc, "d": gd, "v_peak": gvp, "p2": gp2, "p1": gp1, "p0": gp0}
         grads = {k: np.array(np.broadcast_to(g, shape), dtype=np.float64) for k, g in grads.items()}
         return gi, {"v": gv, "u": gu}, grads
+
+
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def izhikevich_step(v, u, i, a, b, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
+    """canonical ``Izhikevich`` (``Izhikevich._step``), all three schemes."""
+    if scheme == NETWORK2003:
+        s = (v >= v_peak) * 1.0
+        v = s * c + (1.0 - s) * v
+        u = u + s * d
+        h = 0.5 * dt
+        v = v + h * izhikevich_dv(v, u, i, p2, p1, p0)
+        v = v + h * izhikevich_dv(v, u, i, p2, p1, p0)
+        u = u + dt * izhikevich_du(v, u, a, b, rule)
+        return s, v, u
+    if scheme == FIGURE2004:
+        v = v + dt * izhikevich_dv(v, u, i, p2, p1, p0)
+        u = u + dt * izhikevich_du(v, u, a, b, rule)
+    else:
+        v_old = v
+        v = v_old + dt * izhikevich_dv(v_old, u, i, p2, p1, p0)
+        u = u + dt * izhikevich_du(v_old, u, a, b, rule)
+    s = (v > v_peak) * 1.0
+    v = s * c + (1.0 - s) * v
+    u = u + s * d
+    return s, v, u
+
+
+def izhikevich_back(v, u, i, gy, gv, gu, a, b, c, d, v_peak, dt, p2, p1, p0, scheme, rule, detach, sg, sp0, sp1):
+    """canonical ``Izhikevich._vjp_step``: ``(g_i, g_v, g_u, g_a, g_b, g_c,
+    g_d, g_v_peak, g_p2, g_p1, g_p0)``."""
+    vs = izhikevich_spike_v(v, u, i, dt, p2, p1, p0, scheme)
+    r = hard_spike(vs, v_peak, scheme != 1)
+    ds = surrogate_slope(sg, vs - v_peak, sp0, sp1)
+    return izhikevich_adjoint(v, u, i, vs, r, ds, gy, gv, gu, a, b, c, d, dt, p2, p1, p0, scheme, rule, detach)

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from ..._records import State
 from ...registry import register
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from . import _common as c
 from ._common import spike_gt
@@ -199,6 +200,9 @@ class LIF(Model):
     __doc__ = (
         r"""norse ``LIF`` (``lif_feed_forward_step``), reproduced in float64.
 
+    Compiled kernels: one-neuron step :func:`norse_lif_step`, reverse step :func:`norse_lif_back`
+    (both in this file).
+
     The input :math:`J_t = X_t` is a current (the output of any layer),
     added to the synaptic current.
 """
@@ -303,6 +307,9 @@ class LIFRecurrent(c.Recurrent, LIF):
     __doc__ = (
         r"""norse ``LIFRecurrent`` (``lif_step``), reproduced in float64.
 
+    Compiled kernels: :mod:`refneuron.backends.recurrent` (CPU) and ``cuda_recurrent`` (CUDA
+    forward), around this file's :func:`lif_update` and :func:`lif_update_adjoint`.
+
     The input of step :math:`t` is :math:`X_t` of shape ``(*batch, n_in)``;
     the neurons have shape ``(*batch, n_out)``, and the current jump is
 
@@ -380,4 +387,40 @@ class LIFRecurrent(c.Recurrent, LIF):
         return g_x, {"z": g_z_prev, "v": g_v, "i": g_jump}, params
 
 
-__all__ = ["LIF", "LIFRecurrent", "LIFFeedForwardState", "LIFState", "lif_update", "lif_decay", "lif_decay_adjoint"]
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def norse_lif_step(v, i, x, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
+    """norse ``LIF`` (``lif_feed_forward_step``: ``LIF._step``)."""
+    z, v_new, i_new = lif_update(v, i + x, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt)
+    return z, v_new, i_new
+
+
+def norse_lif_back(v, i, x, gz, gv, gi, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt, sg, sp0, sp1):
+    """norse ``LIF._vjp_step`` (feed-forward): ``(g_x, g_v, g_i, g_tau_mem_inv,
+    g_v_leak, g_tau_syn_inv, g_v_th, g_v_reset)``."""
+    i_jump = i + x
+    v_decayed, _ = lif_decay(v, i_jump, tau_syn_inv, tau_mem_inv, v_leak, dt)
+    u = v_decayed - v_th
+    z = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    g_v, g_jump, g_tm, g_vl, g_ts, g_vth, g_vr = lif_update_adjoint(
+        v, i_jump, v_decayed, z, sigma, gz, gv, gi, tau_syn_inv, tau_mem_inv, v_leak, v_reset, dt, False
+    )
+    return g_jump, g_v, g_jump, g_tm, g_vl, g_ts, g_vth, g_vr
+
+
+__all__ = [
+    "LIF",
+    "LIFRecurrent",
+    "LIFFeedForwardState",
+    "LIFState",
+    "lif_update",
+    "lif_decay",
+    "lif_decay_adjoint",
+    "norse_lif_step",
+    "norse_lif_back",
+]

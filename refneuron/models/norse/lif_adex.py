@@ -16,6 +16,7 @@ import numpy as np
 from ..._math import exp
 from ..._records import State, flag, param
 from ...registry import register
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from . import _common as c
 from ._common import spike_gt
@@ -372,6 +373,9 @@ class LIFAdEx(Model):
     __doc__ = (
         r"""norse ``LIFAdEx`` (``lif_adex_feed_forward_step``), reproduced in float64.
 
+    Compiled kernels: one-neuron step :func:`norse_lif_adex_step`, reverse step
+    :func:`norse_lif_adex_back` (both in this file).
+
     The input :math:`J_t = X_t` is a current added to the synaptic current.
 """
         + _DOC_EQUATIONS
@@ -487,6 +491,9 @@ class LIFAdExRecurrent(c.Recurrent, LIFAdEx):
     __doc__ = (
         r"""norse ``LIFAdExRecurrent`` (``lif_adex_step``), reproduced in float64.
 
+    Compiled kernels: :mod:`refneuron.backends.recurrent` (CPU) and ``cuda_recurrent`` (CUDA
+    forward), around this file's :func:`lif_adex_update` and :func:`lif_adex_update_adjoint`.
+
     Inputs ``(T, *batch, n_in)``, neurons ``(*batch, n_out)``; the current
     jump is :math:`J_t = X_t W_\text{in}^\top + z_{t-1} W_\text{rec}^\top`,
     evaluated as ``(i + X W_in^T) + z W_rec^T`` (matrix products agree with
@@ -560,6 +567,9 @@ class LIFAdExRecurrent(c.Recurrent, LIFAdEx):
 @dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
 class LIFAdExCurrentEncoder(Model):
     r"""norse ``lif_adex_current_encoder``, reproduced in float64 (bug included).
+
+    Compiled kernels: one-neuron step :func:`norse_encoder_step`, reverse step
+    :func:`norse_encoder_back` (both in this file).
 
     The input :math:`I_t` is the membrane current itself (no synaptic
     current).  Per step, with :math:`v = v_{t-1}`, :math:`a = a_{t-1}`:
@@ -738,6 +748,73 @@ class LIFAdExCurrentEncoder(Model):
         return g_x, {"v": g_v, "a": g_a}, params
 
 
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def norse_lif_adex_step(
+    v, i, a, x, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    delta_T, adaptation_current, adaptation_spike, dt,
+):  # fmt: skip
+    """norse ``LIFAdEx`` (``lif_adex_feed_forward_step``: ``LIFAdEx._step``)."""
+    return lif_adex_update(
+        v, i + x, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+        delta_T, adaptation_current, adaptation_spike, dt,
+    )  # fmt: skip
+
+
+def norse_encoder_step(
+    v, a, x, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+    corrected,
+):  # fmt: skip
+    """norse ``LIFAdExCurrentEncoder`` (``LIFAdExCurrentEncoder._step``)."""
+    return lif_adex_encoder_update(
+        v, x, a, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike,
+        dt, corrected,
+    )  # fmt: skip
+
+
+def norse_lif_adex_back(
+    v, i, a, x, gz, gv, gi, ga, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+    adaptation_current, adaptation_spike, dt, sg, sp0, sp1,
+):  # fmt: skip
+    """norse ``LIFAdEx._vjp_step`` (feed-forward): ``(g_x, g_v, g_i, g_a,
+    g_tau_mem_inv, g_v_leak, g_v_th, g_delta_T, g_tau_ada_inv,
+    g_adaptation_current, g_tau_syn_inv, g_v_reset, g_adaptation_spike)``."""
+    i_jump = i + x
+    v_decayed, _, _ = lif_adex_decay(
+        v, i_jump, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, delta_T, adaptation_current, dt
+    )
+    u = v_decayed - v_th
+    z = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b = lif_adex_update_adjoint(
+        v, i_jump, a, v_decayed, z, sigma, gz, gv, gi, ga, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th,
+        v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+    )  # fmt: skip
+    return g_jump, g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b
+
+
+def norse_encoder_back(
+    v, a, x, gz, gv, ga, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current,
+    adaptation_spike, dt, corrected, sg, sp0, sp1,
+):  # fmt: skip
+    """norse ``LIFAdExCurrentEncoder._vjp_step``: ``(g_x, g_v, g_a,
+    g_tau_ada_inv, g_adaptation_current, g_v_leak, g_tau_mem_inv, g_v_th,
+    g_delta_T, g_v_reset, g_adaptation_spike)``."""
+    v_star = v + adex_dv(v, x, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
+    u = v_star - v_th
+    z = spike_gt(u)
+    v_new = v_star - z * (v_star - v_reset)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    return lif_adex_encoder_adjoint(
+        v, x, a, v_star, z, v_new, sigma, gz, gv, ga, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+        adaptation_current, adaptation_spike, dt, corrected,
+    )  # fmt: skip
+
+
 __all__ = [
     "LIFAdEx",
     "LIFAdExRecurrent",
@@ -755,4 +832,8 @@ __all__ = [
     "adaptation_adjoint_parts",
     "lif_adex_update_adjoint",
     "lif_adex_encoder_adjoint",
+    "norse_lif_adex_step",
+    "norse_encoder_step",
+    "norse_lif_adex_back",
+    "norse_encoder_back",
 ]

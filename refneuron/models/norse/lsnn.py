@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from ..._records import State, param
 from ...registry import register
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from . import _common as c
 from ._common import spike_gt
@@ -200,6 +201,9 @@ class LSNN(Model):
     __doc__ = (
         r"""norse ``LSNN`` (``lsnn_feed_forward_step``), reproduced in float64.
 
+    Compiled kernels: one-neuron step :func:`norse_lsnn_step`, reverse step :func:`norse_lsnn_back`
+    (both in this file).
+
     The input :math:`J_t = X_t` is a current added to the synaptic current
     at the *end* of the step.
 """
@@ -312,6 +316,9 @@ class LSNNRecurrent(c.Recurrent, LSNN):
     __doc__ = (
         r"""norse ``LSNNRecurrent`` (``lsnn_step``), reproduced in float64.
 
+    Compiled kernels: :mod:`refneuron.backends.recurrent` (CPU) and ``cuda_recurrent`` (CUDA
+    forward), around this file's :func:`lsnn_update` and :func:`lsnn_update_adjoint`.
+
     Inputs ``(T, *batch, n_in)``, neurons ``(*batch, n_out)``; the input
     added at the end of step :math:`t` is
     :math:`J_t = X_t W_\text{in}^\top + z_{t-1} W_\text{rec}^\top` with the
@@ -381,6 +388,48 @@ class LSNNRecurrent(c.Recurrent, LSNN):
         return g_x, {"z": g_z_prev, "v": g_v, "i": g_i, "b": g_b}, params
 
 
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def norse_lsnn_step(v, i, b, x, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt):
+    """norse ``LSNN`` (``lsnn_feed_forward_step``: ``LSNN._step``): the update
+    integrates the old current, then this step's input jumps in."""
+    z, v_new, i_decayed, b_new = lsnn_update(
+        v, i, b, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt
+    )
+    return z, v_new, i_decayed + x, b_new
+
+
+def norse_lsnn_back(
+    v, i, b, x, gz, gv, gi, gb, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt,
+    sg, sp0, sp1,
+):  # fmt: skip
+    """norse ``LSNN._vjp_step`` (feed-forward): ``(g_x, g_v, g_i, g_b,
+    g_tau_mem_inv, g_tau_syn_inv, g_tau_adapt_inv, g_v_leak, g_v_th,
+    g_v_reset, g_beta)``.  The input is added to the current after the
+    update, so its gradient is that of the stored current, ``gi``."""
+    v_decayed, _, b_decayed = lsnn_decay(v, i, b, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, dt)
+    u = v_decayed - b_decayed
+    z = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    g_v, g_i, g_b, g_tm, g_ts, g_tb, g_vl, g_vth, g_vr, g_beta = lsnn_update_adjoint(
+        v, i, b, v_decayed, z, sigma, gz, gv, gi, gb, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th,
+        v_reset, beta, dt, False,
+    )  # fmt: skip
+    return gi * 1.0, g_v, g_i, g_b, g_tm, g_ts, g_tb, g_vl, g_vth, g_vr, g_beta
+
+
 __all__ = [
-    "LSNN", "LSNNRecurrent", "LSNNFeedForwardState", "LSNNState", "lsnn_update", "lsnn_decay", "lsnn_update_adjoint",
-]  # fmt: skip
+    "LSNN",
+    "LSNNRecurrent",
+    "LSNNFeedForwardState",
+    "LSNNState",
+    "lsnn_update",
+    "lsnn_decay",
+    "lsnn_update_adjoint",
+    "norse_lsnn_step",
+    "norse_lsnn_back",
+]

@@ -13,6 +13,7 @@ from ..._records import State, flag, option, other, param
 from ...errors import ParameterError, ShapeError
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from ._common import (
     RESET_CODE,
@@ -30,6 +31,7 @@ from ._common import (
     spike_dtypes,
     spike_gt,
     spike_membrane,
+    spike_reset_adjoint,
 )
 
 
@@ -127,6 +129,9 @@ def alpha_charge_adjoint(g_u, g_thr, g_e, g_n, e0, n0, x, r, alpha, beta, c, dc_
 @dataclasses.dataclass(frozen=True, eq=False)
 class Alpha(Model):
     r"""snntorch ``Alpha`` neuron (1.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`alpha_step`, reverse step :func:`alpha_back` (both in
+    this file).
 
     Per call :math:`t`, with :math:`H^{>}(u) = 1` if :math:`u > 0` else 0:
 
@@ -375,4 +380,43 @@ class Alpha(Model):
             },
         )
 
-__all__ = ["Alpha", "AlphaState", "alpha_charge", "alpha_charge_adjoint", "alpha_tau", "alpha_tau_derivatives"]
+
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def alpha_step(e, n, u, x, alpha, beta, tau_alpha, threshold, thr_sub, reset):
+    """snntorch ``Alpha`` (``Alpha._step`` without inhibition; the output is
+    the 0/1 spike, ``Alpha`` has no graded spikes)."""
+    _, e, n, u = alpha_charge(e, n, u, x, alpha, beta, tau_alpha, threshold, thr_sub, reset)
+    return spike_gt(u, threshold), e, n, u
+
+
+def alpha_back(
+    e0, n0, u0, x, gy, ge, gn, gu, alpha, beta, c, threshold, thr_sub, reset, thr_d, dc_da, dc_db,
+    f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    """snntorch ``Alpha._vjp_step`` (no inhibition): ``(g_x, g_syn_exc,
+    g_syn_inh, g_mem, g_alpha, g_beta, g_threshold)``."""
+    r, _, _, u = alpha_charge(e0, n0, u0, x, alpha, beta, c, threshold, thr_sub, reset)
+    s = spike_gt(u, threshold)
+    ds = surrogate_slope(sg, u - threshold, sp0, sp1)
+    g_u, g_thr, _ = spike_reset_adjoint(u, r, s, ds, gy, gu, 1.0, thr_d, reset, False, f32_s, f32_y, f32_d, f32_dt)
+    g_x, g_e0, g_n0, g_a, g_b, g_thr = alpha_charge_adjoint(
+        g_u, g_thr, ge, gn, e0, n0, x, r, alpha, beta, c, dc_da, dc_db, reset, f32_rt
+    )
+    return g_x, g_e0, g_n0, 0.0, g_a, g_b, g_thr
+
+
+__all__ = [
+    "Alpha",
+    "AlphaState",
+    "alpha_charge",
+    "alpha_charge_adjoint",
+    "alpha_tau",
+    "alpha_tau_derivatives",
+    "alpha_step",
+    "alpha_back",
+]

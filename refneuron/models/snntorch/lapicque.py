@@ -15,6 +15,7 @@ from ..._records import State, flag, option, other, param
 from ...errors import InputTypeError, ParameterError
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from ._common import (
     RESET_CODE,
@@ -32,6 +33,7 @@ from ._common import (
     spike_dtypes,
     spike_gt,
     spike_membrane,
+    spike_reset_adjoint,
 )
 
 _NOT_GIVEN = False
@@ -112,6 +114,9 @@ def lapicque_charge_adjoint(g_u, g_thr, mem, x, r, R, inv_rc, time_step, decay, 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Lapicque(Model):
     r"""snntorch ``Lapicque`` neuron (1.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`lapicque_step`, reverse step :func:`lapicque_back`
+    (both in this file).
 
     Per call :math:`t`, with :math:`H^{>}(u) = 1` if :math:`u > 0` else 0 and
     :math:`\Delta t` = ``time_step``:
@@ -374,4 +379,32 @@ class Lapicque(Model):
             params["beta"] = np.broadcast_to(g_beta, shape)
         return g_x, {"mem": np.broadcast_to(g_mem, shape)}, params
 
-__all__ = ["Lapicque", "LapicqueState", "lapicque_charge", "lapicque_charge_adjoint"]
+
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def lapicque_step(mem, x, R, inv_rc, time_step, decay, threshold, thr_sub, reset):
+    """snntorch ``Lapicque`` (``Lapicque._step`` without inhibition)."""
+    _, m = lapicque_charge(mem, x, R, inv_rc, time_step, decay, threshold, thr_sub, reset)
+    return spike_gt(m, threshold), m
+
+
+def lapicque_back(
+    mem, x, gy, gmem, R, inv_rc, time_step, decay, threshold, thr_sub, reset, thr_d, beta, beta_grad, no_C,
+    f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    """snntorch ``Lapicque._vjp_step`` (no inhibition): ``(g_x, g_mem,
+    g_threshold, g_beta)`` (``g_beta`` 0.0 where beta does not enter)."""
+    r, m = lapicque_charge(mem, x, R, inv_rc, time_step, decay, threshold, thr_sub, reset)
+    s = spike_gt(m, threshold)
+    ds = surrogate_slope(sg, m - threshold, sp0, sp1)
+    g_u, g_thr, _ = spike_reset_adjoint(m, r, s, ds, gy, gmem, 1.0, thr_d, reset, False, f32_s, f32_y, f32_d, f32_dt)
+    return lapicque_charge_adjoint(
+        g_u, g_thr, mem, x, r, R, inv_rc, time_step, decay, beta, reset, f32_rt, beta_grad, no_C
+    )
+
+
+__all__ = ["Lapicque", "LapicqueState", "lapicque_charge", "lapicque_charge_adjoint", "lapicque_step", "lapicque_back"]

@@ -12,8 +12,10 @@ import numpy as np
 from ..._records import State, flag, option, other, param
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from ._common import (
+    NONE,
     RESET_CODE,
     RESETS,
     SUBTRACT,
@@ -30,6 +32,7 @@ from ._common import (
     spike_dtypes,
     spike_gt,
     spike_membrane,
+    spike_reset_adjoint,
 )
 
 
@@ -92,6 +95,9 @@ def leaky_charge_adjoint(g_m, g_thr, mem, r, beta, reset, f32_rt):
 @dataclasses.dataclass(frozen=True, eq=False)
 class Leaky(Model):
     r"""snntorch ``Leaky`` neuron (1.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`leaky_step`, reverse step :func:`leaky_back` (both in
+    this file).
 
     Per call :math:`t` (default ``reset_delay=True``), with
     :math:`H^{>}(u) = 1` if :math:`u > 0` else 0:
@@ -284,4 +290,49 @@ class Leaky(Model):
             },
         )
 
-__all__ = ["Leaky", "LeakyState", "leaky_charge", "leaky_charge_adjoint", "leaky_immediate_reset", "ZERO"]
+
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def leaky_step(mem, x, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
+    """snntorch ``Leaky`` (``Leaky._step`` without inhibition).
+
+    ``thr_sub`` is the threshold of the delayed reset ``R * threshold`` and
+    ``thr_d`` that of the immediate reset ``D * threshold``; they differ only
+    for a per-neuron ``graded_spikes_factor`` with a scalar threshold under
+    ``float32_spikes``, where snntorch's ``D`` is float64 and the exact
+    threshold is subtracted (``snntorch._common._threshold_d``).
+    """
+    r, m = leaky_charge(mem, x, beta, threshold, thr_sub, reset)
+    s = spike_gt(m, threshold)
+    if not reset_delay and reset != NONE:
+        m = leaky_immediate_reset(m, s, r, thr_d, reset)
+    return s * g, m
+
+
+def leaky_back(
+    mem, x, gy, gu, beta, threshold, thr_sub, thr_d, g, reset, immediate, f32_s, f32_y, f32_d, f32_rt, f32_dt,
+    sg, sp0, sp1,
+):  # fmt: skip
+    """snntorch ``Leaky._vjp_step`` (no inhibition): ``(g_x, g_mem, g_beta, g_threshold, g_g)``."""
+    r, m = leaky_charge(mem, x, beta, threshold, thr_sub, reset)
+    s = spike_gt(m, threshold)
+    ds = surrogate_slope(sg, m - threshold, sp0, sp1)
+    g_m, g_thr, g_g = spike_reset_adjoint(m, r, s, ds, gy, gu, g, thr_d, reset, immediate, f32_s, f32_y, f32_d, f32_dt)
+    g_mem, g_beta, g_thr = leaky_charge_adjoint(g_m, g_thr, mem, r, beta, reset, f32_rt)
+    return g_m, g_mem, g_beta, g_thr, g_g
+
+
+__all__ = [
+    "Leaky",
+    "LeakyState",
+    "leaky_charge",
+    "leaky_charge_adjoint",
+    "leaky_immediate_reset",
+    "ZERO",
+    "leaky_step",
+    "leaky_back",
+]

@@ -12,8 +12,10 @@ import numpy as np
 from ..._records import State, flag, option, other, param
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from ._common import (
+    NONE,
     RESET_CODE,
     RESETS,
     SUBTRACT,
@@ -29,7 +31,9 @@ from ._common import (
     spike_dtypes,
     spike_gt,
     spike_membrane,
+    spike_reset_adjoint,
 )
+from .leaky import leaky_immediate_reset
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -81,6 +85,9 @@ def synaptic_charge_adjoint(g_m, g_thr, g_syn, syn, mem, r, alpha, beta, reset, 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Synaptic(Model):
     r"""snntorch ``Synaptic`` neuron (1.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`synaptic_step`, reverse step :func:`synaptic_back`
+    (both in this file).
 
     Per call :math:`t` (default ``reset_delay=True``), with
     :math:`H^{>}(u) = 1` if :math:`u > 0` else 0:
@@ -262,4 +269,35 @@ class Synaptic(Model):
             },
         )
 
-__all__ = ["Synaptic", "SynapticState", "synaptic_charge", "synaptic_charge_adjoint"]
+
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def synaptic_step(syn, mem, x, alpha, beta, threshold, thr_sub, reset, reset_delay):
+    """snntorch ``Synaptic`` (``Synaptic._step`` without inhibition)."""
+    r, i, m = synaptic_charge(syn, mem, x, alpha, beta, threshold, thr_sub, reset)
+    s = spike_gt(m, threshold)
+    if not reset_delay and reset != NONE:
+        m = leaky_immediate_reset(m, s, r, thr_sub, reset)
+    return s, i, m
+
+
+def synaptic_back(
+    syn, mem, x, gy, gsyn, gmem, alpha, beta, threshold, thr_sub, reset, reset_delay, thr_d,
+    f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+):  # fmt: skip
+    """snntorch ``Synaptic._vjp_step`` (no inhibition): ``(g_x, g_syn, g_mem,
+    g_alpha, g_beta, g_threshold)``."""
+    r, _, m = synaptic_charge(syn, mem, x, alpha, beta, threshold, thr_sub, reset)
+    s = spike_gt(m, threshold)
+    ds = surrogate_slope(sg, m - threshold, sp0, sp1)
+    g_m, g_thr, _ = spike_reset_adjoint(
+        m, r, s, ds, gy, gmem, 1.0, thr_d, reset, not reset_delay, f32_s, f32_y, f32_d, f32_dt
+    )
+    return synaptic_charge_adjoint(g_m, g_thr, gsyn, syn, mem, r, alpha, beta, reset, f32_rt)
+
+
+__all__ = ["Synaptic", "SynapticState", "synaptic_charge", "synaptic_charge_adjoint", "synaptic_step", "synaptic_back"]

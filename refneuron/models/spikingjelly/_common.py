@@ -34,6 +34,7 @@ from ... import _checks
 from ..._records import State, flag, other, param
 from ...errors import OptionError
 from ...surrogates import Sigmoid, as_surrogate
+from ...surrogates._codes import surrogate_slope
 from .._base import Model
 
 #: reset codes: ``v_reset`` a float (hard) or ``None`` (soft)
@@ -100,6 +101,13 @@ def lif_charge(v, x, tau, v_leak, decay_input):
     if decay_input:
         return v + (x - (v - v_leak)) / tau
     return v - (v - v_leak) / tau + x
+
+
+def _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1):
+    """``g_h`` of spikingjelly's fire and reset: ``g_y * ds + reset adjoint``."""
+    s = spike_ge(h, v_threshold)
+    ds = surrogate_slope(sg, h - v_threshold, sp0, sp1)
+    return gy * ds + reset_adjoint(h, s, 0.0 if detach else ds, gv, v_threshold, v_leak, reset)
 
 
 # ---------------------------------------------------------------------------

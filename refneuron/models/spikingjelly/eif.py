@@ -18,11 +18,14 @@ from ._common import (
     COMMON_QUIRKS,
     SpikingJellyNode,
     VState,
+    _sj_fire_back,
     detach_reset_field,
+    spike_ge,
     surrogate_field,
     tau_field,
     v_reset_field,
     v_threshold_field,
+    voltage_reset,
 )
 from .qif import check_reset_below
 
@@ -56,6 +59,9 @@ def eif_charge_adjoint(g_h, v, tau, theta_rh, delta_T):
 class EIF(SpikingJellyNode):
     __doc__ = (
         r"""spikingjelly ``EIFNode`` (2.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`sj_eif_step`, reverse step :func:`sj_eif_back` (both
+    in this file).
 
     .. math::
 
@@ -158,4 +164,25 @@ class EIF(SpikingJellyNode):
         return g_x, {"v": g_v}, {}
 
 
-__all__ = ["EIF", "EIFState", "eif_charge", "eif_charge_adjoint"]
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def sj_eif_step(v, x, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
+    """spikingjelly ``EIFNode`` (``EIF._step`` with the ``>=`` Heaviside)."""
+    h = eif_charge(v, x, tau, v_rest, theta_rh, delta_T)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_eif_back(v, x, gy, gv, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset, detach, sg, sp0, sp1):
+    """spikingjelly ``EIF._vjp_step``: ``(g_x, g_v)``."""
+    h = eif_charge(v, x, tau, v_rest, theta_rh, delta_T)
+    g_h = _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
+    g_v, g_x = eif_charge_adjoint(g_h, v, tau, theta_rh, delta_T)
+    return g_x, g_v
+
+
+__all__ = ["EIF", "EIFState", "eif_charge", "eif_charge_adjoint", "sj_eif_step", "sj_eif_back"]

@@ -14,10 +14,13 @@ from ._common import (
     COMMON_QUIRKS,
     SpikingJellyNode,
     VState,
+    _sj_fire_back,
     detach_reset_field,
+    spike_ge,
     surrogate_field,
     v_reset_field,
     v_threshold_field,
+    voltage_reset,
 )
 
 
@@ -36,6 +39,9 @@ def if_charge(v, x):
 class IF(SpikingJellyNode):
     __doc__ = (
         r"""spikingjelly ``IFNode`` (2.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`sj_if_step`, reverse step :func:`sj_if_back` (both in
+    this file).
 
     Per step, with :math:`H^{\ge}(u) = 1` if :math:`u \ge 0` else 0:
 
@@ -99,4 +105,23 @@ class IF(SpikingJellyNode):
         return g_h * 1.0, {"v": g_h * 1.0}, {}
 
 
-__all__ = ["IF", "IFState", "if_charge"]
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def sj_if_step(v, x, v_leak, v_threshold, reset):
+    """spikingjelly ``IFNode`` (``IF._step`` with the ``>=`` Heaviside)."""
+    h = if_charge(v, x)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_if_back(v, x, gy, gv, v_leak, v_threshold, reset, detach, sg, sp0, sp1):
+    """spikingjelly ``IF._vjp_step``: ``(g_x, g_v)``."""
+    g_h = _sj_fire_back(if_charge(v, x), gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
+    return g_h * 1.0, g_h * 1.0
+
+
+__all__ = ["IF", "IFState", "if_charge", "sj_if_step", "sj_if_back"]

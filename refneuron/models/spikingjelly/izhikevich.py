@@ -15,16 +15,19 @@ import dataclasses
 from ... import _checks
 from ..._records import State, param
 from ...registry import register
+from ...surrogates._codes import surrogate_slope
 from ._common import (
     COMMON_DOC,
     COMMON_QUIRKS,
     SpikingJellyNode,
     detach_reset_field,
     reset_adjoint,
+    spike_ge,
     surrogate_field,
     tau_field,
     v_reset_field,
     v_threshold_field,
+    voltage_reset,
 )
 
 
@@ -66,6 +69,9 @@ def izhikevich_adjoint(g_y, g_vt, g_wt, v, h, s_r, ds, ds_r, tau, a0, v_rest, v_
 class Izhikevich(SpikingJellyNode):
     __doc__ = (
         r"""spikingjelly ``IzhikevichNode`` (2.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`sj_izhikevich_step`, reverse step
+    :func:`sj_izhikevich_back` (both in this file).
 
     Per step, in this order:
 
@@ -193,4 +199,40 @@ class Izhikevich(SpikingJellyNode):
         return g_x, {"v": g_v, "w": g_w}, {}
 
 
-__all__ = ["Izhikevich", "IzhikevichState", "izhikevich_charge", "izhikevich_adapt", "izhikevich_adjoint"]
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def sj_izhikevich_step(v, w, x, tau, a0, v_rest, v_c, tau_w, a, b, v_threshold, v_leak, reset):
+    """spikingjelly ``IzhikevichNode`` (``Izhikevich._step``: charge with the
+    old ``w``, fire, adapt from the pre-reset ``h``, reset)."""
+    h = izhikevich_charge(v, x, w, tau, a0, v_rest, v_c)
+    s = spike_ge(h, v_threshold)
+    w_new = izhikevich_adapt(w, h, s, tau_w, a, b, v_rest)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset), w_new
+
+
+def sj_izhikevich_back(
+    v, w, x, gy, gv, gw, tau, a0, v_rest, v_c, tau_w, a, b, v_threshold, v_leak, reset, detach, sg, sp0, sp1,
+):  # fmt: skip
+    """spikingjelly ``Izhikevich._vjp_step``: ``(g_x, g_v, g_w)``."""
+    h = izhikevich_charge(v, x, w, tau, a0, v_rest, v_c)
+    s = spike_ge(h, v_threshold)
+    ds = surrogate_slope(sg, h - v_threshold, sp0, sp1)
+    return izhikevich_adjoint(
+        gy, gv, gw, v, h, s, ds, 0.0 if detach else ds, tau, a0, v_rest, v_c, tau_w, a, b, v_threshold, v_leak,
+        reset,
+    )  # fmt: skip
+
+
+__all__ = [
+    "Izhikevich",
+    "IzhikevichState",
+    "izhikevich_charge",
+    "izhikevich_adapt",
+    "izhikevich_adjoint",
+    "sj_izhikevich_step",
+    "sj_izhikevich_back",
+]

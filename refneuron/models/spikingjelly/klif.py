@@ -14,6 +14,7 @@ from ... import _checks
 from ..._math import maximum
 from ..._records import flag, param
 from ...registry import register
+from ...surrogates._codes import surrogate_slope
 from ._common import (
     COMMON_DOC,
     COMMON_QUIRKS,
@@ -25,6 +26,7 @@ from ._common import (
     lif_charge,
     lif_charge_adjoint,
     reset_adjoint,
+    spike_ge,
     surrogate_field,
     tau_field,
     v_reset_field,
@@ -89,6 +91,9 @@ def klif_adjoint(g_y, g_v_t, hc, h, s_r, ds, ds_r, k, tau, v_leak, decay_input, 
 class KLIF(SpikingJellyNode):
     __doc__ = (
         r"""spikingjelly ``KLIFNode`` (2.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`sj_klif_step`, reverse step :func:`sj_klif_back` (both
+    in this file).
 
     Per step:
 
@@ -200,4 +205,28 @@ class KLIF(SpikingJellyNode):
         return g_x, {"v": g_v}, {"k": g_k * np.ones_like(hc)}
 
 
-__all__ = ["KLIF", "KLIFState", "klif_rectify", "klif_reset", "klif_adjoint"]
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def sj_klif_step(v, x, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset):
+    """spikingjelly ``KLIFNode`` (``KLIF._step`` with the ``>=`` Heaviside)."""
+    h = klif_rectify(lif_charge(v, x, tau, v_leak, decay_input), k)
+    s = spike_ge(h, v_threshold)
+    return s, klif_reset(h, s, k, v_threshold, v_leak, reset, scale_reset)
+
+
+def sj_klif_back(v, x, gy, gv, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset, detach, sg, sp0, sp1):
+    """spikingjelly ``KLIF._vjp_step``: ``(g_x, g_v, g_k)``."""
+    hc = lif_charge(v, x, tau, v_leak, decay_input)
+    h = klif_rectify(hc, k)
+    s = spike_ge(h, v_threshold)
+    ds = surrogate_slope(sg, h - v_threshold, sp0, sp1)
+    return klif_adjoint(
+        gy, gv, hc, h, s, ds, 0.0 if detach else ds, k, tau, v_leak, decay_input, v_threshold, reset, scale_reset
+    )
+
+
+__all__ = ["KLIF", "KLIFState", "klif_rectify", "klif_reset", "klif_adjoint", "sj_klif_step", "sj_klif_back"]

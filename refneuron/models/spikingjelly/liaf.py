@@ -13,6 +13,7 @@ import numpy as np
 from ..._math import exp, maximum, minimum, ones_like, tanh, where
 from ..._records import flag, option
 from ...registry import register
+from ...surrogates._codes import surrogate_slope
 from ._common import (
     COMMON_DOC,
     COMMON_QUIRKS,
@@ -22,10 +23,13 @@ from ._common import (
     detach_reset_field,
     lif_charge,
     lif_charge_adjoint,
+    reset_adjoint,
+    spike_ge,
     surrogate_field,
     tau_field,
     v_reset_field,
     v_threshold_field,
+    voltage_reset,
 )
 from .lif import LIF_DOC
 
@@ -93,6 +97,9 @@ class LIAFState(VState):
 class LIAF(SpikingJellyNode):
     __doc__ = (
         r"""spikingjelly ``LIAFNode`` (2.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`sj_liaf_step`, reverse step :func:`sj_liaf_back` (both
+    in this file).
 
     Charge as :class:`LIF`, then
 
@@ -190,4 +197,42 @@ class LIAF(SpikingJellyNode):
         return g_x, {"v": g_v}, {}
 
 
-__all__ = ["LIAF", "LIAFState", "ACTIVATIONS", "ACT_CODE", "liaf_output", "liaf_output_derivative"]
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def sj_liaf_step(v, x, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related):
+    """spikingjelly ``LIAFNode`` (``LIAF._step``): the analog output
+    ``act(h - v_threshold)`` (or ``act(h)``), the reset by the spike."""
+    h = lif_charge(v, x, tau, v_leak, decay_input)
+    y = liaf_output(h, v_threshold, act, threshold_related)
+    s = spike_ge(h, v_threshold)
+    return y, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_liaf_back(
+    v, x, gy, gv, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related, detach, sg, sp0, sp1,
+):  # fmt: skip
+    """spikingjelly ``LIAF._vjp_step``: ``(g_x, g_v)`` (the output is
+    ``act(...)``; the spike only resets)."""
+    h = lif_charge(v, x, tau, v_leak, decay_input)
+    s = spike_ge(h, v_threshold)
+    ds = surrogate_slope(sg, h - v_threshold, sp0, sp1)
+    dy = liaf_output_derivative(h, v_threshold, act, threshold_related)
+    g_h = gy * dy + reset_adjoint(h, s, 0.0 if detach else ds, gv, v_threshold, v_leak, reset)
+    g_v, g_x = lif_charge_adjoint(g_h, tau, decay_input)
+    return g_x, g_v
+
+
+__all__ = [
+    "LIAF",
+    "LIAFState",
+    "ACTIVATIONS",
+    "ACT_CODE",
+    "liaf_output",
+    "liaf_output_derivative",
+    "sj_liaf_step",
+    "sj_liaf_back",
+]

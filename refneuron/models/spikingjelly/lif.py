@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...registry import register
+from ...surrogates._codes import surrogate_slope
 from ._common import (
     COMMON_DOC,
     COMMON_QUIRKS,
@@ -18,10 +19,13 @@ from ._common import (
     detach_reset_field,
     lif_charge,
     lif_charge_adjoint,
+    reset_adjoint,
+    spike_ge,
     surrogate_field,
     tau_field,
     v_reset_field,
     v_threshold_field,
+    voltage_reset,
 )
 
 LIF_DOC = r"""
@@ -50,6 +54,9 @@ class LIFState(VState):
 class LIF(SpikingJellyNode):
     __doc__ = (
         r"""spikingjelly ``LIFNode`` (2.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`sj_lif_step`, reverse step :func:`sj_lif_back` (both
+    in this file).
 
     Per step: charge, fire :math:`S_t = H^{\ge}(H_t - \theta)`, reset
     (hard :math:`V_t = S_t V_r + (1 - S_t) H_t`, soft :math:`V_t = H_t - S_t\theta`).
@@ -120,4 +127,27 @@ class LIF(SpikingJellyNode):
         return g_x, {"v": g_v}, {}
 
 
-__all__ = ["LIF", "LIFState", "LIF_DOC", "lif_charge"]
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def sj_lif_step(v, x, tau, v_leak, v_threshold, decay_input, reset):
+    """spikingjelly ``LIFNode`` (``LIF._step`` with the ``>=`` Heaviside)."""
+    h = lif_charge(v, x, tau, v_leak, decay_input)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_lif_back(v, x, gy, gv, tau, v_leak, v_threshold, decay_input, reset, detach, sg, sp0, sp1):
+    """spikingjelly ``LIF._vjp_step``: ``(g_x, g_v)``."""
+    h = lif_charge(v, x, tau, v_leak, decay_input)
+    s = spike_ge(h, v_threshold)
+    ds = surrogate_slope(sg, h - v_threshold, sp0, sp1)
+    g_h = gy * ds + reset_adjoint(h, s, 0.0 if detach else ds, gv, v_threshold, v_leak, reset)
+    g_v, g_x = lif_charge_adjoint(g_h, tau, decay_input)
+    return g_x, g_v
+
+
+__all__ = ["LIF", "LIFState", "LIF_DOC", "lif_charge", "sj_lif_step", "sj_lif_back"]

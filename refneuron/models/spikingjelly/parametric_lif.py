@@ -16,11 +16,14 @@ from ._common import (
     COMMON_QUIRKS,
     SpikingJellyNode,
     VState,
+    _sj_fire_back,
     decay_input_field,
     detach_reset_field,
+    spike_ge,
     surrogate_field,
     v_reset_field,
     v_threshold_field,
+    voltage_reset,
 )
 from ..._records import other, param
 
@@ -81,6 +84,9 @@ def _as_w(name, value):
 class ParametricLIF(SpikingJellyNode):
     __doc__ = (
         r"""spikingjelly ``ParametricLIFNode`` (2.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`sj_plif_step`, reverse step :func:`sj_plif_back` (both
+    in this file).
 
     .. math::
 
@@ -190,4 +196,33 @@ class ParametricLIF(SpikingJellyNode):
         return g_x, {"v": g_v}, {"w": g_w}
 
 
-__all__ = ["ParametricLIF", "ParametricLIFState", "plif_charge", "plif_charge_adjoint", "sigmoid_scalar"]
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def sj_plif_step(v, x, k, v_leak, decay_input, v_threshold, reset):
+    """spikingjelly ``ParametricLIFNode`` (``ParametricLIF._step``, ``k = sigmoid(w)``)."""
+    h = plif_charge(v, x, k, v_leak, decay_input)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_plif_back(v, x, gy, gv, k, v_leak, decay_input, v_threshold, reset, detach, sg, sp0, sp1):
+    """spikingjelly ``ParametricLIF._vjp_step``: ``(g_x, g_v, g_w)``."""
+    h = plif_charge(v, x, k, v_leak, decay_input)
+    g_h = _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
+    g_v, g_x, g_w = plif_charge_adjoint(g_h, v, x, k, v_leak, decay_input)
+    return g_x, g_v, g_w
+
+
+__all__ = [
+    "ParametricLIF",
+    "ParametricLIFState",
+    "plif_charge",
+    "plif_charge_adjoint",
+    "sigmoid_scalar",
+    "sj_plif_step",
+    "sj_plif_back",
+]

@@ -16,11 +16,14 @@ from ._common import (
     COMMON_QUIRKS,
     SpikingJellyNode,
     VState,
+    _sj_fire_back,
     detach_reset_field,
+    spike_ge,
     surrogate_field,
     tau_field,
     v_reset_field,
     v_threshold_field,
+    voltage_reset,
 )
 
 
@@ -57,6 +60,9 @@ def check_reset_below(model):
 class QIF(SpikingJellyNode):
     __doc__ = (
         r"""spikingjelly ``QIFNode`` (2.0.0), reproduced in float64.
+
+    Compiled kernels: one-neuron step :func:`sj_qif_step`, reverse step :func:`sj_qif_back` (both
+    in this file).
 
     .. math::
 
@@ -147,4 +153,25 @@ class QIF(SpikingJellyNode):
         return g_x, {"v": g_v}, {}
 
 
-__all__ = ["QIF", "QIFState", "qif_charge", "qif_charge_adjoint", "check_reset_below"]
+# --- the compiled backends' one-neuron step and reverse step -------------------------
+# Scalar in, scalar out (one neuron), composed from the functions above in the
+# order of the model's _step and _vjp_step; refneuron.backends compiles them
+# (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
+
+
+def sj_qif_step(v, x, tau, a0, v_rest, v_c, v_threshold, v_leak, reset):
+    """spikingjelly ``QIFNode`` (``QIF._step`` with the ``>=`` Heaviside)."""
+    h = qif_charge(v, x, tau, a0, v_rest, v_c)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+
+
+def sj_qif_back(v, x, gy, gv, tau, a0, v_rest, v_c, v_threshold, v_leak, reset, detach, sg, sp0, sp1):
+    """spikingjelly ``QIF._vjp_step``: ``(g_x, g_v)``."""
+    h = qif_charge(v, x, tau, a0, v_rest, v_c)
+    g_h = _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
+    g_v, g_x = qif_charge_adjoint(g_h, v, tau, a0, v_rest, v_c)
+    return g_x, g_v
+
+
+__all__ = ["QIF", "QIFState", "qif_charge", "qif_charge_adjoint", "check_reset_below", "sj_qif_step", "sj_qif_back"]

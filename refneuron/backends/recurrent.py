@@ -33,7 +33,8 @@ Forward
   :func:`~refneuron.models.norse.lif_adex.lif_adex_update`,
   :func:`~refneuron.models.norse.lsnn.lsnn_update`), as in :mod:`.cpu`.
 * Parallel over batch rows (``prange``, the time loop inside) when there are
-  at least as many rows as threads; otherwise the time loop is outside and
+  at least as many rows as threads, or the rows are small (:func:`layout`);
+  otherwise the time loop is outside and
   each step runs ``prange`` over blocks of neurons of every row (one parallel
   region per step: all of a row's spikes of step ``t - 1`` are needed at
   step ``t``).  Every neuron's value is the same sequence of scalar
@@ -659,13 +660,23 @@ def gemm_steps(n_neurons):
     return int(max(1, min(256, (1 << 22) // max(1, n_neurons))))
 
 
+#: per-step work (``n_out**2``, the recurrent product of one row at full
+#: activity) below which one thread runs the whole of a row: the parallel
+#: region per step of the neuron-block layout costs more than it saves there
+#: (measured, 2 busy cores, one row of 1024 neurons, T = 300: ~0.04 s on one
+#: thread against ~0.3 s over neuron blocks on two)
+NEURON_PARALLEL_WORK = 1 << 21
+
+
 def layout(n_rows, n_out, threads=None):
     """``(by_rows, block)``: parallel over rows when there are at least as many
-    rows as threads, else over blocks of neurons (about ``n_out / (2 threads)``,
-    at least 16, so each thread gets a couple of blocks per row)."""
+    rows as threads or a row is small (:data:`NEURON_PARALLEL_WORK`), else over
+    blocks of neurons (about ``n_out / (2 threads)``, at least 16, so each
+    thread gets a couple of blocks per row).  The layout never changes the
+    results (each neuron's arithmetic is the same scalar sequence)."""
     threads = numba.get_num_threads() if threads is None else threads
     block = int(max(16, -(-n_out // (2 * threads))))
-    return n_rows >= threads, block
+    return n_rows >= threads or n_out * n_out < NEURON_PARALLEL_WORK, block
 
 
 def _shape(model, neuron_shape):

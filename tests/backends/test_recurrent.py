@@ -180,6 +180,8 @@ def _digest_script():
         "from refneuron import gradients, run\n"
         "from tests.backends.test_recurrent import NAMES, make, inputs\n"
         "import numba\n"
+        "from refneuron.backends import recurrent\n"
+        "recurrent.NEURON_PARALLEL_WORK = 0  # neuron blocks whenever rows < threads, even for small rows\n"
         "h = hashlib.sha256()\n"
         "for name in NAMES:\n"
         "    for batch in [(), (3,)]:\n"
@@ -198,7 +200,8 @@ def _digest_script():
 def test_threads_do_not_change_results():
     """NUMBA_NUM_THREADS=1 and 2 in separate processes give identical bytes,
     forward and backward.  With one batch row, 2 threads run parallel over
-    neuron blocks and 1 thread over rows: both layouts are covered."""
+    neuron blocks (forced for these small rows) and 1 thread over rows: both
+    layouts are covered."""
     digests = {}
     for threads in ("1", "2"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)

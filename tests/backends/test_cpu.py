@@ -306,21 +306,6 @@ def test_memory_check_counts_only_what_is_recorded(monkeypatch):
     rn.run(model, xc, backend="cpu", record="output", spike_dtype="uint8", out=bufs)
 
 
-@pytest.mark.parametrize("name", ["LIFRecurrent", "LIFAdExRecurrent", "LSNNRecurrent"])
-@pytest.mark.parametrize("backend", ["cpu", "cuda"])
-def test_recurrent_models_have_no_kernel(name, backend):
-    cls = getattr(rn.norse, name)
-    rng = np.random.default_rng(0)
-    model = cls(input_weights=rng.normal(0.0, 1.0, (4, 3)), recurrent_weights=rng.normal(0.0, 1.0, (4, 4)))
-    try:
-        rn.run(model, np.zeros((5, 2, 3)), backend=backend)
-    except BackendUnavailable as exc:
-        # either the recurrence is named, or (cuda) there is no GPU at all
-        assert "recurrent" in str(exc) or "CUDA" in str(exc) or "cuda" in str(exc), str(exc)
-    else:
-        raise AssertionError("a recurrent model ran on a compiled backend")
-
-
 def test_smoothed_models_have_no_kernel():
     for model in (rn.snntorch.Leaky(beta=0.9), rn.spikingjelly.LIF(), rn.norse.LSNN()):
         with pytest.raises(BackendUnavailable, match="smoothed"):

@@ -5,14 +5,18 @@ as the NumPy expression in its body, and is *overloaded* for the compiled
 backends, so that a model's element-wise function can call it once and run
 everywhere:
 
-* Numba CPU (``numba.njit``): the ``math`` function of the same name,
-  which LLVM lowers to the C library's scalar routine;
+* Numba CPU (``numba.njit``): ``exp`` and ``expit`` use the branch-free
+  ``exp`` of :mod:`refneuron.backends._fastexp` (within 1 ulp, and a loop
+  calling it vectorises, which the C library's scalar routine prevents);
+  the others the ``math`` function of the same name, which LLVM lowers to
+  the C library's scalar routine;
 * Numba-CUDA: the ``math`` function of the same name (libdevice on a GPU,
   the C library under the simulator).
 
-NumPy's vectorised ``exp`` and the C library's scalar ``exp`` may differ in
-the last bit for some arguments; that is the only way a compiled result can
-differ from the NumPy reference through these functions (the bounds are in
+NumPy's vectorised ``exp`` and the compiled scalar ``exp`` (both within 1 ulp)
+may differ in the last bit for some arguments (about 1 in 20); that, and the
+same for ``log`` and ``tanh``, is the only way a compiled result can differ
+from the NumPy reference through these functions (the bounds are in
 ``refneuron/backends``).  The overloads are registered by
 :func:`register_cpu` and :func:`register_cuda`, which the backends call
 before compiling; importing this module does not import Numba.
@@ -97,7 +101,8 @@ def _min_impl(a, b):
     return a if a < b else b
 
 
-#: name -> scalar implementation for compiled code (numbers only)
+#: name -> scalar implementation for compiled code (numbers only); the CPU
+#: replaces exp and expit (register_cpu)
 _SCALAR = {
     "exp": lambda x: math.exp(x),
     "expit": lambda x: 1.0 / (1.0 + math.exp(-x)),
@@ -109,7 +114,7 @@ _SCALAR = {
 _BINARY = {"maximum": _max_impl, "minimum": _min_impl}
 
 
-def _register(overload, types, **kw):
+def _register(overload, types, scalar=None, **kw):
     number = (types.Float, types.Integer, types.Boolean)
 
     def unary(impl):
@@ -139,7 +144,7 @@ def _register(overload, types, **kw):
         if isinstance(a, number) and isinstance(b, number):
             return lambda c, a, b: a if c else b
 
-    for name, impl in _SCALAR.items():
+    for name, impl in (scalar or _SCALAR).items():
         overload(globals()[name], **kw)(unary(impl))
     for name, impl in _BINARY.items():
         overload(globals()[name], **kw)(binary(impl))
@@ -154,7 +159,11 @@ def register_cpu():
     from numba import types
     from numba.extending import overload
 
-    _register(overload, types, jit_options={"error_model": "numpy"})
+    from .backends import _fastexp
+
+    fexp, fexpit = _fastexp.exp, _fastexp.expit
+    scalar = dict(_SCALAR, exp=lambda x: fexp(float(x)), expit=lambda x: fexpit(float(x)))
+    _register(overload, types, scalar=scalar, jit_options={"error_model": "numpy"})
     _CPU = True
 
 

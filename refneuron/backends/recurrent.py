@@ -755,8 +755,7 @@ def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):
     ``recurrent_weights`` gradients).  ``forward.output`` is uint8 (0/1
     spikes) and ``forward.states`` are views of the tape, as for the other
     compiled backward passes."""
-    from ..gradients import Gradients, _first_nonfinite, _reduce_to
-    from ..simulate import RunResult, flat_state, state_from_flat
+    from ..simulate import flat_state
     from .vjp import kernel_args
 
     _, params = kernel_args(model, backend, neuron_shape)  # refusals: smoothed, surrogate, ...
@@ -801,6 +800,27 @@ def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):
         globals()[kind + "_back"], tape, Jt, W, gy, *gups, c, gJ, acc, np.int64(rows), np.int64(block), by_rows,
         *params,
     )  # fmt: skip
+    return gradients_from_tape(model, x, neuron_shape, tape, out, gJ, c, acc)
+
+
+def gradients_from_tape(model, x, neuron_shape, tape, out, gJ, c, acc):
+    """The :class:`~refneuron.gradients.Gradients` of a recurrent model from the
+    host results of a reverse pass (shared by :func:`vjp` and the CUDA driver
+    :func:`.cuda_recurrent.vjp`): ``tape (n_states, T + 1, N)``, ``out (T, N)``
+    uint8, ``gJ (T, N)`` = dL/dJ_t, ``c (n_states, N)`` the initial-state
+    gradients and ``acc (n_params, N)`` the per-neuron parameter sums.  The
+    matrix products of the jump's adjoint are NumPy GEMMs over all steps at
+    once: :math:`\\bar X = \\bar J W_\\text{in}`, :math:`\\bar W_\\text{in} =
+    \\sum_t \\bar J_t^\\top X_t`, :math:`\\bar W_\\text{rec} = \\sum_t \\bar J_t^\\top
+    z_{t-1}` (diagonal zero without autapses)."""
+    from ..gradients import Gradients, _first_nonfinite, _reduce_to
+    from ..simulate import RunResult, state_from_flat
+
+    T = x.shape[0]
+    n_out, n_in, n, rows = _shape(model, neuron_shape)
+    names = model.State.names()
+    grads = GRAD_NAMES[model.name]
+    x3 = np.reshape(x, (T, rows, n_in))
     # the matrix products of the jump's adjoint, over all steps at once
     gJ2 = gJ.reshape(T * rows, n_out)
     x2 = np.reshape(x3, (T * rows, n_in))

@@ -1,10 +1,12 @@
-r"""Numba-CUDA forward kernels for the recurrent norse models.
+r"""Numba-CUDA kernels for the recurrent norse models, forward and backward.
 
 ``norse.LIFRecurrent``, ``norse.LIFAdExRecurrent`` and ``norse.LSNNRecurrent``
 (inputs ``(T, *batch, n_in)``, neurons ``(*batch, n_out)``, current jump
 :math:`J_t = X_t W_\text{in}^\top + z_{t-1} W_\text{rec}^\top`; see
 :mod:`.recurrent` for the CPU kernels and the equations).
 
+Forward (:func:`run_host`)
+--------------------------
 * The input projection :math:`X_t W_\text{in}^\top` is computed on the host
   with NumPy, exactly as the CPU backend does (:func:`.recurrent.input_projection`,
   the same GEMM segments aligned to absolute time), and copied to the device
@@ -19,15 +21,42 @@ r"""Numba-CUDA forward kernels for the recurrent norse models.
   ``t`` live in two device rows used alternately (a thread must not
   overwrite a spike another thread still reads).
 * Host inputs only; device-array inputs are refused
-  (:func:`refneuron.simulate.run`).  No backward kernel: the backward pass
-  of these models runs on the CPU (``gradients.vjp(..., backend="cpu")``).
+  (:func:`refneuron.simulate.run`).
 
-Agreement: under the simulator the kernels run the CPU's scalar sequence
-(``tests/backends/test_recurrent.py``: spikes identical, states within
-round-off of the NumPy reference).  On a GPU the compiler contracts
-``a*b + c`` into fused multiply-adds (exact for the 0/1 spikes times a
-weight, not for the neuron update) and libdevice's ``exp`` differs from
-NumPy's; not yet measured on a GPU.
+Backward (:func:`vjp`)
+----------------------
+The CPU driver's sequence (:func:`.recurrent.vjp`): the input projection as
+one host GEMM over all steps; the forward above, one launch per step,
+keeping the tape (the state before every step, ``(n_states, T + 1, N)``)
+and, for LIF and LIFAdEx, the current after the jump :math:`I^*`; then one
+launch per reverse step ``t = T-1 ... 0``, one thread per neuron, which
+
+1. forms the gradient reaching its spike :math:`z_t` from the next step's
+   jump, :math:`\bar z_t = \sum_{j'} \bar J_{t+1,j'} W_\text{rec}[j', j]`
+   (in increasing ``j'`` from 0.0, as :func:`.recurrent.spike_gradient`;
+   0 at ``t = T - 1``), from :math:`\bar J_{t+1}` written by the previous
+   launch (so no thread reads a :math:`\bar J` another thread of the same
+   launch writes);
+2. runs the model file's element-wise adjoint (``lif_update_adjoint``,
+   ``lif_adex_update_adjoint``, ``lsnn_update_adjoint``; the surrogate
+   derivatives of :mod:`._backward`), storing :math:`\bar J_t` and adding
+   the per-neuron parameter gradients in reverse time order;
+
+and a last launch gives the initial spikes' gradient
+:math:`\bar z_0 = \bar J_0 W_\text{rec}`.  The input gradient and the two
+weight gradients are the CPU driver's NumPy GEMMs on the host
+(:func:`.recurrent.gradients_from_tape`).  Surrogates without a compiled
+derivative and smoothed models are refused with the reason, as on the CPU.
+
+Agreement: under the simulator the kernels run the CPU's scalar sequence;
+``tests/backends/test_recurrent.py`` measures the forward against the NumPy
+reference (spikes identical, states within round-off) and the backward
+against the CPU backward (spikes identical, every gradient equal to the
+last bit for the three models at the sizes tested).  On a GPU the compiler
+contracts ``a*b + c`` into fused multiply-adds (exact for the 0/1 spikes
+times a weight, not for the neuron update or the sum
+:math:`\bar J W_\text{rec}`) and libdevice's ``exp`` differs from the CPU's:
+agreement within round-off is expected there, not yet measured on a GPU.
 """
 
 from __future__ import annotations
@@ -38,13 +67,15 @@ import numpy as np
 
 from ..errors import BackendUnavailable
 from ..models.norse._common import spike_gt
-from ..models.norse.lif import lif_update
-from ..models.norse.lif_adex import adex_dv, lif_adex_update
-from ..models.norse.lsnn import lsnn_update
+from ..models.norse.lif import lif_decay, lif_update, lif_update_adjoint
+from ..models.norse.lif_adex import adex_dv, lif_adex_decay, lif_adex_update, lif_adex_update_adjoint
+from ..models.norse.lsnn import lsnn_decay, lsnn_update, lsnn_update_adjoint
+from ._backward import BACKWARD_FUNCTIONS, surrogate_slope
 from ._jit import at, cuda_or_raise, jitable_cuda
+from .recurrent import MODEL_FUNCTIONS
 
 cuda = cuda_or_raise()
-jitable_cuda(spike_gt, adex_dv, lif_update, lif_adex_update, lsnn_update)
+jitable_cuda(*MODEL_FUNCTIONS, *BACKWARD_FUNCTIONS, surrogate_slope)  # the functions recurrent.py compiles
 
 THREADS_PER_BLOCK = 128
 
@@ -53,7 +84,9 @@ KERNELS = {"norse.LIFRecurrent": "lif", "norse.LIFAdExRecurrent": "lif_adex", "n
 
 
 @cuda.jit(cache=True)
-def lif(P, t, WT, zp, zn, S, out, tr_z, tr_v, tr_i, bad, t_abs, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
+def lif(
+    P, t, WT, zp, zn, S, out, tr_z, tr_v, tr_i, tr_j, bad, t_abs, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt,
+):  # fmt: skip
     j = cuda.grid(1)
     if j >= S.shape[1]:
         return
@@ -79,6 +112,8 @@ def lif(P, t, WT, zp, zn, S, out, tr_z, tr_v, tr_i, bad, t_abs, tau_syn_inv, tau
         tr_z[t, j] = z
         tr_v[t, j] = v
         tr_i[t, j] = i
+    if tr_j.shape[0] > 0:
+        tr_j[t, j] = i_jump
     if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i)):
         bad[0, j] = t_abs
         bad[1, j] = 1 if not math.isfinite(v) else 2
@@ -86,7 +121,7 @@ def lif(P, t, WT, zp, zn, S, out, tr_z, tr_v, tr_i, bad, t_abs, tau_syn_inv, tau
 
 @cuda.jit(cache=True)
 def lif_adex(
-    P, t, WT, zp, zn, S, out, tr_z, tr_v, tr_i, tr_a, bad, t_abs, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak,
+    P, t, WT, zp, zn, S, out, tr_z, tr_v, tr_i, tr_a, tr_j, bad, t_abs, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak,
     v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
 ):  # fmt: skip
     j = cuda.grid(1)
@@ -117,6 +152,8 @@ def lif_adex(
         tr_v[t, j] = v
         tr_i[t, j] = i
         tr_a[t, j] = a
+    if tr_j.shape[0] > 0:
+        tr_j[t, j] = i_jump
     if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i) and math.isfinite(a)):
         bad[0, j] = t_abs
         bad[1, j] = 1 if not math.isfinite(v) else (2 if not math.isfinite(i) else 3)
@@ -124,7 +161,7 @@ def lif_adex(
 
 @cuda.jit(cache=True)
 def lsnn(
-    P, t, WT, zp, zn, S, out, tr_z, tr_v, tr_i, tr_b, bad, t_abs, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak,
+    P, t, WT, zp, zn, S, out, tr_z, tr_v, tr_i, tr_b, tr_j, bad, t_abs, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak,
     v_th, v_reset, beta, dt,
 ):  # fmt: skip
     j = cuda.grid(1)
@@ -160,11 +197,241 @@ def lsnn(
         bad[1, j] = 1 if not math.isfinite(v) else (2 if not math.isfinite(i) else 3)
 
 
+# ---------------------------------------------------------------------------------------
+# backward: one launch per reverse step t, one thread per neuron (batch row, j).  The
+# thread first forms the gradient reaching its spike z_t from the jump of step t + 1,
+# sum_j' dL/dJ_{t+1, j'} W_rec[j', j] (0 at t = T - 1), written by the previous
+# launch: that is recurrent.spike_gradient of the CPU kernel's step t + 1, moved to
+# the start of step t so that no thread reads dL/dJ_t while another writes it.  Then
+# the model's element-wise adjoint, as recurrent.lif_back_span & co.  ``c`` (n_states,
+# N) carries the state gradients (row 0 unused until the last launch); ``gJ`` (T, N)
+# receives dL/dJ_t; ``acc`` (n_params, N) the per-neuron parameter sums.  Upstream
+# gradients absent: (0, 0) arrays.
+
+
+@cuda.jit(device=True)
+def _up(u, t, j):
+    return u[t, j] if u.shape[0] > 0 else 0.0
+
+
+@cuda.jit(device=True)
+def _spike_gradient(gJ, t, W, j):
+    """``sum_k gJ[t, row + k] * W[k, j - row]`` in increasing ``k`` from 0.0, as
+    :func:`.recurrent.spike_gradient`; 0.0 when ``t`` is past the last step."""
+    acc = 0.0
+    if t < gJ.shape[0]:
+        n_out = W.shape[0]
+        base = (j // n_out) * n_out
+        jj = j - base
+        for k in range(n_out):
+            acc += gJ[t, base + k] * W[k, jj]
+    return acc
+
+
+@cuda.jit(cache=True)
+def spike_gradient_final(gJ, W, c):
+    """``c[0] = dL/dz_0 = dL/dJ_0 W_rec`` (the initial spikes' gradient), after the last reverse launch."""
+    j = cuda.grid(1)
+    if j < c.shape[1]:
+        c[0, j] = _spike_gradient(gJ, 0, W, j)
+
+
+@cuda.jit(cache=True)
+def lif_back(
+    t, tape, Jt, W, gy, gz_up, gv_up, gi_up, c, gJ, acc,
+    tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    if j >= c.shape[1]:
+        return
+    gz = _up(gy, t, j) + (_spike_gradient(gJ, t + 1, W, j) + _up(gz_up, t, j))
+    gv = c[1, j] + _up(gv_up, t, j)
+    gi = c[2, j] + _up(gi_up, t, j)
+    v = tape[1, t, j]
+    i_jump = Jt[t, j]
+    tsi, tmi, vl, vth, vr = at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j)
+    v_decayed, _ = lif_decay(v, i_jump, tsi, tmi, vl, dt)
+    u = v_decayed - vth
+    z_r = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    g_v, g_jump, g_tm, g_vl, g_ts, g_vth, g_vr = lif_update_adjoint(
+        v, i_jump, v_decayed, z_r, sigma, gz, gv, gi, tsi, tmi, vl, vr, dt, True
+    )  # lif_step detaches the reset's spike
+    c[1, j] = g_v
+    c[2, j] = g_jump
+    gJ[t, j] = g_jump
+    acc[0, j] += g_tm
+    acc[1, j] += g_vl
+    acc[2, j] += g_ts
+    acc[3, j] += g_vth
+    acc[4, j] += g_vr
+
+
+@cuda.jit(cache=True)
+def lif_adex_back(
+    t, tape, Jt, W, gy, gz_up, gv_up, gi_up, ga_up, c, gJ, acc,
+    tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+    sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    if j >= c.shape[1]:
+        return
+    gz = _up(gy, t, j) + (_spike_gradient(gJ, t + 1, W, j) + _up(gz_up, t, j))
+    gv = c[1, j] + _up(gv_up, t, j)
+    gi = c[2, j] + _up(gi_up, t, j)
+    ga = c[3, j] + _up(ga_up, t, j)
+    v = tape[1, t, j]
+    a = tape[3, t, j]
+    i_jump = Jt[t, j]
+    tsi, tmi, tai = at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j)
+    vl, vth, vr, dT = at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j)
+    kappa, bump = at(adaptation_current, j), at(adaptation_spike, j)
+    v_decayed, _, _ = lif_adex_decay(v, i_jump, a, tsi, tmi, tai, vl, vth, dT, kappa, dt)
+    u = v_decayed - vth
+    z = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    r = lif_adex_update_adjoint(
+        v, i_jump, a, v_decayed, z, sigma, gz, gv, gi, ga, tsi, tmi, tai, vl, vth, vr, dT, kappa, bump, dt
+    )
+    c[1, j] = r[0]
+    c[2, j] = r[1]
+    c[3, j] = r[2]
+    gJ[t, j] = r[1]
+    acc[0, j] += r[3]
+    acc[1, j] += r[4]
+    acc[2, j] += r[5]
+    acc[3, j] += r[6]
+    acc[4, j] += r[7]
+    acc[5, j] += r[8]
+    acc[6, j] += r[9]
+    acc[7, j] += r[10]
+    acc[8, j] += r[11]
+
+
+@cuda.jit(cache=True)
+def lsnn_back(
+    t, tape, Jt, W, gy, gz_up, gv_up, gi_up, gb_up, c, gJ, acc,
+    tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt, sg, sp0, sp1,
+):  # fmt: skip
+    j = cuda.grid(1)
+    if j >= c.shape[1]:
+        return
+    gz = _up(gy, t, j) + (_spike_gradient(gJ, t + 1, W, j) + _up(gz_up, t, j))
+    gv = c[1, j] + _up(gv_up, t, j)
+    gi = c[2, j] + _up(gi_up, t, j)
+    gb = c[3, j] + _up(gb_up, t, j)
+    v = tape[1, t, j]
+    i = tape[2, t, j]
+    bb = tape[3, t, j]
+    tsi, tmi, tbi = at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j)
+    vl, vth, vr, be = at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j)
+    v_decayed, _, b_decayed = lsnn_decay(v, i, bb, tsi, tmi, tbi, vl, vth, dt)
+    u = v_decayed - b_decayed
+    z_r = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    r = lsnn_update_adjoint(
+        v, i, bb, v_decayed, z_r, sigma, gz, gv, gi, gb, tsi, tmi, tbi, vl, vth, vr, be, dt, True
+    )  # lsnn_step detaches the reset's and the threshold jump's spike
+    c[1, j] = r[0]
+    c[2, j] = r[1]
+    c[3, j] = r[2]
+    gJ[t, j] = gi  # J is added after the update: its gradient is that of the stored current
+    acc[0, j] += r[3]
+    acc[1, j] += r[4]
+    acc[2, j] += r[5]
+    acc[3, j] += r[6]
+    acc[4, j] += r[7]
+    acc[5, j] += r[8]
+    acc[6, j] += r[9]
+
+
+def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):
+    """``gradients.vjp(..., backend="cuda")`` for the recurrent models: the same
+    :class:`~refneuron.gradients.Gradients` as :func:`.recurrent.vjp`.
+
+    Host side as the CPU driver: the input projection is one NumPy GEMM over
+    all steps (:func:`.recurrent.input_projection`), and the input and weight
+    gradients are NumPy GEMMs over all steps after the reverse pass
+    (:func:`.recurrent.gradients_from_tape`).  On the device: the forward, one
+    launch per step keeping the tape (state before every step) and the current
+    after the jump (LIF, LIFAdEx), then one launch per reverse step
+    (:func:`lif_back`, :func:`lif_adex_back`, :func:`lsnn_back`) and one for
+    the initial spikes' gradient (:func:`spike_gradient_final`).  Each thread
+    runs the CPU kernel's scalar sequence for its neuron, so under the
+    simulator the results equal the CPU backend's (measured in
+    ``tests/backends/test_recurrent.py``); on a GPU, fused multiply-adds and
+    libdevice's ``exp`` change the last bits (expected, not yet measured).
+    """
+    from .. import _checks
+    from ..simulate import flat_state
+    from .cuda import _free_device_bytes
+    from .recurrent import GRAD_NAMES, _shape, gradients_from_tape, input_projection
+    from .vjp import kernel_args
+
+    _, params = kernel_args(model, backend, neuron_shape)  # refusals: smoothed, surrogate, ...
+    T = x.shape[0]
+    n_out, n_in, n, rows = _shape(model, neuron_shape)
+    names = model.State.names()
+    ns = len(names)
+    kind = KERNELS[model.name]
+    npar = len(GRAD_NAMES[model.name])
+    keeps_jump = kind != "lsnn"
+    fresh = 8 * T * n * (ns + 2 + (1 if keeps_jump else 0)) + T * n
+    _checks.check_memory(fresh, f"backward pass of {model.name} with T={T}, {n} neurons")
+    ups = [g_out] + [g_states[nm] for nm in names]
+    dev = fresh + 8 * T * n * sum(1 for u in ups if u is not None) + 8 * n * (ns + npar)
+    avail = _free_device_bytes()
+    if avail is not None:
+        _checks.check_memory(dev, f"backward pass of {model.name} on the GPU with T={T}, {n} neurons", available=avail)
+    # forward, keeping the tape and the current after the jump
+    x3 = np.reshape(x, (T, rows, n_in))
+    d_P = cuda.to_device(input_projection(model, x3, 0, T))  # one GEMM, as the CPU driver
+    S0 = flat_state(model, s0, n)
+    d_tape = cuda.device_array((ns, T + 1, n), dtype=np.float64)
+    for k in range(ns):
+        d_tape[k, 0].copy_to_device(S0[k])  # contiguous rows (the (ns, n) slice is not)
+    d_S = cuda.to_device(S0)
+    d_z = cuda.to_device(np.stack([S0[0], S0[0]]))
+    d_out = cuda.device_array((T, n), dtype=np.uint8)
+    empty = cuda.device_array((0, 0), dtype=np.float64)
+    d_Jt = cuda.device_array((T, n), dtype=np.float64) if keeps_jump else empty
+    d_bad = cuda.to_device(np.full((2, n), -1, dtype=np.int64))  # not read: the tape is scanned on the host
+    d_WT = cuda.to_device(np.ascontiguousarray(model.recurrent_weights.T))
+    d_params = tuple(cuda.to_device(p) if isinstance(p, np.ndarray) else p for p in params)
+    fwd_params = d_params[:-3]
+    trs = [d_tape[k, 1:] for k in range(ns)]
+    grid = ((n + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK, THREADS_PER_BLOCK)
+    kernel = globals()[kind]
+    for t in range(T):
+        par = t % 2
+        kernel[grid](
+            d_P, np.int64(t), d_WT, d_z[par], d_z[1 - par], d_S, d_out, *trs, d_Jt, d_bad, np.int64(t), *fwd_params
+        )
+    del d_P, d_S, d_z
+    # reverse
+    d_gy = empty if g_out is None else cuda.to_device(np.ascontiguousarray(g_out).reshape(T, n))
+    d_gups = [empty if g_states[nm] is None else cuda.to_device(np.ascontiguousarray(g_states[nm]).reshape(T, n))
+              for nm in names]  # fmt: skip
+    d_W = cuda.to_device(np.ascontiguousarray(model.recurrent_weights))
+    d_c = cuda.to_device(np.zeros((ns, n)))
+    d_gJ = cuda.to_device(np.zeros((T, n)))
+    d_acc = cuda.to_device(np.zeros((npar, n)))
+    back = globals()[kind + "_back"]
+    for t in range(T - 1, -1, -1):
+        back[grid](np.int64(t), d_tape, d_Jt, d_W, d_gy, *d_gups, d_c, d_gJ, d_acc, *d_params)
+    spike_gradient_final[grid](d_gJ, d_W, d_c)
+    return gradients_from_tape(
+        model, x, neuron_shape, d_tape.copy_to_host(), d_out.copy_to_host(), d_gJ.copy_to_host(),
+        d_c.copy_to_host(), d_acc.copy_to_host(),
+    )  # fmt: skip
+
+
 def no_backward(model):
-    """Raise :class:`BackendUnavailable`: no CUDA backward for the recurrent models."""
+    """Raise :class:`BackendUnavailable`: :func:`.recurrent.vjp` is the CPU
+    driver; ``gradients.vjp(..., backend="cuda")`` calls :func:`vjp`."""
     raise BackendUnavailable(
-        f"backend: 'cuda' has no backward pass for {model.name} in this version (the recurrent models' "
-        "backward kernels run on the CPU); use backend='cpu' or 'numpy'"
+        f"backend: 'cuda': the CPU driver of {model.name}'s backward pass (backends.recurrent.vjp) runs on the "
+        "CPU only; gradients.vjp(..., backend='cuda') runs backends.cuda_recurrent.vjp"
     )
 
 
@@ -210,7 +477,7 @@ def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
             for k in range(m):
                 par = (t + k) % 2
                 kernel[grid](
-                    d_p, np.int64(k), d_WT, d_z[par], d_z[1 - par], d_S, d_out, *d_trs, d_bad, np.int64(t + k),
+                    d_p, np.int64(k), d_WT, d_z[par], d_z[1 - par], d_S, d_out, *d_trs, empty, d_bad, np.int64(t + k),
                     *d_params,
                 )  # fmt: skip
             if out2 is not None:

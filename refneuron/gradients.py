@@ -174,7 +174,8 @@ def _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
 
     bspec = BACKWARD.get(model.name)
     if bspec is not None and bspec.runner is not None:  # its own driver (recurrent norse models)
-        return bspec.runner(model, x, neuron_shape, s0, g_out, g_states, backend)
+        runner = bspec.cuda_runner if backend == "cuda" and bspec.cuda_runner is not None else bspec.runner
+        return runner(model, x, neuron_shape, s0, g_out, g_states, backend)
     gx, gS0, gP, out, tape, pnames, maybe_nonfinite = vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend)
     names = model.State.names()
     T = x.shape[0]

@@ -36,12 +36,14 @@ class BackwardSpec:
     parameters; ``runner``: for models whose gradients do not fit
     :func:`vjp_compiled` (the recurrent norse models: weight matrices, inputs
     ``(T, *batch, n_in)``), the function :func:`refneuron.gradients.vjp`
-    calls instead, returning the whole ``Gradients``."""
+    calls instead, returning the whole ``Gradients``; ``cuda_runner``: the
+    same for ``backend="cuda"`` (``runner`` is called when it is None)."""
 
     kernel: str
     grads: object
     extra: Callable
     runner: Callable | None = None
+    cuda_runner: Callable | None = None
 
     def grad_names(self, model):
         return self.grads(model) if callable(self.grads) else self.grads
@@ -103,8 +105,14 @@ def _recurrent_vjp(*args):
     return vjp(*args)
 
 
+def _recurrent_cuda_vjp(*args):
+    from .cuda_recurrent import vjp
+
+    return vjp(*args)
+
+
 def _recurrent_backward(kernel):
-    return BackwardSpec(kernel, (), _norse_extra, runner=_recurrent_vjp)
+    return BackwardSpec(kernel, (), _norse_extra, runner=_recurrent_vjp, cuda_runner=_recurrent_cuda_vjp)
 
 
 BACKWARD = {
@@ -142,7 +150,7 @@ BACKWARD = {
     "norse.LSNN": BackwardSpec(
         "norse_lsnn", ("tau_mem_inv", "tau_syn_inv", "tau_adapt_inv", "v_leak", "v_th", "v_reset", "beta"), _norse_extra
     ),
-    # recurrent: refneuron.backends.recurrent (forward and reverse kernels, NumPy GEMMs for the weights)
+    # recurrent: refneuron.backends.recurrent / cuda_recurrent (forward and reverse kernels, NumPy GEMMs for the weights)
     "norse.LIFRecurrent": _recurrent_backward("lif_back"),
     "norse.LIFAdExRecurrent": _recurrent_backward("lif_adex_back"),
     "norse.LSNNRecurrent": _recurrent_backward("lsnn_back"),

@@ -20,8 +20,9 @@ Forward (:func:`run_host`)
   the model file's element-wise update.  The spikes of step ``t - 1`` and
   ``t`` live in two device rows used alternately (a thread must not
   overwrite a spike another thread still reads).
-* Host inputs only; device-array inputs are refused
-  (:func:`refneuron.simulate.run`).
+* Device-array inputs (:func:`run_device`) are copied to the host for the
+  input projection (the same host GEMM, so the results equal those of the
+  same host input to the bit); their records stay on the device.
 
 Backward (:func:`vjp`)
 ----------------------
@@ -436,7 +437,8 @@ def no_backward(model):
 
 
 def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
-    """Run host inputs on the GPU; records come back to the host arrays.
+    """Run host inputs on the GPU; records come back to the host arrays, or
+    are written in place when they are device arrays (:func:`run_device`).
     Returns ``(final state, nonfinite)`` (``simulate.run``'s cuda branch)."""
     from ..simulate import flat_state, nonfinite_from_bad, state_from_flat
     from .recurrent import gemm_steps, input_projection
@@ -457,11 +459,16 @@ def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
     G = gemm_steps(n)
     steps = min(chunk, G, T)
     d_P = cuda.device_array((steps, n), dtype=np.float64)
-    d_obuf = cuda.device_array((steps, n), dtype=output.dtype) if output is not None else None
+    on_device = output is not None and not isinstance(output, np.ndarray)  # records of run_device
+    d_obuf = cuda.device_array((steps, n), dtype=output.dtype) if output is not None and not on_device else None
     d_tbufs = [cuda.device_array((steps, n), dtype=np.float64) for _ in names] if traces is not None else None
     empty = cuda.device_array((0, 0), dtype=np.float64)
     out2 = output.reshape(T, n) if output is not None else None
     tr2 = [traces[nm].reshape(T, n) for nm in names] if traces is not None else None
+    if traces is not None and not isinstance(traces[names[0]], np.ndarray):
+        d_tbufs, tr2, on_trace = None, None, tr2  # device records: the kernel writes them in place
+    else:
+        on_trace = None
     grid = ((n + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK, THREADS_PER_BLOCK)
     for s0 in range(0, T, G):
         s1 = min(s0 + G, T)
@@ -472,15 +479,18 @@ def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
             m = e - t
             d_p = d_P[:m]
             d_p.copy_to_device(P[t - s0 : e - s0])
-            d_out = d_obuf[:m] if d_obuf is not None else empty
-            d_trs = [b[:m] for b in d_tbufs] if d_tbufs is not None else [empty] * len(names)
+            d_out = out2[t:e] if on_device else (d_obuf[:m] if d_obuf is not None else empty)
+            if on_trace is not None:
+                d_trs = [a[t:e] for a in on_trace]
+            else:
+                d_trs = [b[:m] for b in d_tbufs] if d_tbufs is not None else [empty] * len(names)
             for k in range(m):
                 par = (t + k) % 2
                 kernel[grid](
                     d_p, np.int64(k), d_WT, d_z[par], d_z[1 - par], d_S, d_out, *d_trs, empty, d_bad, np.int64(t + k),
                     *d_params,
                 )  # fmt: skip
-            if out2 is not None:
+            if out2 is not None and not on_device:
                 d_out.copy_to_host(out2[t:e])
             if tr2 is not None:
                 for b, h in zip(d_trs, tr2):
@@ -489,3 +499,76 @@ def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
     S = d_S.copy_to_host()
     bad = d_bad.copy_to_host()
     return state_from_flat(model, S, neuron_shape), nonfinite_from_bad(bad, names, neuron_shape)
+
+
+def run_device(model, inputs, state, *, record, check_finite, spike_dtype, out, chunk_steps):
+    """``simulate.run`` with a device-array input of a recurrent model; the
+    recorded sequences are device arrays, as for the other models
+    (:func:`.cuda.run_device`).
+
+    The input is copied to the host and validated there as a host input is
+    (:func:`refneuron.simulate.prepare`: shape, ``check_finite``, initial
+    state): the input projection :math:`X W_\\text{in}^\\top` is a host GEMM
+    (:func:`.recurrent.input_projection`), so the results are bitwise those of
+    the same input given as a host array.  A projection on the device would
+    save that copy (``T x rows x n_in`` values) but sum in another order than
+    the host BLAS, so the two input kinds would no longer agree to the bit.
+    """
+    from ..errors import InputError, InputTypeError, OptionError, ShapeError
+    from ..simulate import RunResult, _chunk_steps, _kernel_spec, _warn_nonfinite, prepare
+    from .cuda import _free_device_bytes, check_device_memory, is_device_array
+    from .specs import binary_output
+
+    d_in = inputs if hasattr(inputs, "copy_to_host") else cuda.as_cuda_array(inputs)
+    if d_in.dtype != np.float64:
+        raise InputTypeError(f"inputs: a device array must be float64 (got dtype {d_in.dtype})")
+    if not d_in.is_c_contiguous():
+        raise InputError("inputs: a device array must be C-contiguous")
+    from .. import _checks
+
+    _checks.check_memory(8 * int(np.prod(d_in.shape, dtype=np.int64)), f"host copy of {model.name}'s device input")
+    x, neuron_shape, state0 = prepare(model, d_in.copy_to_host(), state, check_finite=check_finite)
+    T = x.shape[0]
+    n = int(np.prod(neuron_shape, dtype=np.int64))
+    chunk = _chunk_steps(chunk_steps, T)
+    spec = _kernel_spec(model, "cuda")
+    names = model.State.names()
+    if spike_dtype != np.float64 and record != "final" and not binary_output(model):
+        raise OptionError(
+            f"spike_dtype: {spike_dtype.name!r} needs a 0/1 output, but {model.name} with these parameters "
+            "emits graded or analog values; use spike_dtype='float64'"
+        )
+    shape = (T, *neuron_shape)
+    bufs = {}
+    if out is not None:
+        if not isinstance(out, dict):
+            raise InputTypeError(f"out: must be a dict of device arrays (got {type(out).__name__})")
+        allowed = {"all": ("output", *names), "output": ("output",), "final": ()}[record]
+        for key, buf in out.items():
+            if key not in allowed:
+                raise OptionError(f"out: {key!r} is not recorded with record={record!r}; allowed keys: {allowed} (got {key!r})")
+            if not is_device_array(buf):
+                raise InputTypeError(f"out[{key!r}]: must be a device array when the inputs are (got {type(buf).__name__})")
+            want = spike_dtype if key == "output" else np.dtype(np.float64)
+            if buf.dtype != want or tuple(buf.shape) != shape or not buf.is_c_contiguous():
+                raise ShapeError(
+                    f"out[{key!r}]: must be C-contiguous {want} of shape {shape} (got {buf.dtype} {tuple(buf.shape)})"
+                )
+            bufs[key] = buf
+    need = 8 * T * n * (len(names) if record == "all" else 0) + (T * n * spike_dtype.itemsize if record != "final" else 0)
+    avail = _free_device_bytes()
+    if avail is not None:
+        _checks.check_memory(need, f"run of {model.name} on the GPU with T={T}, {n} neurons", available=avail)
+    check_device_memory(model, spec, T, n, chunk, record, spike_dtype, names)
+    output = None
+    if record != "final":
+        output = bufs.get("output")
+        if output is None:
+            output = cuda.device_array(shape, dtype=spike_dtype)
+    traces = None
+    if record == "all":
+        traces = {nm: bufs.get(nm) if nm in bufs else cuda.device_array(shape, dtype=np.float64) for nm in names}
+    final, nonfinite = run_host(model, spec, x, state0, output, traces, chunk, neuron_shape)
+    if nonfinite is not None:
+        _warn_nonfinite(model, nonfinite)
+    return RunResult(output=output, states=traces, final_state=final, nonfinite=nonfinite)

@@ -163,12 +163,13 @@ def run(
         if _cuda_mod.is_device_array(inputs):
             from .backends.specs import spec_for
 
-            if getattr(spec_for(model), "cuda_runner", None) is not None:
+            device_runner = getattr(spec_for(model), "cuda_device_runner", None) or _cuda_mod.run_device
+            if device_runner is _cuda_mod.run_device and getattr(spec_for(model), "cuda_runner", None) is not None:
                 raise BackendUnavailable(
                     f"backend: 'cuda' takes {model.name}'s inputs as a host array in this version "
-                    "(device-array inputs: not supported for the recurrent models); pass a NumPy array"
+                    "(device-array inputs: not supported for this model); pass a NumPy array"
                 )
-            return _cuda_mod.run_device(
+            return device_runner(
                 model, inputs, state, record=record, check_finite=check_finite, spike_dtype=sdt,
                 out=out, chunk_steps=chunk_steps,
             )  # fmt: skip

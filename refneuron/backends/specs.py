@@ -35,6 +35,11 @@ class KernelSpec:
         :func:`.cuda.run_host` (the recurrent norse models): called by
         :func:`refneuron.simulate.run` instead, with the same arguments as
         ``cuda.run_host``; they return ``(final_state, nonfinite)``.
+    cuda_device_runner : callable or None
+        For such a model, what :func:`refneuron.simulate.run` calls for a
+        device-array input instead of :func:`.cuda.run_device` (same
+        arguments, returns the ``RunResult``); None with a ``cuda_runner``:
+        device-array inputs are refused.
     """
 
     model: str
@@ -43,6 +48,7 @@ class KernelSpec:
     unsupported: Callable = lambda model: None
     runner: Callable | None = None
     cuda_runner: Callable | None = None
+    cuda_device_runner: Callable | None = None
 
 
 def _p(model, names, neuron_shape):
@@ -254,11 +260,20 @@ def _recurrent_cuda(*args):
     return run_host(*args)
 
 
+def _recurrent_cuda_device(*args, **kw):
+    from .cuda_recurrent import run_device
+
+    return run_device(*args, **kw)
+
+
 def _recurrent(name, kernel, params):
     """The recurrent norse models: their own kernels (:mod:`.recurrent`,
     :mod:`.cuda_recurrent`), which add ``z_{t-1} W_rec^T`` at every step;
     the parameters are those of the feed-forward model."""
-    return KernelSpec(name, kernel, params, runner=_recurrent_cpu, cuda_runner=_recurrent_cuda)
+    return KernelSpec(
+        name, kernel, params, runner=_recurrent_cpu, cuda_runner=_recurrent_cuda,
+        cuda_device_runner=_recurrent_cuda_device,
+    )  # fmt: skip
 
 
 SPECS = {

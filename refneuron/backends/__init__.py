@@ -31,9 +31,14 @@ ParametricLIF, LIAF; norse LIF, LIFAdEx, LIFAdExCurrentEncoder, LSNN;
 canonical Izhikevich and AdEx, with the compiled surrogates of
 :func:`._backward.surrogate_args` (snntorch ATan/FastSigmoid/Sigmoid and
 ``surrogate_disable``, spikingjelly Sigmoid/ATan, norse super/heaviside).
-Not compiled, and refused with the reason: the recurrent norse models
-(below), the other surrogates, and the configurations the forward kernels
-refuse.
+The recurrent norse models (``LIFRecurrent``, ``LIFAdExRecurrent``,
+``LSNNRecurrent``) have their own drivers, :mod:`.recurrent` (CPU forward
+and backward) and :mod:`.cuda_recurrent` (CUDA forward and backward): the
+input projection ``X_t W_in^T`` is one GEMM per segment of steps, the
+recurrent input ``z_{t-1} W_rec^T`` is summed in the kernel over the
+previous step's spikes, and the weight and input gradients are GEMMs after
+the reverse loop.  Not compiled, and refused with the reason: the other
+surrogates, and the configurations the forward kernels refuse.
 
 A backend that cannot run a model raises
 :class:`~refneuron.errors.BackendUnavailable` naming the reason; there is no
@@ -43,14 +48,17 @@ Where the equations live
 ------------------------
 Nowhere in this package.  Each model's file defines element-wise functions
 (``leaky_charge``, ``izhikevich_dv``, ``lif_update``, ...) that its NumPy
-``_step`` calls on arrays; :mod:`._steps` strings them together per neuron
-in ``_step``'s order, and :mod:`._jit` registers the very same function
-objects with ``numba`` (CPU) and ``numba.cuda`` (GPU).  Where NumPy and the
-compilers differ (``np.exp``, ``np.maximum``, ``np.tanh``, ``np.where`` ...,
-which Numba-CUDA refuses on scalars) the models call :mod:`refneuron._math`,
-NumPy on arrays and overloaded with scalar ``math`` forms of the same value
-for both compilers (``tests/backends/test_math.py``); no function has a
-separate GPU version.
+``_step`` calls on arrays, and, in the same file, its one-neuron step and
+reverse step for the kernels (``leaky_step``/``leaky_back``, ...), which
+call those functions in ``_step``'s and ``_vjp_step``'s order.
+:mod:`._steps` and :mod:`._backward` only list them, and :mod:`._jit`
+registers the very same function objects with ``numba`` (CPU) and
+``numba.cuda`` (GPU).  Where NumPy and the compilers differ (``np.exp``,
+``np.maximum``, ``np.tanh``, ``np.where`` ..., which Numba-CUDA refuses on
+scalars) the models call :mod:`refneuron._math`, NumPy on arrays and
+overloaded with scalar forms of the same value for both compilers
+(``tests/backends/test_math.py``): on the CPU ``exp`` is
+:mod:`._fastexp` (within 1 ulp, vectorisable), on the GPU ``math.exp``.
 
 How far the backends agree (tests/backends)
 -------------------------------------------
@@ -66,7 +74,7 @@ How far the backends agree (tests/backends)
 * CPU, AdEx: spikes identical; states within 1e-13 of their scale below
   ``V_T`` (measured: bitwise) and within 1e-10 on the exponential upstroke
   (measured 7.5e-12 mV on 58 mV), where a 1-ulp difference between NumPy's
-  vectorised ``exp`` and libm's scalar ``exp`` is amplified until the reset.
+  ``exp`` and the kernels' (:mod:`._fastexp`) is amplified until the reset.
 * CUDA under the simulator: as the CPU.  On a GPU the compiler contracts
   ``a*b + c`` into fused multiply-adds and libdevice's ``exp`` differs from
   NumPy's: states differ at round-off level (to be measured on a GPU;
@@ -80,13 +88,12 @@ How far the backends agree (tests/backends)
   arithmetic is the same sequence of scalar operations), nor on
   ``chunk_steps``.
 
-Models with kernels: see :data:`refneuron.backends.specs.SPECS`: every
-registered model except the recurrent norse models (``LIFRecurrent``,
-``LIFAdExRecurrent``, ``LSNNRecurrent``), whose input ``z_{t-1} W_rec^T``
-couples all neurons of a batch row at every step; they raise
-:class:`~refneuron.errors.BackendUnavailable` with that reason, as do
-configurations whose spike is not element-wise (snntorch ``inhibition``),
-analog (spikingjelly ``spiking=False``) or smoothed (``Model.smoothed()``).
+Models with kernels: every registered model (:data:`refneuron.backends.specs.SPECS`).
+Configurations whose spike is not element-wise (snntorch ``inhibition``),
+analog (spikingjelly ``spiking=False``) or smoothed (``Model.smoothed()``)
+raise :class:`~refneuron.errors.BackendUnavailable` with that reason.
+Recurrent models agree with NumPy to a few ulp of each array's scale (the
+products sum in another order than BLAS; ``tests/backends/test_recurrent.py``).
 
 ``check_finite=True`` scans the inputs with :mod:`._scan` (no temporary of
 the input's size).

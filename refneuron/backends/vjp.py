@@ -9,8 +9,8 @@ reference bit for bit where no transcendental function is involved (the
 kernels call the same element-wise functions in the same order); with
 ``exp`` (spikingjelly's Sigmoid surrogate, snntorch's Sigmoid, AdEx, norse's
 LIFAdEx and LIFAdExCurrentEncoder) they differ by the last bits of NumPy's
-vectorised against the C library's scalar ``exp``, amplified by the
-recursion (``tests/backends/test_backward.py``).
+``exp`` against the kernels' own (:mod:`._fastexp`, within 1 ulp),
+amplified by the recursion (``tests/backends/test_backward.py``).
 """
 
 from __future__ import annotations

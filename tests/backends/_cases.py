@@ -146,7 +146,7 @@ def all_cases():
     )  # fmt: skip
 
 
-#: models whose state update calls exp: the kernels' scalar exp (libm) and
+#: models whose state update calls exp: the kernels' exp (backends/_fastexp, within 1 ulp) and
 #: NumPy's vectorised exp may differ in the last bit (tolerances.md, mechanism 2)
 USES_EXP = {"canonical.AdEx", "spikingjelly.EIF", "norse.LIFAdEx", "norse.LIFAdExCurrentEncoder"}
 

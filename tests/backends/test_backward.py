@@ -7,7 +7,7 @@ in the same reverse time order, so without ``exp`` every gradient is equal
 bit for bit (asserted as 0 difference).  Where ``exp`` enters (AdEx; the
 Sigmoid surrogates through ``exp``/``expit``; norse's LIFAdEx and its
 current encoder) NumPy's vectorised ``exp``
-and the C library's scalar ``exp`` may differ by 1 ulp; the recursion
+and the kernels' ``exp`` (backends/_fastexp, within 1 ulp) may differ by 1 ulp; the recursion
 propagates such a difference through at most ``T`` multiplications by
 factors of order one, so we allow 1e-13 relative to the array's scale
 (measured: below 1e-15, see the printed table).

@@ -472,6 +472,7 @@ def main(argv=None):
 
     fw = {}
     for N in fw_sizes:
+        refneuron.buffers.release()  # the frameworks get the memory refneuron's idle records held
         fw[N] = bench_frameworks(T, N, max(1, repeats // 2))
         for k, v in fw[N].items():
             print(f"{k:34s} N={N:>8d}: {T * N / v / 1e6 if isinstance(v, float) else v} M/s", flush=True)
@@ -489,6 +490,7 @@ def main(argv=None):
             del x, gy
     bfw = {}
     for N in fw_sizes:
+        refneuron.buffers.release()
         bfw[N] = bench_frameworks_backward(T, N, max(1, repeats // 2))
         for k, v in bfw[N].items():
             print(f"fwd+bwd {k:60s} N={N:>8d}: {T * N / v / 1e6 if isinstance(v, float) else v} M/s", flush=True)

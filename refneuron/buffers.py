@@ -19,8 +19,11 @@ What the caller sees
   no array that views it is alive, so a result is never overwritten behind
   the caller's back, and its values never depend on the pool.
 * Idle buffers stay allocated (resident memory does not shrink when results
-  are dropped), up to :func:`max_bytes` in all (default: a quarter of the
-  machine's physical memory).  :func:`release` frees the idle ones;
+  are dropped), up to :func:`max_bytes` in all (default: an eighth of the
+  machine's physical memory).  The operating system cannot reclaim them
+  under memory pressure: call :func:`release` before handing large amounts
+  of memory to other code (a torch autograd run in the same process, say).
+  :func:`release` frees the idle ones;
   ``set_max_bytes(0)`` turns pooling off (every record is a fresh
   ``np.empty``).
 * Only buffers of at least :data:`MIN_BYTES` are pooled (small arrays cost
@@ -42,7 +45,7 @@ MIN_BYTES = 16 * 2**20
 
 def _default_max_bytes():
     try:
-        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 4
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 8
     except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
         return 2 * 2**30
 

@@ -588,7 +588,7 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                  "loop; upstream gradient on the output only; `check_finite=False` (no scan of the inputs or the upstream gradient); records from `refneuron.buffers` (each call reuses the previous call's dropped tape and outputs). "
                  "Bytes per neuron-step that must move: forward 8 (input) + 8 per state (tape) + 1 (uint8 spike), "
                  "backward 8 (input) + 8 per state (tape) + 8 (upstream) + 8 (input gradient) = 33 + 16 per state. "
-                 "(`vjp` also scans the recorded states for non-finite values: 8 more bytes per state, not counted.)\n")
+                 "(The kernels flag non-finite states as they go; `vjp` scans the tape only when a flag is set.)\n")
     lines.append("| model | surrogate | N | T | B/step | M neuron-steps/s | % of triad |")
     lines.append("|---|---|---|---|---|---|---|")
     sur = {"snntorch.Leaky": "snntorch atan(2)", "spikingjelly.LIF": "spikingjelly Sigmoid(4)",

@@ -67,16 +67,22 @@ import math
 import numpy as np
 
 from ..errors import BackendUnavailable
-from ..models.norse._common import spike_gt
-from ..models.norse.lif import lif_decay, lif_update, lif_update_adjoint
-from ..models.norse.lif_adex import adex_dv, lif_adex_decay, lif_adex_update, lif_adex_update_adjoint
-from ..models.norse.lsnn import lsnn_decay, lsnn_update, lsnn_update_adjoint
 from ._backward import BACKWARD_FUNCTIONS, surrogate_slope
-from ._jit import at, cuda_or_raise, jitable_cuda
-from .recurrent import MODEL_FUNCTIONS
+from ._jit import cuda_or_raise, jitable_cuda
+from .recurrent import (
+    MODEL_FUNCTIONS,
+    NEURON_FUNCTIONS,
+    lif_adex_back_neuron,
+    lif_adex_neuron,
+    lif_back_neuron,
+    lif_neuron,
+    lsnn_back_neuron,
+    lsnn_neuron,
+)
 
 cuda = cuda_or_raise()
-jitable_cuda(*MODEL_FUNCTIONS, *BACKWARD_FUNCTIONS, surrogate_slope)  # the functions recurrent.py compiles
+# the functions recurrent.py compiles, the per-neuron bodies of its kernels included
+jitable_cuda(*MODEL_FUNCTIONS, *BACKWARD_FUNCTIONS, surrogate_slope, *NEURON_FUNCTIONS)
 
 THREADS_PER_BLOCK = 128
 
@@ -99,22 +105,10 @@ def lif(
         zk = zp[base + k]
         if zk != 0.0:
             acc += zk * WT[k, jj]
-    i_jump = (S[2, j] + P[t, j]) + acc
-    z, v, i = lif_update(
-        S[1, j], i_jump, at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), dt
+    z, v, i = lif_neuron(
+        t, j, acc, P, S, out, tr_z, tr_v, tr_i, tr_j, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt
     )
     zn[j] = z
-    S[0, j] = z
-    S[1, j] = v
-    S[2, j] = i
-    if out.shape[0] > 0:
-        out[t, j] = z
-    if tr_z.shape[0] > 0:
-        tr_z[t, j] = z
-        tr_v[t, j] = v
-        tr_i[t, j] = i
-    if tr_j.shape[0] > 0:
-        tr_j[t, j] = i_jump
     if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i)):
         bad[0, j] = t_abs
         bad[1, j] = 1 if not math.isfinite(v) else 2
@@ -136,25 +130,11 @@ def lif_adex(
         zk = zp[base + k]
         if zk != 0.0:
             acc += zk * WT[k, jj]
-    i_jump = (S[2, j] + P[t, j]) + acc
-    z, v, i, a = lif_adex_update(
-        S[1, j], i_jump, S[3, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j),
-        at(v_th, j), at(v_reset, j), at(delta_T, j), at(adaptation_current, j), at(adaptation_spike, j), dt,
+    z, v, i, a = lif_adex_neuron(
+        t, j, acc, P, S, out, tr_z, tr_v, tr_i, tr_a, tr_j, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th,
+        v_reset, delta_T, adaptation_current, adaptation_spike, dt,
     )  # fmt: skip
     zn[j] = z
-    S[0, j] = z
-    S[1, j] = v
-    S[2, j] = i
-    S[3, j] = a
-    if out.shape[0] > 0:
-        out[t, j] = z
-    if tr_z.shape[0] > 0:
-        tr_z[t, j] = z
-        tr_v[t, j] = v
-        tr_i[t, j] = i
-        tr_a[t, j] = a
-    if tr_j.shape[0] > 0:
-        tr_j[t, j] = i_jump
     if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i) and math.isfinite(a)):
         bad[0, j] = t_abs
         bad[1, j] = 1 if not math.isfinite(v) else (2 if not math.isfinite(i) else 3)
@@ -176,23 +156,11 @@ def lsnn(
         zk = zp[base + k]
         if zk != 0.0:
             acc += zk * WT[k, jj]
-    z, v, i_decayed, b = lsnn_update(
-        S[1, j], S[2, j], S[3, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j), at(v_leak, j),
-        at(v_th, j), at(v_reset, j), at(beta, j), dt,
+    z, v, i, b = lsnn_neuron(
+        t, j, acc, P, S, out, tr_z, tr_v, tr_i, tr_b, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset,
+        beta, dt,
     )  # fmt: skip
-    i = (i_decayed + P[t, j]) + acc
     zn[j] = z
-    S[0, j] = z
-    S[1, j] = v
-    S[2, j] = i
-    S[3, j] = b
-    if out.shape[0] > 0:
-        out[t, j] = z
-    if tr_z.shape[0] > 0:
-        tr_z[t, j] = z
-        tr_v[t, j] = v
-        tr_i[t, j] = i
-        tr_b[t, j] = b
     if bad[0, j] < 0 and not (math.isfinite(v) and math.isfinite(i) and math.isfinite(b)):
         bad[0, j] = t_abs
         bad[1, j] = 1 if not math.isfinite(v) else (2 if not math.isfinite(i) else 3)
@@ -204,15 +172,11 @@ def lsnn(
 # sum_j' dL/dJ_{t+1, j'} W_rec[j', j] (0 at t = T - 1), written by the previous
 # launch: that is recurrent.spike_gradient of the CPU kernel's step t + 1, moved to
 # the start of step t so that no thread reads dL/dJ_t while another writes it.  Then
-# the model's element-wise adjoint, as recurrent.lif_back_span & co.  ``c`` (n_states,
+# the model's element-wise adjoint, the CPU kernel's own per-neuron body (recurrent.
+# lif_back_neuron & co., with that gradient as ``gz_rec``).  ``c`` (n_states,
 # N) carries the state gradients (row 0 unused until the last launch); ``gJ`` (T, N)
 # receives dL/dJ_t; ``acc`` (n_params, N) the per-neuron parameter sums.  Upstream
 # gradients absent: (0, 0) arrays.
-
-
-@cuda.jit(device=True)
-def _up(u, t, j):
-    return u[t, j] if u.shape[0] > 0 else 0.0
 
 
 @cuda.jit(device=True)
@@ -245,27 +209,10 @@ def lif_back(
     j = cuda.grid(1)
     if j >= c.shape[1]:
         return
-    gz = _up(gy, t, j) + (_spike_gradient(gJ, t + 1, W, j) + _up(gz_up, t, j))
-    gv = c[1, j] + _up(gv_up, t, j)
-    gi = c[2, j] + _up(gi_up, t, j)
-    v = tape[1, t, j]
-    i_jump = Jt[t, j]
-    tsi, tmi, vl, vth, vr = at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j)
-    v_decayed, _ = lif_decay(v, i_jump, tsi, tmi, vl, dt)
-    u = v_decayed - vth
-    z_r = spike_gt(u)
-    sigma = surrogate_slope(sg, u, sp0, sp1)
-    g_v, g_jump, g_tm, g_vl, g_ts, g_vth, g_vr = lif_update_adjoint(
-        v, i_jump, v_decayed, z_r, sigma, gz, gv, gi, tsi, tmi, vl, vr, dt, True
-    )  # lif_step detaches the reset's spike
-    c[1, j] = g_v
-    c[2, j] = g_jump
-    gJ[t, j] = g_jump
-    acc[0, j] += g_tm
-    acc[1, j] += g_vl
-    acc[2, j] += g_ts
-    acc[3, j] += g_vth
-    acc[4, j] += g_vr
+    lif_back_neuron(
+        t, j, _spike_gradient(gJ, t + 1, W, j), tape, Jt, gy, gz_up, gv_up, gi_up, c, gJ, acc,
+        tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt, sg, sp0, sp1,
+    )  # fmt: skip
 
 
 @cuda.jit(cache=True)
@@ -277,36 +224,11 @@ def lif_adex_back(
     j = cuda.grid(1)
     if j >= c.shape[1]:
         return
-    gz = _up(gy, t, j) + (_spike_gradient(gJ, t + 1, W, j) + _up(gz_up, t, j))
-    gv = c[1, j] + _up(gv_up, t, j)
-    gi = c[2, j] + _up(gi_up, t, j)
-    ga = c[3, j] + _up(ga_up, t, j)
-    v = tape[1, t, j]
-    a = tape[3, t, j]
-    i_jump = Jt[t, j]
-    tsi, tmi, tai = at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j)
-    vl, vth, vr, dT = at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j)
-    kappa, bump = at(adaptation_current, j), at(adaptation_spike, j)
-    v_decayed, _, _ = lif_adex_decay(v, i_jump, a, tsi, tmi, tai, vl, vth, dT, kappa, dt)
-    u = v_decayed - vth
-    z = spike_gt(u)
-    sigma = surrogate_slope(sg, u, sp0, sp1)
-    r = lif_adex_update_adjoint(
-        v, i_jump, a, v_decayed, z, sigma, gz, gv, gi, ga, tsi, tmi, tai, vl, vth, vr, dT, kappa, bump, dt
-    )
-    c[1, j] = r[0]
-    c[2, j] = r[1]
-    c[3, j] = r[2]
-    gJ[t, j] = r[1]
-    acc[0, j] += r[3]
-    acc[1, j] += r[4]
-    acc[2, j] += r[5]
-    acc[3, j] += r[6]
-    acc[4, j] += r[7]
-    acc[5, j] += r[8]
-    acc[6, j] += r[9]
-    acc[7, j] += r[10]
-    acc[8, j] += r[11]
+    lif_adex_back_neuron(
+        t, j, _spike_gradient(gJ, t + 1, W, j), tape, Jt, gy, gz_up, gv_up, gi_up, ga_up, c, gJ, acc,
+        tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike,
+        dt, sg, sp0, sp1,
+    )  # fmt: skip
 
 
 @cuda.jit(cache=True)
@@ -317,33 +239,10 @@ def lsnn_back(
     j = cuda.grid(1)
     if j >= c.shape[1]:
         return
-    gz = _up(gy, t, j) + (_spike_gradient(gJ, t + 1, W, j) + _up(gz_up, t, j))
-    gv = c[1, j] + _up(gv_up, t, j)
-    gi = c[2, j] + _up(gi_up, t, j)
-    gb = c[3, j] + _up(gb_up, t, j)
-    v = tape[1, t, j]
-    i = tape[2, t, j]
-    bb = tape[3, t, j]
-    tsi, tmi, tbi = at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j)
-    vl, vth, vr, be = at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j)
-    v_decayed, _, b_decayed = lsnn_decay(v, i, bb, tsi, tmi, tbi, vl, vth, dt)
-    u = v_decayed - b_decayed
-    z_r = spike_gt(u)
-    sigma = surrogate_slope(sg, u, sp0, sp1)
-    r = lsnn_update_adjoint(
-        v, i, bb, v_decayed, z_r, sigma, gz, gv, gi, gb, tsi, tmi, tbi, vl, vth, vr, be, dt, True
-    )  # lsnn_step detaches the reset's and the threshold jump's spike
-    c[1, j] = r[0]
-    c[2, j] = r[1]
-    c[3, j] = r[2]
-    gJ[t, j] = gi  # J is added after the update: its gradient is that of the stored current
-    acc[0, j] += r[3]
-    acc[1, j] += r[4]
-    acc[2, j] += r[5]
-    acc[3, j] += r[6]
-    acc[4, j] += r[7]
-    acc[5, j] += r[8]
-    acc[6, j] += r[9]
+    lsnn_back_neuron(
+        t, j, _spike_gradient(gJ, t + 1, W, j), tape, Jt, gy, gz_up, gv_up, gi_up, gb_up, c, gJ, acc,
+        tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt, sg, sp0, sp1,
+    )  # fmt: skip
 
 
 def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):

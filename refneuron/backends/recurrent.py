@@ -169,6 +169,201 @@ def _flag_nonfinite(bad, base, n, step, a1, a2, a3):
 
 
 # ---------------------------------------------------------------------------------------
+# per-neuron bodies, shared by the CPU kernels below and the CUDA kernels of
+# :mod:`.cuda_recurrent` (registered for both: one definition of each neuron's scalar
+# sequence).  Forward: neuron ``j`` at step ``t`` of ``P`` (T, N), with ``rec`` its
+# recurrent input sum_k z_{t-1,k} W_rec[j, k]; the state ``S`` (n_states, N) is
+# updated in place, ``out``, the traces and ``tr_j`` written when they have columns
+# (``(T, 0)`` or ``(0, 0)`` for none); returns the new state.  Backward: the
+# element-wise adjoint of neuron ``j`` at step ``t``, with ``gz_rec`` the gradient
+# reaching its spike z_t through the next step's jump; ``c`` (n_states, N) carries
+# the state gradients, ``gJ`` (T, N) receives dL/dJ_t, ``acc`` (n_params, N) the
+# per-neuron parameter sums; upstream gradients ``(T, 0)`` or ``(0, 0)`` for none.
+
+
+def _up(u, t, j):
+    """Upstream gradient ``u[t, j]``, 0.0 when ``u`` has no columns (none given)."""
+    return u[t, j] if u.shape[1] > 0 else 0.0
+
+
+def lif_neuron(t, j, rec, P, S, out, tr_z, tr_v, tr_i, tr_j, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
+    """One forward step of a ``norse.LIFRecurrent`` neuron: ``(z, v, i)``."""
+    i_jump = (S[2, j] + P[t, j]) + rec
+    z, v, i = lif_update(
+        S[1, j], i_jump, at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), dt
+    )
+    S[0, j] = z
+    S[1, j] = v
+    S[2, j] = i
+    if out.shape[1] > 0:
+        out[t, j] = z
+    if tr_z.shape[1] > 0:
+        tr_z[t, j] = z
+        tr_v[t, j] = v
+        tr_i[t, j] = i
+    if tr_j.shape[1] > 0:
+        tr_j[t, j] = i_jump
+    return z, v, i
+
+
+def lif_adex_neuron(
+    t, j, rec, P, S, out, tr_z, tr_v, tr_i, tr_a, tr_j,
+    tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+):  # fmt: skip
+    """One forward step of a ``norse.LIFAdExRecurrent`` neuron: ``(z, v, i, a)``."""
+    i_jump = (S[2, j] + P[t, j]) + rec
+    z, v, i, a = lif_adex_update(
+        S[1, j], i_jump, S[3, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j),
+        at(v_th, j), at(v_reset, j), at(delta_T, j), at(adaptation_current, j), at(adaptation_spike, j), dt,
+    )  # fmt: skip
+    S[0, j] = z
+    S[1, j] = v
+    S[2, j] = i
+    S[3, j] = a
+    if out.shape[1] > 0:
+        out[t, j] = z
+    if tr_z.shape[1] > 0:
+        tr_z[t, j] = z
+        tr_v[t, j] = v
+        tr_i[t, j] = i
+        tr_a[t, j] = a
+    if tr_j.shape[1] > 0:
+        tr_j[t, j] = i_jump
+    return z, v, i, a
+
+
+def lsnn_neuron(
+    t, j, rec, P, S, out, tr_z, tr_v, tr_i, tr_b,
+    tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt,
+):  # fmt: skip
+    """One forward step of a ``norse.LSNNRecurrent`` neuron (the jump added after
+    the update): ``(z, v, i, b)``."""
+    z, v, i_decayed, bb = lsnn_update(
+        S[1, j], S[2, j], S[3, j], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j), at(v_leak, j),
+        at(v_th, j), at(v_reset, j), at(beta, j), dt,
+    )  # fmt: skip
+    i = (i_decayed + P[t, j]) + rec
+    S[0, j] = z
+    S[1, j] = v
+    S[2, j] = i
+    S[3, j] = bb
+    if out.shape[1] > 0:
+        out[t, j] = z
+    if tr_z.shape[1] > 0:
+        tr_z[t, j] = z
+        tr_v[t, j] = v
+        tr_i[t, j] = i
+        tr_b[t, j] = bb
+    return z, v, i, bb
+
+
+def lif_back_neuron(
+    t, j, gz_rec, tape, Jt, gy, gz_up, gv_up, gi_up, c, gJ, acc,
+    tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt, sg, sp0, sp1,
+):  # fmt: skip
+    """The reverse step ``t`` of a ``norse.LIFRecurrent`` neuron ``j``."""
+    gz = _up(gy, t, j) + (gz_rec + _up(gz_up, t, j))
+    gv = c[1, j] + _up(gv_up, t, j)
+    gi = c[2, j] + _up(gi_up, t, j)
+    v = tape[1, t, j]
+    i_jump = Jt[t, j]
+    tsi, tmi, vl, vth, vr = at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j)
+    v_decayed, _ = lif_decay(v, i_jump, tsi, tmi, vl, dt)
+    u = v_decayed - vth
+    z_r = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    g_v, g_jump, g_tm, g_vl, g_ts, g_vth, g_vr = lif_update_adjoint(
+        v, i_jump, v_decayed, z_r, sigma, gz, gv, gi, tsi, tmi, vl, vr, dt, True
+    )  # lif_step detaches the reset's spike
+    c[1, j] = g_v
+    c[2, j] = g_jump
+    gJ[t, j] = g_jump
+    acc[0, j] += g_tm
+    acc[1, j] += g_vl
+    acc[2, j] += g_ts
+    acc[3, j] += g_vth
+    acc[4, j] += g_vr
+
+
+def lif_adex_back_neuron(
+    t, j, gz_rec, tape, Jt, gy, gz_up, gv_up, gi_up, ga_up, c, gJ, acc,
+    tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+    sg, sp0, sp1,
+):  # fmt: skip
+    """The reverse step ``t`` of a ``norse.LIFAdExRecurrent`` neuron ``j``."""
+    gz = _up(gy, t, j) + (gz_rec + _up(gz_up, t, j))
+    gv = c[1, j] + _up(gv_up, t, j)
+    gi = c[2, j] + _up(gi_up, t, j)
+    ga = c[3, j] + _up(ga_up, t, j)
+    v = tape[1, t, j]
+    a = tape[3, t, j]
+    i_jump = Jt[t, j]
+    tsi, tmi, tai = at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j)
+    vl, vth, vr, dT = at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j)
+    kappa, bump = at(adaptation_current, j), at(adaptation_spike, j)
+    v_decayed, _, _ = lif_adex_decay(v, i_jump, a, tsi, tmi, tai, vl, vth, dT, kappa, dt)
+    u = v_decayed - vth
+    z = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    r = lif_adex_update_adjoint(
+        v, i_jump, a, v_decayed, z, sigma, gz, gv, gi, ga, tsi, tmi, tai, vl, vth, vr, dT, kappa, bump, dt
+    )
+    c[1, j] = r[0]
+    c[2, j] = r[1]
+    c[3, j] = r[2]
+    gJ[t, j] = r[1]
+    acc[0, j] += r[3]
+    acc[1, j] += r[4]
+    acc[2, j] += r[5]
+    acc[3, j] += r[6]
+    acc[4, j] += r[7]
+    acc[5, j] += r[8]
+    acc[6, j] += r[9]
+    acc[7, j] += r[10]
+    acc[8, j] += r[11]
+
+
+def lsnn_back_neuron(
+    t, j, gz_rec, tape, Jt, gy, gz_up, gv_up, gi_up, gb_up, c, gJ, acc,
+    tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt, sg, sp0, sp1,
+):  # fmt: skip
+    """The reverse step ``t`` of a ``norse.LSNNRecurrent`` neuron ``j``."""
+    gz = _up(gy, t, j) + (gz_rec + _up(gz_up, t, j))
+    gv = c[1, j] + _up(gv_up, t, j)
+    gi = c[2, j] + _up(gi_up, t, j)
+    gb = c[3, j] + _up(gb_up, t, j)
+    v = tape[1, t, j]
+    i = tape[2, t, j]
+    bb = tape[3, t, j]
+    tsi, tmi, tbi = at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j)
+    vl, vth, vr, be = at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j)
+    v_decayed, _, b_decayed = lsnn_decay(v, i, bb, tsi, tmi, tbi, vl, vth, dt)
+    u = v_decayed - b_decayed
+    z_r = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    r = lsnn_update_adjoint(
+        v, i, bb, v_decayed, z_r, sigma, gz, gv, gi, gb, tsi, tmi, tbi, vl, vth, vr, be, dt, True
+    )  # lsnn_step detaches the reset's and the threshold jump's spike
+    c[1, j] = r[0]
+    c[2, j] = r[1]
+    c[3, j] = r[2]
+    gJ[t, j] = gi  # J is added after the update: its gradient is that of the stored current
+    acc[0, j] += r[3]
+    acc[1, j] += r[4]
+    acc[2, j] += r[5]
+    acc[3, j] += r[6]
+    acc[4, j] += r[7]
+    acc[5, j] += r[8]
+    acc[6, j] += r[9]
+
+
+NEURON_FUNCTIONS = (
+    _up, lif_neuron, lif_adex_neuron, lsnn_neuron, lif_back_neuron, lif_adex_back_neuron, lsnn_back_neuron,
+)  # fmt: skip
+jitable_cpu(*NEURON_FUNCTIONS)
+
+
+# ---------------------------------------------------------------------------------------
 # forward: one step of neurons lo:hi of row b (``zp``: that row's spikes of step t - 1)
 
 
@@ -180,39 +375,15 @@ def lif_span(
     recurrent_input(zp, WT, lo, hi, acc)
     n = hi - lo
     base = b * WT.shape[0] + lo
-    p_t = P[t, base : base + n]
-    z_s = S[0, base : base + n]
-    v_s = S[1, base : base + n]
-    i_s = S[2, base : base + n]
-    out_t = out[t, base : base + n]
-    tz = tr_z[t, base : base + n]
-    tv = tr_v[t, base : base + n]
-    ti = tr_i[t, base : base + n]
-    tj = tr_j[t, base : base + n]
-    rec_out = out.shape[1] > 0
-    rec_all = tr_z.shape[1] > 0
-    rec_j = tr_j.shape[1] > 0
     fin = False
     for q in range(n):
-        j = base + q
-        i_jump = (i_s[q] + p_t[q]) + acc[q]
-        z, v, i = lif_update(
-            v_s[q], i_jump, at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j), dt
-        )
-        z_s[q] = z
-        v_s[q] = v
-        i_s[q] = i
-        if rec_out:
-            out_t[q] = z
-        if rec_all:
-            tz[q] = z
-            tv[q] = v
-            ti[q] = i
-        if rec_j:
-            tj[q] = i_jump
+        _, v, i = lif_neuron(
+            t, base + q, acc[q], P, S, out, tr_z, tr_v, tr_i, tr_j,
+            tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt,
+        )  # fmt: skip
         fin |= ((v - v) + (i - i)) != 0.0
     if fin:  # rare: find which neurons became non-finite at this step
-        _flag_nonfinite(bad, base, n, t_abs + t, v_s, i_s, i_s)
+        _flag_nonfinite(bad, base, n, t_abs + t, S[1, base : base + n], S[2, base : base + n], S[2, base : base + n])
 
 
 @njit(**NJIT_OPTIONS)
@@ -223,44 +394,16 @@ def lif_adex_span(
     recurrent_input(zp, WT, lo, hi, acc)
     n = hi - lo
     base = b * WT.shape[0] + lo
-    p_t = P[t, base : base + n]
-    z_s = S[0, base : base + n]
-    v_s = S[1, base : base + n]
-    i_s = S[2, base : base + n]
-    a_s = S[3, base : base + n]
-    out_t = out[t, base : base + n]
-    tz = tr_z[t, base : base + n]
-    tv = tr_v[t, base : base + n]
-    ti = tr_i[t, base : base + n]
-    ta = tr_a[t, base : base + n]
-    tj = tr_j[t, base : base + n]
-    rec_out = out.shape[1] > 0
-    rec_all = tr_z.shape[1] > 0
-    rec_j = tr_j.shape[1] > 0
     fin = False
     for q in range(n):
-        j = base + q
-        i_jump = (i_s[q] + p_t[q]) + acc[q]
-        z, v, i, a = lif_adex_update(
-            v_s[q], i_jump, a_s[q], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j),
-            at(v_th, j), at(v_reset, j), at(delta_T, j), at(adaptation_current, j), at(adaptation_spike, j), dt,
+        _, v, i, a = lif_adex_neuron(
+            t, base + q, acc[q], P, S, out, tr_z, tr_v, tr_i, tr_a, tr_j,
+            tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current,
+            adaptation_spike, dt,
         )  # fmt: skip
-        z_s[q] = z
-        v_s[q] = v
-        i_s[q] = i
-        a_s[q] = a
-        if rec_out:
-            out_t[q] = z
-        if rec_all:
-            tz[q] = z
-            tv[q] = v
-            ti[q] = i
-            ta[q] = a
-        if rec_j:
-            tj[q] = i_jump
         fin |= ((v - v) + (i - i) + (a - a)) != 0.0
-    if fin:
-        _flag_nonfinite(bad, base, n, t_abs + t, v_s, i_s, a_s)
+    if fin:  # rare: find which neurons became non-finite at this step
+        _flag_nonfinite(bad, base, n, t_abs + t, S[1, base : base + n], S[2, base : base + n], S[3, base : base + n])
 
 
 @njit(**NJIT_OPTIONS)
@@ -271,40 +414,15 @@ def lsnn_span(
     recurrent_input(zp, WT, lo, hi, acc)
     n = hi - lo
     base = b * WT.shape[0] + lo
-    p_t = P[t, base : base + n]
-    z_s = S[0, base : base + n]
-    v_s = S[1, base : base + n]
-    i_s = S[2, base : base + n]
-    b_s = S[3, base : base + n]
-    out_t = out[t, base : base + n]
-    tz = tr_z[t, base : base + n]
-    tv = tr_v[t, base : base + n]
-    ti = tr_i[t, base : base + n]
-    tb = tr_b[t, base : base + n]
-    rec_out = out.shape[1] > 0
-    rec_all = tr_z.shape[1] > 0
     fin = False
     for q in range(n):
-        j = base + q
-        z, v, i_decayed, bb = lsnn_update(
-            v_s[q], i_s[q], b_s[q], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j), at(v_leak, j),
-            at(v_th, j), at(v_reset, j), at(beta, j), dt,
+        _, v, i, bb = lsnn_neuron(
+            t, base + q, acc[q], P, S, out, tr_z, tr_v, tr_i, tr_b,
+            tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt,
         )  # fmt: skip
-        i = (i_decayed + p_t[q]) + acc[q]
-        z_s[q] = z
-        v_s[q] = v
-        i_s[q] = i
-        b_s[q] = bb
-        if rec_out:
-            out_t[q] = z
-        if rec_all:
-            tz[q] = z
-            tv[q] = v
-            ti[q] = i
-            tb[q] = bb
         fin |= ((v - v) + (i - i) + (bb - bb)) != 0.0
-    if fin:
-        _flag_nonfinite(bad, base, n, t_abs + t, v_s, i_s, b_s)
+    if fin:  # rare: find which neurons became non-finite at this step
+        _flag_nonfinite(bad, base, n, t_abs + t, S[1, base : base + n], S[2, base : base + n], S[3, base : base + n])
 
 
 # ---------------------------------------------------------------------------------------
@@ -422,12 +540,7 @@ def lsnn(
 # ``c`` (n_states, N) holds the carried state gradients (c[0]: the spikes', written
 # by phase 2 of step t + 1); ``gJ`` (T, N) receives dL/dJ_t; ``acc`` (n_params, N)
 # the per-neuron parameter sums.  ``ups`` are the upstream gradients, (T, 0) for none.
-
-
-@njit(**NJIT_OPTIONS)
-def _up(u, t, j):
-    return u[t, j] if u.shape[1] > 0 else 0.0
-
+# The c[0, j] passed to the neuron body is the spike's gradient from step t + 1.
 
 
 @njit(**NJIT_OPTIONS)
@@ -437,27 +550,10 @@ def lif_back_span(
 ):  # fmt: skip
     for q in range(n):
         j = base + q
-        gz = _up(gy, t, j) + (c[0, j] + _up(gz_up, t, j))
-        gv = c[1, j] + _up(gv_up, t, j)
-        gi = c[2, j] + _up(gi_up, t, j)
-        v = tape[1, t, j]
-        i_jump = Jt[t, j]
-        tsi, tmi, vl, vth, vr = at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j), at(v_reset, j)
-        v_decayed, _ = lif_decay(v, i_jump, tsi, tmi, vl, dt)
-        u = v_decayed - vth
-        z_r = spike_gt(u)
-        sigma = surrogate_slope(sg, u, sp0, sp1)
-        g_v, g_jump, g_tm, g_vl, g_ts, g_vth, g_vr = lif_update_adjoint(
-            v, i_jump, v_decayed, z_r, sigma, gz, gv, gi, tsi, tmi, vl, vr, dt, True
-        )  # lif_step detaches the reset's spike
-        c[1, j] = g_v
-        c[2, j] = g_jump
-        gJ[t, j] = g_jump
-        acc[0, j] += g_tm
-        acc[1, j] += g_vl
-        acc[2, j] += g_ts
-        acc[3, j] += g_vth
-        acc[4, j] += g_vr
+        lif_back_neuron(
+            t, j, c[0, j], tape, Jt, gy, gz_up, gv_up, gi_up, c, gJ, acc,
+            tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt, sg, sp0, sp1,
+        )  # fmt: skip
 
 
 @njit(**NJIT_OPTIONS)
@@ -468,36 +564,11 @@ def lif_adex_back_span(
 ):  # fmt: skip
     for q in range(n):
         j = base + q
-        gz = _up(gy, t, j) + (c[0, j] + _up(gz_up, t, j))
-        gv = c[1, j] + _up(gv_up, t, j)
-        gi = c[2, j] + _up(gi_up, t, j)
-        ga = c[3, j] + _up(ga_up, t, j)
-        v = tape[1, t, j]
-        a = tape[3, t, j]
-        i_jump = Jt[t, j]
-        tsi, tmi, tai = at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j)
-        vl, vth, vr, dT = at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j)
-        kappa, bump = at(adaptation_current, j), at(adaptation_spike, j)
-        v_decayed, _, _ = lif_adex_decay(v, i_jump, a, tsi, tmi, tai, vl, vth, dT, kappa, dt)
-        u = v_decayed - vth
-        z = spike_gt(u)
-        sigma = surrogate_slope(sg, u, sp0, sp1)
-        r = lif_adex_update_adjoint(
-            v, i_jump, a, v_decayed, z, sigma, gz, gv, gi, ga, tsi, tmi, tai, vl, vth, vr, dT, kappa, bump, dt
-        )
-        c[1, j] = r[0]
-        c[2, j] = r[1]
-        c[3, j] = r[2]
-        gJ[t, j] = r[1]
-        acc[0, j] += r[3]
-        acc[1, j] += r[4]
-        acc[2, j] += r[5]
-        acc[3, j] += r[6]
-        acc[4, j] += r[7]
-        acc[5, j] += r[8]
-        acc[6, j] += r[9]
-        acc[7, j] += r[10]
-        acc[8, j] += r[11]
+        lif_adex_back_neuron(
+            t, j, c[0, j], tape, Jt, gy, gz_up, gv_up, gi_up, ga_up, c, gJ, acc,
+            tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current,
+            adaptation_spike, dt, sg, sp0, sp1,
+        )  # fmt: skip
 
 
 @njit(**NJIT_OPTIONS)
@@ -507,33 +578,10 @@ def lsnn_back_span(
 ):  # fmt: skip
     for q in range(n):
         j = base + q
-        gz = _up(gy, t, j) + (c[0, j] + _up(gz_up, t, j))
-        gv = c[1, j] + _up(gv_up, t, j)
-        gi = c[2, j] + _up(gi_up, t, j)
-        gb = c[3, j] + _up(gb_up, t, j)
-        v = tape[1, t, j]
-        i = tape[2, t, j]
-        bb = tape[3, t, j]
-        tsi, tmi, tbi = at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j)
-        vl, vth, vr, be = at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j)
-        v_decayed, _, b_decayed = lsnn_decay(v, i, bb, tsi, tmi, tbi, vl, vth, dt)
-        u = v_decayed - b_decayed
-        z_r = spike_gt(u)
-        sigma = surrogate_slope(sg, u, sp0, sp1)
-        r = lsnn_update_adjoint(
-            v, i, bb, v_decayed, z_r, sigma, gz, gv, gi, gb, tsi, tmi, tbi, vl, vth, vr, be, dt, True
-        )  # lsnn_step detaches the reset's and the threshold jump's spike
-        c[1, j] = r[0]
-        c[2, j] = r[1]
-        c[3, j] = r[2]
-        gJ[t, j] = gi  # J is added after the update: its gradient is that of the stored current
-        acc[0, j] += r[3]
-        acc[1, j] += r[4]
-        acc[2, j] += r[5]
-        acc[3, j] += r[6]
-        acc[4, j] += r[7]
-        acc[5, j] += r[8]
-        acc[6, j] += r[9]
+        lsnn_back_neuron(
+            t, j, c[0, j], tape, Jt, gy, gz_up, gv_up, gi_up, gb_up, c, gJ, acc,
+            tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset, beta, dt, sg, sp0, sp1,
+        )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------

@@ -612,7 +612,6 @@ def run_device(model, inputs, state, *, record, check_finite, spike_dtype, out, 
     float64, C-contiguous, at least one dimension, a non-empty time axis and,
     with ``check_finite``, no NaN/inf (found on the device).
     """
-    from ..backends.specs import binary_output
     from ..simulate import (
         RunResult,
         _chunk_steps,
@@ -657,30 +656,8 @@ def run_device(model, inputs, state, *, record, check_finite, spike_dtype, out, 
     chunk = _chunk_steps(chunk_steps, T)
     spec = _kernel_spec(model, "cuda")
     names = model.State.names()
-    if spike_dtype != np.float64 and record != "final" and not binary_output(model):
-        raise OptionError(
-            f"spike_dtype: {spike_dtype.name!r} needs a 0/1 output, but {model.name} with these parameters "
-            "emits graded or analog values; use spike_dtype='float64'"
-        )
     shape = (T, *neuron_shape)
-    bufs = {}
-    if out is not None:
-        if not isinstance(out, dict):
-            raise InputTypeError(f"out: must be a dict of device arrays (got {type(out).__name__})")
-        allowed = {"all": ("output", *names), "output": ("output",), "final": ()}[record]
-        for key, buf in out.items():
-            if key not in allowed:
-                raise OptionError(f"out: {key!r} is not recorded with record={record!r}; allowed keys: {allowed} (got {key!r})")
-            if not is_device_array(buf):
-                raise InputTypeError(f"out[{key!r}]: must be a device array when the inputs are (got {type(buf).__name__})")
-            want = spike_dtype if key == "output" else np.dtype(np.float64)
-            if buf.dtype != want or tuple(buf.shape) != shape:
-                raise ShapeError(f"out[{key!r}]: must be {want} of shape {shape} (got {buf.dtype} {tuple(buf.shape)})")
-            bufs[key] = buf
-    need = 8 * T * n * (len(names) if record == "all" else 0) + (T * n * spike_dtype.itemsize if record != "final" else 0)
-    avail = _free_device_bytes()
-    if avail is not None:
-        _checks.check_memory(need, f"run of {model.name} on the GPU with T={T}, {n} neurons", available=avail)
+    bufs = device_out_buffers(model, out, record, names, shape, spike_dtype)
     output = None
     if record != "final":
         output = bufs.get("output")
@@ -704,3 +681,42 @@ def run_device(model, inputs, state, *, record, check_finite, spike_dtype, out, 
     if nonfinite is not None:
         _warn_nonfinite(model, nonfinite)
     return RunResult(output=output, states=traces, final_state=final, nonfinite=nonfinite)
+
+
+def device_out_buffers(model, out, record, names, shape, spike_dtype, contiguous=False):
+    """Validate a run's device records before any work: ``spike_dtype`` needs a
+    0/1 output; ``out`` is a dict of device arrays keyed by what ``record``
+    keeps, each of ``spike_dtype`` (output) or float64 (states) and of
+    ``shape`` (``T, *neuron_shape``), C-contiguous when ``contiguous``; the
+    records must fit in the GPU's free memory.  Returns the caller's buffers
+    by key."""
+    from .. import _checks
+    from ..errors import InputTypeError, OptionError, ShapeError
+    from .specs import binary_output
+
+    if spike_dtype != np.float64 and record != "final" and not binary_output(model):
+        raise OptionError(
+            f"spike_dtype: {spike_dtype.name!r} needs a 0/1 output, but {model.name} with these parameters "
+            "emits graded or analog values; use spike_dtype='float64'"
+        )
+    bufs = {}
+    if out is not None:
+        if not isinstance(out, dict):
+            raise InputTypeError(f"out: must be a dict of device arrays (got {type(out).__name__})")
+        allowed = {"all": ("output", *names), "output": ("output",), "final": ()}[record]
+        for key, buf in out.items():
+            if key not in allowed:
+                raise OptionError(f"out: {key!r} is not recorded with record={record!r}; allowed keys: {allowed} (got {key!r})")
+            if not is_device_array(buf):
+                raise InputTypeError(f"out[{key!r}]: must be a device array when the inputs are (got {type(buf).__name__})")
+            want = spike_dtype if key == "output" else np.dtype(np.float64)
+            if buf.dtype != want or tuple(buf.shape) != shape or (contiguous and not buf.is_c_contiguous()):
+                layout = "C-contiguous " if contiguous else ""
+                raise ShapeError(f"out[{key!r}]: must be {layout}{want} of shape {shape} (got {buf.dtype} {tuple(buf.shape)})")
+            bufs[key] = buf
+    T, n = shape[0], int(np.prod(shape[1:], dtype=np.int64))
+    need = 8 * T * n * (len(names) if record == "all" else 0) + (T * n * spike_dtype.itemsize if record != "final" else 0)
+    avail = _free_device_bytes()
+    if avail is not None:
+        _checks.check_memory(need, f"run of {model.name} on the GPU with T={T}, {n} neurons", available=avail)
+    return bufs

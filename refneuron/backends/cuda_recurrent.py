@@ -413,10 +413,9 @@ def run_device(model, inputs, state, *, record, check_finite, spike_dtype, out, 
     save that copy (``T x rows x n_in`` values) but sum in another order than
     the host BLAS, so the two input kinds would no longer agree to the bit.
     """
-    from ..errors import InputError, InputTypeError, OptionError, ShapeError
+    from ..errors import InputError, InputTypeError
     from ..simulate import RunResult, _chunk_steps, _kernel_spec, _warn_nonfinite, prepare
-    from .cuda import _free_device_bytes, check_device_memory, is_device_array
-    from .specs import binary_output
+    from .cuda import check_device_memory, device_out_buffers
 
     d_in = inputs if hasattr(inputs, "copy_to_host") else cuda.as_cuda_array(inputs)
     if d_in.dtype != np.float64:
@@ -432,32 +431,8 @@ def run_device(model, inputs, state, *, record, check_finite, spike_dtype, out, 
     chunk = _chunk_steps(chunk_steps, T)
     spec = _kernel_spec(model, "cuda")
     names = model.State.names()
-    if spike_dtype != np.float64 and record != "final" and not binary_output(model):
-        raise OptionError(
-            f"spike_dtype: {spike_dtype.name!r} needs a 0/1 output, but {model.name} with these parameters "
-            "emits graded or analog values; use spike_dtype='float64'"
-        )
     shape = (T, *neuron_shape)
-    bufs = {}
-    if out is not None:
-        if not isinstance(out, dict):
-            raise InputTypeError(f"out: must be a dict of device arrays (got {type(out).__name__})")
-        allowed = {"all": ("output", *names), "output": ("output",), "final": ()}[record]
-        for key, buf in out.items():
-            if key not in allowed:
-                raise OptionError(f"out: {key!r} is not recorded with record={record!r}; allowed keys: {allowed} (got {key!r})")
-            if not is_device_array(buf):
-                raise InputTypeError(f"out[{key!r}]: must be a device array when the inputs are (got {type(buf).__name__})")
-            want = spike_dtype if key == "output" else np.dtype(np.float64)
-            if buf.dtype != want or tuple(buf.shape) != shape or not buf.is_c_contiguous():
-                raise ShapeError(
-                    f"out[{key!r}]: must be C-contiguous {want} of shape {shape} (got {buf.dtype} {tuple(buf.shape)})"
-                )
-            bufs[key] = buf
-    need = 8 * T * n * (len(names) if record == "all" else 0) + (T * n * spike_dtype.itemsize if record != "final" else 0)
-    avail = _free_device_bytes()
-    if avail is not None:
-        _checks.check_memory(need, f"run of {model.name} on the GPU with T={T}, {n} neurons", available=avail)
+    bufs = device_out_buffers(model, out, record, names, shape, spike_dtype, contiguous=True)
     check_device_memory(model, spec, T, n, chunk, record, spike_dtype, names)
     output = None
     if record != "final":

@@ -68,20 +68,34 @@ def _register_at_cpu():
         return lambda p, j: p
 
 
+#: functions that Numba inlines into the calling kernel (filled on first use)
+_INLINE_CPU: set = set()
+
+
 def jitable_cpu(*functions):
-    """Make plain Python functions callable from ``numba.njit`` code."""
+    """Make plain Python functions callable from ``numba.njit`` code.
+
+    The functions of :data:`._backward.INLINED` are registered with
+    ``inline="always"`` (Numba splices their body into the caller; see
+    there why).  That is a property of the function, not of the module that
+    registers it, so the result does not depend on the order in which the
+    backends are imported.
+    """
     global _CPU_READY
     from numba.extending import register_jitable
 
     if not _CPU_READY:
         from .. import _math
+        from ._backward import INLINED
 
         _register_at_cpu()
         _math.register_cpu()
+        _INLINE_CPU.update(INLINED)
         _CPU_READY = True
     for f in functions:
         if f not in _REGISTERED_CPU:
-            register_jitable(error_model="numpy")(f)
+            inline = "always" if f in _INLINE_CPU else "never"
+            register_jitable(error_model="numpy", inline=inline)(f)
             _REGISTERED_CPU.add(f)
 
 

@@ -57,6 +57,7 @@ from ._backward import (
     synaptic_back,
 )
 from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise
+from .cpu import MAX_BLOCK
 from ._steps import (
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
@@ -86,6 +87,17 @@ from numba import literally, njit, prange  # noqa: E402
 jitable_cpu(*MODEL_FUNCTIONS, *STEP_FUNCTIONS, *BACKWARD_FUNCTIONS, *BACK_STEPS)
 
 _PAR = dict(NJIT_OPTIONS, parallel=True)
+
+#: Columns of each block's parameter partial sums ``acc (n_params, ACC_COLS)``
+#: and carried state gradients ``c (n_states, ACC_COLS)``:
+#: the largest block (:data:`.cpu.MAX_BLOCK`) plus one cache line.  A
+#: compile-time row length lets LLVM prove that the rows ``acc[k, :]`` do not
+#: overlap; with the row length ``n`` known only at run time it needs run-time
+#: overlap checks between every pair of rows and gives up on vectorising the
+#: reverse loop beyond about eight rows (AdEx has ten, norse LIFAdEx nine plus
+#: three carries).
+#: The extra cache line keeps the rows out of the same cache sets.
+ACC_COLS = MAX_BLOCK + 8
 
 
 @njit(**_PAR)
@@ -125,7 +137,7 @@ def leaky(
                 tape0_next[q] = m
                 fin |= (m - m) != 0.0
         cu = np.zeros(n)
-        acc = np.zeros((3, n))
+        acc = np.zeros((3, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -148,7 +160,7 @@ def leaky(
                 acc[1, q] += g_thr
                 acc[2, q] += g_g
         gS0[0, lo : lo + n] = cu
-        gP[:, lo : lo + n] = acc
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -232,7 +244,7 @@ def norse_lif(
                 fin |= (i - i) != 0.0
         cv = np.zeros(n)
         ci = np.zeros(n)
-        acc = np.zeros((5, n))
+        acc = np.zeros((5, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -261,7 +273,7 @@ def norse_lif(
                 acc[4, q] += g_vr
         gS0[0, lo : lo + n] = cv
         gS0[1, lo : lo + n] = ci
-        gP[:, lo : lo + n] = acc
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -302,7 +314,7 @@ def izhikevich(
                 fin |= (u - u) != 0.0
         cv = np.zeros(n)
         cu = np.zeros(n)
-        acc = np.zeros((8, n))
+        acc = np.zeros((8, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -335,7 +347,7 @@ def izhikevich(
                 acc[7, q] += gp0
         gS0[0, lo : lo + n] = cv
         gS0[1, lo : lo + n] = cu
-        gP[:, lo : lo + n] = acc
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -374,7 +386,7 @@ def adex(
                 fin |= (w - w) != 0.0
         cV = np.zeros(n)
         cw = np.zeros(n)
-        acc = np.zeros((10, n))
+        acc = np.zeros((10, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -409,7 +421,7 @@ def adex(
                 acc[9, q] += r[12]
         gS0[0, lo : lo + n] = cV
         gS0[1, lo : lo + n] = cw
-        gP[:, lo : lo + n] = acc
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -452,8 +464,8 @@ def synaptic(
                 fin |= (r[1] - r[1]) != 0.0
                 tape1_next[q] = r[2]
                 fin |= (r[2] - r[2]) != 0.0
-        c = np.zeros((2, n))
-        acc = np.zeros((3, n))
+        c = np.zeros((2, ACC_COLS))
+        acc = np.zeros((3, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -479,8 +491,8 @@ def synaptic(
                 acc[0, q] += b[3]
                 acc[1, q] += b[4]
                 acc[2, q] += b[5]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -527,8 +539,8 @@ def alpha(
                 fin |= (r[2] - r[2]) != 0.0
                 tape2_next[q] = r[3]
                 fin |= (r[3] - r[3]) != 0.0
-        c = np.zeros((3, n))
-        acc = np.zeros((3, n))
+        c = np.zeros((3, ACC_COLS))
+        acc = np.zeros((3, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -558,8 +570,8 @@ def alpha(
                 acc[0, q] += b[4]
                 acc[1, q] += b[5]
                 acc[2, q] += b[6]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -598,8 +610,8 @@ def lapicque(
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
                 fin |= (r[1] - r[1]) != 0.0
-        c = np.zeros((1, n))
-        acc = np.zeros((2, n))
+        c = np.zeros((1, ACC_COLS))
+        acc = np.zeros((2, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -621,8 +633,8 @@ def lapicque(
                 c[0, q] = b[1]
                 acc[0, q] += b[2]
                 acc[1, q] += b[3]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -653,8 +665,8 @@ def sj_if(
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
                 fin |= (r[1] - r[1]) != 0.0
-        c = np.zeros((1, n))
-        acc = np.zeros((0, n))
+        c = np.zeros((1, ACC_COLS))
+        acc = np.zeros((0, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -672,8 +684,8 @@ def sj_if(
                 )  # fmt: skip
                 gx_t[q] = b[0]
                 c[0, q] = b[1]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -706,8 +718,8 @@ def sj_eif(
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
                 fin |= (r[1] - r[1]) != 0.0
-        c = np.zeros((1, n))
-        acc = np.zeros((0, n))
+        c = np.zeros((1, ACC_COLS))
+        acc = np.zeros((0, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -726,8 +738,8 @@ def sj_eif(
                 )  # fmt: skip
                 gx_t[q] = b[0]
                 c[0, q] = b[1]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -760,8 +772,8 @@ def sj_qif(
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
                 fin |= (r[1] - r[1]) != 0.0
-        c = np.zeros((1, n))
-        acc = np.zeros((0, n))
+        c = np.zeros((1, ACC_COLS))
+        acc = np.zeros((0, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -780,8 +792,8 @@ def sj_qif(
                 )  # fmt: skip
                 gx_t[q] = b[0]
                 c[0, q] = b[1]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -819,8 +831,8 @@ def sj_izhikevich(
                 fin |= (r[1] - r[1]) != 0.0
                 tape1_next[q] = r[2]
                 fin |= (r[2] - r[2]) != 0.0
-        c = np.zeros((2, n))
-        acc = np.zeros((0, n))
+        c = np.zeros((2, ACC_COLS))
+        acc = np.zeros((0, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -843,8 +855,8 @@ def sj_izhikevich(
                 gx_t[q] = b[0]
                 c[0, q] = b[1]
                 c[1, q] = b[2]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -879,8 +891,8 @@ def sj_klif(
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
                 fin |= (r[1] - r[1]) != 0.0
-        c = np.zeros((1, n))
-        acc = np.zeros((1, n))
+        c = np.zeros((1, ACC_COLS))
+        acc = np.zeros((1, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -900,8 +912,8 @@ def sj_klif(
                 gx_t[q] = b[0]
                 c[0, q] = b[1]
                 acc[0, q] += b[2]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -935,8 +947,8 @@ def sj_plif(
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
                 fin |= (r[1] - r[1]) != 0.0
-        c = np.zeros((1, n))
-        acc = np.zeros((1, n))
+        c = np.zeros((1, ACC_COLS))
+        acc = np.zeros((1, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -955,8 +967,8 @@ def sj_plif(
                 gx_t[q] = b[0]
                 c[0, q] = b[1]
                 acc[0, q] += b[2]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -992,8 +1004,8 @@ def sj_liaf(
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
                 fin |= (r[1] - r[1]) != 0.0
-        c = np.zeros((1, n))
-        acc = np.zeros((0, n))
+        c = np.zeros((1, ACC_COLS))
+        acc = np.zeros((0, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -1012,8 +1024,8 @@ def sj_liaf(
                 )  # fmt: skip
                 gx_t[q] = b[0]
                 c[0, q] = b[1]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -1055,8 +1067,8 @@ def norse_lif_adex(
                 fin |= (r[2] - r[2]) != 0.0
                 tape2_next[q] = r[3]
                 fin |= (r[3] - r[3]) != 0.0
-        c = np.zeros((3, n))
-        acc = np.zeros((9, n))
+        c = np.zeros((3, ACC_COLS))
+        acc = np.zeros((9, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -1091,8 +1103,8 @@ def norse_lif_adex(
                 acc[6, q] += b[10]
                 acc[7, q] += b[11]
                 acc[8, q] += b[12]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -1130,8 +1142,8 @@ def norse_encoder(
                 fin |= (r[1] - r[1]) != 0.0
                 tape1_next[q] = r[2]
                 fin |= (r[2] - r[2]) != 0.0
-        c = np.zeros((2, n))
-        acc = np.zeros((8, n))
+        c = np.zeros((2, ACC_COLS))
+        acc = np.zeros((8, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -1162,8 +1174,8 @@ def norse_encoder(
                 acc[5, q] += b[8]
                 acc[6, q] += b[9]
                 acc[7, q] += b[10]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 @njit(**_PAR)
@@ -1204,8 +1216,8 @@ def norse_lsnn(
                 fin |= (r[2] - r[2]) != 0.0
                 tape2_next[q] = r[3]
                 fin |= (r[3] - r[3]) != 0.0
-        c = np.zeros((3, n))
-        acc = np.zeros((7, n))
+        c = np.zeros((3, ACC_COLS))
+        acc = np.zeros((7, ACC_COLS))  # see ACC_COLS
         bad_blocks[blk] = fin  # the driver looks for the first non-finite state only if set
         for t in range(T - 1, -1, -1):
             # this block's part of each row, indexed from 0 (vectorisable; see .cpu)
@@ -1238,8 +1250,8 @@ def norse_lsnn(
                 acc[4, q] += b[8]
                 acc[5, q] += b[9]
                 acc[6, q] += b[10]
-        gS0[:, lo : lo + n] = c
-        gP[:, lo : lo + n] = acc
+        gS0[:, lo : lo + n] = c[:, :n]
+        gP[:, lo : lo + n] = acc[:, :n]
 
 
 
@@ -1252,6 +1264,8 @@ def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params, block=None):
 
     kernel = globals()[kernel_name]
     block = block_size(x.shape[1]) if block is None else int(block)
+    if not 1 <= block <= MAX_BLOCK:
+        raise ValueError(f"block: must be in [1, {MAX_BLOCK}] (got {block})")
     gy, *gups = (_row_shaped(a, x.shape[0]) for a in (gy, *gups))
     bad_blocks = np.zeros((x.shape[1] + block - 1) // block, dtype=np.bool_)
     call_kernel(kernel, x, gy, *gups, tape, out, gx, gS0, gP, bad_blocks, np.int64(block), *params)

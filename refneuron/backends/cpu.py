@@ -13,7 +13,9 @@ variables change:
   shape ``(T, 0)`` when not recorded); one trace ``(T, N)`` per state
   variable (``(T, 0)`` when not recorded); ``bad (2, N)`` int64, the first
   step (offset by ``t0``) at which a neuron's state became non-finite and the
-  index of the first such variable (``-1`` while finite); ``block``, the
+  index of the first such variable (``-1`` while finite); ``xbad`` bool,
+  one flag per block, set when the block read a non-finite input (the
+  fused ``check_finite``, :func:`run_chunk`); ``block``, the
   number of neurons per block; then the model's parameters in the order of
   its step function (scalars or flat per-neuron arrays).
 * at each step the kernel takes the block's part of each row as a 1-D view
@@ -100,7 +102,7 @@ def first_nonfinite_3(bad, lo, n, step, a0, a1, a2):
 
 
 @njit(**_PAR)
-def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
+def leaky(x, S, out, tr_mem, bad, xbad, t0, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
     literally(reset)
     literally(reset_delay)
     T, N = x.shape
@@ -116,8 +118,10 @@ def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, thr_d, g,
             out_t = out[t, lo : lo + n]
             tr_mem_t = tr_mem[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for k in range(n):
                 j = lo + k
+                finx |= (x_t[k] - x_t[k]) != 0.0
                 y, m = leaky_step(
                     mem[k], x_t[k], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), at(g, j),
                     reset, reset_delay,
@@ -128,13 +132,15 @@ def leaky(x, S, out, tr_mem, bad, t0, block, beta, threshold, thr_sub, thr_d, g,
                 if rec_all:
                     tr_mem_t[k] = m
                 fin |= (m - m) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[b] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_1(bad, lo, n, t0 + t, mem)
         S[0, lo : lo + n] = mem
 
 
 @njit(**_PAR)
-def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, block, alpha, beta, threshold, thr_sub, reset, reset_delay):
+def synaptic(x, S, out, tr_syn, tr_mem, bad, xbad, t0, block, alpha, beta, threshold, thr_sub, reset, reset_delay):
     literally(reset)
     literally(reset_delay)
     T, N = x.shape
@@ -152,8 +158,10 @@ def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, block, alpha, beta, threshold, 
             tr_syn_t = tr_syn[t, lo : lo + n]
             tr_mem_t = tr_mem[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for k in range(n):
                 j = lo + k
+                finx |= (x_t[k] - x_t[k]) != 0.0
                 s, i, m = synaptic_step(
                     syns[k], mems[k], x_t[k], at(alpha, j), at(beta, j), at(threshold, j), at(thr_sub, j),
                     reset, reset_delay,
@@ -166,6 +174,8 @@ def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, block, alpha, beta, threshold, 
                     tr_syn_t[k] = i
                     tr_mem_t[k] = m
                 fin |= ((i - i) + (m - m)) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[b] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_2(bad, lo, n, t0 + t, syns, mems)
         S[0, lo : lo + n] = syns
@@ -173,7 +183,7 @@ def synaptic(x, S, out, tr_syn, tr_mem, bad, t0, block, alpha, beta, threshold, 
 
 
 @njit(**_PAR)
-def izhikevich(x, S, out, tr_v, tr_u, bad, t0, block, a, b_, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
+def izhikevich(x, S, out, tr_v, tr_u, bad, xbad, t0, block, a, b_, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
     literally(scheme)
     literally(rule)
     T, N = x.shape
@@ -191,8 +201,10 @@ def izhikevich(x, S, out, tr_v, tr_u, bad, t0, block, a, b_, c, d, v_peak, dt, p
             tr_v_t = tr_v[t, lo : lo + n]
             tr_u_t = tr_u[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for k in range(n):
                 j = lo + k
+                finx |= (x_t[k] - x_t[k]) != 0.0
                 s, v, u = izhikevich_step(
                     vs[k], us[k], x_t[k], at(a, j), at(b_, j), at(c, j), at(d, j), at(v_peak, j),
                     dt, at(p2, j), at(p1, j), at(p0, j), scheme, rule,
@@ -205,6 +217,8 @@ def izhikevich(x, S, out, tr_v, tr_u, bad, t0, block, a, b_, c, d, v_peak, dt, p
                     tr_v_t[k] = v
                     tr_u_t[k] = u
                 fin |= ((v - v) + (u - u)) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[b] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_2(bad, lo, n, t0 + t, vs, us)
         S[0, lo : lo + n] = vs
@@ -212,7 +226,7 @@ def izhikevich(x, S, out, tr_v, tr_u, bad, t0, block, a, b_, c, d, v_peak, dt, p
 
 
 @njit(**_PAR)
-def adex(x, S, out, tr_V, tr_w, bad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset, V_peak, dt):
+def adex(x, S, out, tr_V, tr_w, bad, xbad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset, V_peak, dt):
     T, N = x.shape
     rec_out = out.shape[1] > 0
     rec_all = tr_V.shape[1] > 0
@@ -228,8 +242,10 @@ def adex(x, S, out, tr_V, tr_w, bad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau
             tr_V_t = tr_V[t, lo : lo + n]
             tr_w_t = tr_w[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for k in range(n):
                 j = lo + k
+                finx |= (x_t[k] - x_t[k]) != 0.0
                 s, V, w = adex_step(
                     Vs[k], ws[k], x_t[k], at(C_m, j), at(g_L, j), at(E_L, j), at(V_T, j), at(Delta_T, j),
                     at(tau_w, j), at(a, j), at(b_, j), at(V_reset, j), at(V_peak, j), dt,
@@ -242,6 +258,8 @@ def adex(x, S, out, tr_V, tr_w, bad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau
                     tr_V_t[k] = V
                     tr_w_t[k] = w
                 fin |= ((V - V) + (w - w)) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[b] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_2(bad, lo, n, t0 + t, Vs, ws)
         S[0, lo : lo + n] = Vs
@@ -249,7 +267,7 @@ def adex(x, S, out, tr_V, tr_w, bad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau
 
 
 @njit(**_PAR)
-def sj_lif(x, S, out, tr_v, bad, t0, block, tau, v_leak, v_threshold, decay_input, reset):
+def sj_lif(x, S, out, tr_v, bad, xbad, t0, block, tau, v_leak, v_threshold, decay_input, reset):
     literally(decay_input)
     literally(reset)
     T, N = x.shape
@@ -265,8 +283,10 @@ def sj_lif(x, S, out, tr_v, bad, t0, block, tau, v_leak, v_threshold, decay_inpu
             out_t = out[t, lo : lo + n]
             tr_v_t = tr_v[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for k in range(n):
                 j = lo + k
+                finx |= (x_t[k] - x_t[k]) != 0.0
                 s, v = sj_lif_step(vs[k], x_t[k], at(tau, j), at(v_leak, j), at(v_threshold, j), decay_input, reset)
                 vs[k] = v
                 if rec_out:
@@ -274,13 +294,15 @@ def sj_lif(x, S, out, tr_v, bad, t0, block, tau, v_leak, v_threshold, decay_inpu
                 if rec_all:
                     tr_v_t[k] = v
                 fin |= (v - v) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[b] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_1(bad, lo, n, t0 + t, vs)
         S[0, lo : lo + n] = vs
 
 
 @njit(**_PAR)
-def sj_if(x, S, out, tr_v, bad, t0, block, v_leak, v_threshold, reset):
+def sj_if(x, S, out, tr_v, bad, xbad, t0, block, v_leak, v_threshold, reset):
     literally(reset)
     T, N = x.shape
     rec_out = out.shape[1] > 0
@@ -295,8 +317,10 @@ def sj_if(x, S, out, tr_v, bad, t0, block, v_leak, v_threshold, reset):
             out_t = out[t, lo : lo + n]
             tr_v_t = tr_v[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for k in range(n):
                 j = lo + k
+                finx |= (x_t[k] - x_t[k]) != 0.0
                 s, v = sj_if_step(vs[k], x_t[k], at(v_leak, j), at(v_threshold, j), reset)
                 vs[k] = v
                 if rec_out:
@@ -304,13 +328,15 @@ def sj_if(x, S, out, tr_v, bad, t0, block, v_leak, v_threshold, reset):
                 if rec_all:
                     tr_v_t[k] = v
                 fin |= (v - v) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[b] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_1(bad, lo, n, t0 + t, vs)
         S[0, lo : lo + n] = vs
 
 
 @njit(**_PAR)
-def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
+def norse_lif(x, S, out, tr_v, tr_i, bad, xbad, t0, block, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
     T, N = x.shape
     rec_out = out.shape[1] > 0
     rec_all = tr_v.shape[1] > 0
@@ -326,8 +352,10 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v
             tr_v_t = tr_v[t, lo : lo + n]
             tr_i_t = tr_i[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for k in range(n):
                 j = lo + k
+                finx |= (x_t[k] - x_t[k]) != 0.0
                 z, v, i = norse_lif_step(
                     vs[k], cs[k], x_t[k], at(tau_syn_inv, j), at(tau_mem_inv, j), at(v_leak, j), at(v_th, j),
                     at(v_reset, j), dt,
@@ -340,6 +368,8 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v
                     tr_v_t[k] = v
                     tr_i_t[k] = i
                 fin |= ((v - v) + (i - i)) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[b] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_2(bad, lo, n, t0 + t, vs, cs)
         S[0, lo : lo + n] = vs
@@ -348,7 +378,7 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, t0, block, tau_syn_inv, tau_mem_inv, v
 
 @njit(**_PAR)
 def alpha(
-    x, S, out, tr_syn_exc, tr_syn_inh, tr_mem, bad, t0, block, alpha, beta, tau_alpha, threshold, thr_sub, reset,
+    x, S, out, tr_syn_exc, tr_syn_inh, tr_mem, bad, xbad, t0, block, alpha, beta, tau_alpha, threshold, thr_sub, reset,
 ):  # fmt: skip
     literally(reset)
     T, N = x.shape
@@ -368,8 +398,10 @@ def alpha(
             tr_syn_inh_t = tr_syn_inh[t, lo : lo + n]
             tr_mem_t = tr_mem[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, syn_exc, syn_inh, mem = alpha_step(
                     syn_exc_[q], syn_inh_[q], mem_[q], x_t[q], at(alpha, j), at(beta, j), at(tau_alpha, j),
                     at(threshold, j), at(thr_sub, j), reset,
@@ -384,6 +416,8 @@ def alpha(
                     tr_syn_inh_t[q] = syn_inh
                     tr_mem_t[q] = mem
                 fin |= ((syn_exc - syn_exc) + (syn_inh - syn_inh) + (mem - mem)) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_3(bad, lo, n, t0 + t, syn_exc_, syn_inh_, mem_)
         S[0, lo : lo + n] = syn_exc_
@@ -392,7 +426,7 @@ def alpha(
 
 
 @njit(**_PAR)
-def lapicque(x, S, out, tr_mem, bad, t0, block, R, inv_rc, time_step, decay, threshold, thr_sub, reset):
+def lapicque(x, S, out, tr_mem, bad, xbad, t0, block, R, inv_rc, time_step, decay, threshold, thr_sub, reset):
     literally(reset)
     T, N = x.shape
     rec_out = out.shape[1] > 0
@@ -407,8 +441,10 @@ def lapicque(x, S, out, tr_mem, bad, t0, block, R, inv_rc, time_step, decay, thr
             out_t = out[t, lo : lo + n]
             tr_mem_t = tr_mem[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, mem = lapicque_step(
                     mem_[q], x_t[q], R, inv_rc, time_step, decay, at(threshold, j), at(thr_sub, j), reset,
                 )  # fmt: skip
@@ -418,13 +454,15 @@ def lapicque(x, S, out, tr_mem, bad, t0, block, R, inv_rc, time_step, decay, thr
                 if rec_all:
                     tr_mem_t[q] = mem
                 fin |= (mem - mem) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_1(bad, lo, n, t0 + t, mem_)
         S[0, lo : lo + n] = mem_
 
 
 @njit(**_PAR)
-def sj_eif(x, S, out, tr_v, bad, t0, block, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
+def sj_eif(x, S, out, tr_v, bad, xbad, t0, block, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
     literally(reset)
     T, N = x.shape
     rec_out = out.shape[1] > 0
@@ -439,8 +477,10 @@ def sj_eif(x, S, out, tr_v, bad, t0, block, tau, v_rest, theta_rh, delta_T, v_th
             out_t = out[t, lo : lo + n]
             tr_v_t = tr_v[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, v = sj_eif_step(v_[q], x_t[q], tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset)
                 v_[q] = v
                 if rec_out:
@@ -448,13 +488,15 @@ def sj_eif(x, S, out, tr_v, bad, t0, block, tau, v_rest, theta_rh, delta_T, v_th
                 if rec_all:
                     tr_v_t[q] = v
                 fin |= (v - v) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
 
 
 @njit(**_PAR)
-def sj_qif(x, S, out, tr_v, bad, t0, block, tau, a0, v_rest, v_c, v_threshold, v_leak, reset):
+def sj_qif(x, S, out, tr_v, bad, xbad, t0, block, tau, a0, v_rest, v_c, v_threshold, v_leak, reset):
     literally(reset)
     T, N = x.shape
     rec_out = out.shape[1] > 0
@@ -469,8 +511,10 @@ def sj_qif(x, S, out, tr_v, bad, t0, block, tau, a0, v_rest, v_c, v_threshold, v
             out_t = out[t, lo : lo + n]
             tr_v_t = tr_v[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, v = sj_qif_step(v_[q], x_t[q], tau, a0, v_rest, v_c, v_threshold, v_leak, reset)
                 v_[q] = v
                 if rec_out:
@@ -478,6 +522,8 @@ def sj_qif(x, S, out, tr_v, bad, t0, block, tau, a0, v_rest, v_c, v_threshold, v
                 if rec_all:
                     tr_v_t[q] = v
                 fin |= (v - v) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
@@ -485,7 +531,7 @@ def sj_qif(x, S, out, tr_v, bad, t0, block, tau, a0, v_rest, v_c, v_threshold, v
 
 @njit(**_PAR)
 def sj_izhikevich(
-    x, S, out, tr_v, tr_w, bad, t0, block, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak, reset,
+    x, S, out, tr_v, tr_w, bad, xbad, t0, block, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak, reset,
 ):  # fmt: skip
     literally(reset)
     T, N = x.shape
@@ -503,8 +549,10 @@ def sj_izhikevich(
             tr_v_t = tr_v[t, lo : lo + n]
             tr_w_t = tr_w[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, v, w = sj_izhikevich_step(
                     v_[q], w_[q], x_t[q], tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak, reset,
                 )  # fmt: skip
@@ -516,6 +564,8 @@ def sj_izhikevich(
                     tr_v_t[q] = v
                     tr_w_t[q] = w
                 fin |= ((v - v) + (w - w)) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_2(bad, lo, n, t0 + t, v_, w_)
         S[0, lo : lo + n] = v_
@@ -523,7 +573,7 @@ def sj_izhikevich(
 
 
 @njit(**_PAR)
-def sj_klif(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset):
+def sj_klif(x, S, out, tr_v, bad, xbad, t0, block, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset):
     literally(decay_input)
     literally(reset)
     literally(scale_reset)
@@ -540,8 +590,10 @@ def sj_klif(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, k, v_thre
             out_t = out[t, lo : lo + n]
             tr_v_t = tr_v[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, v = sj_klif_step(v_[q], x_t[q], tau, v_leak, decay_input, k, v_threshold, reset, scale_reset)
                 v_[q] = v
                 if rec_out:
@@ -549,13 +601,15 @@ def sj_klif(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, k, v_thre
                 if rec_all:
                     tr_v_t[q] = v
                 fin |= (v - v) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
 
 
 @njit(**_PAR)
-def sj_plif(x, S, out, tr_v, bad, t0, block, k, v_leak, decay_input, v_threshold, reset):
+def sj_plif(x, S, out, tr_v, bad, xbad, t0, block, k, v_leak, decay_input, v_threshold, reset):
     literally(decay_input)
     literally(reset)
     T, N = x.shape
@@ -571,8 +625,10 @@ def sj_plif(x, S, out, tr_v, bad, t0, block, k, v_leak, decay_input, v_threshold
             out_t = out[t, lo : lo + n]
             tr_v_t = tr_v[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, v = sj_plif_step(v_[q], x_t[q], k, v_leak, decay_input, v_threshold, reset)
                 v_[q] = v
                 if rec_out:
@@ -580,13 +636,15 @@ def sj_plif(x, S, out, tr_v, bad, t0, block, k, v_leak, decay_input, v_threshold
                 if rec_all:
                     tr_v_t[q] = v
                 fin |= (v - v) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
 
 
 @njit(**_PAR)
-def sj_liaf(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related):
+def sj_liaf(x, S, out, tr_v, bad, xbad, t0, block, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related):
     literally(decay_input)
     literally(reset)
     literally(act)
@@ -604,8 +662,10 @@ def sj_liaf(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, v_thresho
             out_t = out[t, lo : lo + n]
             tr_v_t = tr_v[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, v = sj_liaf_step(
                     v_[q], x_t[q], tau, v_leak, decay_input, v_threshold, reset, act, threshold_related,
                 )  # fmt: skip
@@ -615,6 +675,8 @@ def sj_liaf(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, v_thresho
                 if rec_all:
                     tr_v_t[q] = v
                 fin |= (v - v) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_1(bad, lo, n, t0 + t, v_)
         S[0, lo : lo + n] = v_
@@ -622,7 +684,7 @@ def sj_liaf(x, S, out, tr_v, bad, t0, block, tau, v_leak, decay_input, v_thresho
 
 @njit(**_PAR)
 def norse_lif_adex(
-    x, S, out, tr_v, tr_i, tr_a, bad, t0, block, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    x, S, out, tr_v, tr_i, tr_a, bad, xbad, t0, block, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
     delta_T, adaptation_current, adaptation_spike, dt,
 ):  # fmt: skip
     T, N = x.shape
@@ -642,8 +704,10 @@ def norse_lif_adex(
             tr_i_t = tr_i[t, lo : lo + n]
             tr_a_t = tr_a[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, v, i, a = norse_lif_adex_step(
                     v_[q], i_[q], a_[q], x_t[q], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_ada_inv, j),
                     at(v_leak, j), at(v_th, j), at(v_reset, j), at(delta_T, j), at(adaptation_current, j),
@@ -659,6 +723,8 @@ def norse_lif_adex(
                     tr_i_t[q] = i
                     tr_a_t[q] = a
                 fin |= ((v - v) + (i - i) + (a - a)) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_3(bad, lo, n, t0 + t, v_, i_, a_)
         S[0, lo : lo + n] = v_
@@ -668,7 +734,7 @@ def norse_lif_adex(
 
 @njit(**_PAR)
 def norse_encoder(
-    x, S, out, tr_v, tr_a, bad, t0, block, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+    x, S, out, tr_v, tr_a, bad, xbad, t0, block, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
     adaptation_current, adaptation_spike, dt, corrected,
 ):  # fmt: skip
     literally(corrected)
@@ -687,8 +753,10 @@ def norse_encoder(
             tr_v_t = tr_v[t, lo : lo + n]
             tr_a_t = tr_a[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, v, a = norse_encoder_step(
                     v_[q], a_[q], x_t[q], at(tau_mem_inv, j), at(tau_ada_inv, j), at(v_leak, j), at(v_th, j),
                     at(v_reset, j), at(delta_T, j), at(adaptation_current, j), at(adaptation_spike, j), dt,
@@ -702,6 +770,8 @@ def norse_encoder(
                     tr_v_t[q] = v
                     tr_a_t[q] = a
                 fin |= ((v - v) + (a - a)) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_2(bad, lo, n, t0 + t, v_, a_)
         S[0, lo : lo + n] = v_
@@ -710,7 +780,7 @@ def norse_encoder(
 
 @njit(**_PAR)
 def norse_lsnn(
-    x, S, out, tr_v, tr_i, tr_b, bad, t0, block, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset,
+    x, S, out, tr_v, tr_i, tr_b, bad, xbad, t0, block, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset,
     beta, dt,
 ):  # fmt: skip
     T, N = x.shape
@@ -730,8 +800,10 @@ def norse_lsnn(
             tr_i_t = tr_i[t, lo : lo + n]
             tr_b_t = tr_b[t, lo : lo + n]
             fin = False  # stays False while every state of the block is finite
+            finx = False  # stays False while every input of this step is finite
             for q in range(n):
                 j = lo + q
+                finx |= (x_t[q] - x_t[q]) != 0.0
                 y, v, i, b = norse_lsnn_step(
                     v_[q], i_[q], b_[q], x_t[q], at(tau_syn_inv, j), at(tau_mem_inv, j), at(tau_adapt_inv, j),
                     at(v_leak, j), at(v_th, j), at(v_reset, j), at(beta, j), dt,
@@ -746,6 +818,8 @@ def norse_lsnn(
                     tr_i_t[q] = i
                     tr_b_t[q] = b
                 fin |= ((v - v) + (i - i) + (b - b)) != 0.0
+            if finx:  # a non-finite input: run_chunk reports it
+                xbad[blk] = True
             if fin:  # rare: find which neurons became non-finite at this step
                 first_nonfinite_3(bad, lo, n, t0 + t, v_, i_, b_)
         S[0, lo : lo + n] = v_
@@ -754,8 +828,13 @@ def norse_lsnn(
 
 
 
+#: the largest block :func:`block_size` chooses (the backward kernels size
+#: their per-block parameter sums by it, :data:`.cpu_vjp.ACC_COLS`)
+MAX_BLOCK = 16384
+
+
 def block_size(n_neurons, threads=None):
-    """Neurons per block: about N / (4 x threads), between 64 and 16384.
+    """Neurons per block: about N / (4 x threads), between 64 and :data:`MAX_BLOCK`.
 
     Small enough that every thread gets several blocks (load balance at
     small N), large enough that the block's state stays a long unit-stride
@@ -764,15 +843,25 @@ def block_size(n_neurons, threads=None):
     N = 1e6, 16384 beats both 4096 and 125000.)
     """
     threads = numba.get_num_threads() if threads is None else threads
-    return int(max(64, min(16384, -(-n_neurons // (4 * threads)))))
+    return int(max(64, min(MAX_BLOCK, -(-n_neurons // (4 * threads)))))
 
 
 def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):
-    """Run one chunk ``x (T, N)`` through the CPU kernel ``kernel_name``."""
+    """Run one chunk ``x (T, N)`` through the CPU kernel ``kernel_name``.
+
+    Returns True if ``x`` holds a NaN or an infinity.  The kernels test each
+    input as they read it (one subtraction and comparison per neuron-step,
+    vectorised with the update), so that the caller's ``check_finite`` need
+    not make a separate pass over the inputs before the run: that pass moves
+    a third as many bytes again as the LIF kernel itself (see
+    :func:`refneuron.simulate.run`).
+    """
     kernel = globals()[kernel_name]
     block = block_size(x.shape[1]) if block is None else int(block)
     out, *traces = (_row_shaped(a, x.shape[0]) for a in (out, *traces))
-    call_kernel(kernel, x, S, out, *traces, bad, np.int64(t0), np.int64(block), *params)
+    xbad = np.zeros((x.shape[1] + block - 1) // block, dtype=np.bool_)
+    call_kernel(kernel, x, S, out, *traces, bad, xbad, np.int64(t0), np.int64(block), *params)
+    return bool(xbad.any())
 
 
 def _row_shaped(a, T):

@@ -262,6 +262,71 @@ def test_bad_options():
         rn.run(model, x, backend="gpu")
 
 
+def _input_error(model, x, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is warned before the error
+        with pytest.raises(InputError) as info:
+            rn.run(model, x, **kw)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("model", REP_MODELS, ids=REP_IDS)
+def test_nonfinite_inputs_are_rejected_like_the_reference(model):
+    # The CPU kernels test each input as they read it instead of scanning the
+    # inputs first (run_chunk): the error must be the reference's, word for
+    # word, wherever the bad value is (first or last step, last neuron of a
+    # block remainder, in a later chunk) and whatever it is.
+    shape = (9, 67)  # 67 neurons: blocks of 64 and 3 with block_size's minimum
+    x = inputs_for(model, shape)
+    for t, j, bad in ((0, 0, np.nan), (8, 66, np.inf), (5, 64, -np.inf), (3, 1, np.nan)):
+        xb = x.copy()
+        xb[t, j] = bad
+        ref = _input_error(model, xb, backend="numpy")
+        assert f"(t={t}, neuron=({j},))" in ref
+        assert _input_error(model, xb, backend="cpu") == ref
+        assert _input_error(model, xb, backend="cpu", chunk_steps=4) == ref
+        assert _input_error(model, xb, backend="cpu", record="final") == ref
+        assert _input_error(model, xb.astype(np.float32), backend="cpu") == _input_error(
+            model, xb.astype(np.float32), backend="numpy"
+        )
+
+
+def test_nonfinite_inputs_multidimensional_and_strided():
+    model = rn.snntorch.Leaky(beta=0.9)
+    x = np.zeros((6, 4, 5, 3))
+    x[4, 2, 3, 1] = np.nan
+    ref = _input_error(model, x, backend="numpy")
+    assert "(t=4, neuron=(2, 3, 1))" in ref
+    assert _input_error(model, x, backend="cpu") == ref
+    xs = np.zeros((6, 4, 10, 3))[:, :, ::2]  # non-contiguous: the kernel reads a copy
+    xs[1, 0, 4, 2] = -np.inf
+    assert _input_error(model, xs, backend="cpu") == _input_error(model, xs, backend="numpy")
+
+
+def test_nonfinite_inputs_with_out_buffers_leave_them_untouched():
+    # with out= the inputs are scanned before the run, so the caller's buffers
+    # are not written when the inputs are bad
+    model = rn.snntorch.Leaky(beta=0.9)
+    x = np.full((5, 3), 0.7)
+    x[4, 2] = np.nan
+    buf = np.full((5, 3), -7.0)
+    msg = _input_error(model, x, backend="cpu", out={"mem": buf})
+    assert msg == _input_error(model, x, backend="numpy")
+    assert np.all(buf == -7.0)
+
+
+def test_nonfinite_inputs_propagate_without_check_finite():
+    model = rn.snntorch.Leaky(beta=0.9)
+    x = np.full((5, 3), 0.2)
+    x[2, 1] = np.nan
+    with pytest.warns(NonFiniteStateWarning):
+        ref = rn.run(model, x, backend="numpy", check_finite=False)
+    with pytest.warns(NonFiniteStateWarning):
+        got = rn.run(model, x, backend="cpu", check_finite=False)
+    assert_same_run(model, ref, got)
+    assert got.nonfinite == ref.nonfinite == (2, "mem", (1,))
+
+
 def test_bad_out_buffers():
     model = rn.snntorch.Leaky(beta=0.9)
     x = np.zeros((5, 3))

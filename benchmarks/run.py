@@ -17,6 +17,9 @@ shared, noisy machine):
   buffers, and with record pooling off (every call page-faults new memory);
 * the ratio of each to the triad bandwidth, counting the bytes that must move
   per neuron-step: 8 (input) + 1 (uint8 spike) + 8 per state variable;
+* the per-element cost of a multiplication, a division and refneuron's
+  compiled ``exp`` (one thread, data in L1): the arithmetic floor of the
+  AdEx step;
 * the same LIF work on the frameworks (torch CPU, float64, no grad):
   spikingjelly multi-step ``LIFNode``, snntorch ``Leaky`` and norse
   ``LIFBoxCell`` stepped over time, keeping every step's spikes and membrane
@@ -79,6 +82,44 @@ def triad_bandwidth(n, repeats):
     return 24.0 * n / t
 
 
+# --- compute floor of the exponential models ----------------------------------------------
+
+
+def op_costs(repeats):
+    """Nanoseconds per element, one thread, data in L1 (1024 elements swept
+    20,000 times), of the operations that decide the exp models' speed: a
+    multiplication, a division, and refneuron's compiled ``exp``
+    (:mod:`refneuron.backends._fastexp`), each in a loop that LLVM vectorises
+    as it does the kernels' loops over a block."""
+    import numba
+
+    import refneuron.backends.cpu  # noqa: F401  (registers refneuron._math for Numba)
+    from refneuron import _math
+
+    @numba.njit(cache=False, error_model="numpy")
+    def mul(a, b, c, sweeps):
+        for _ in range(sweeps):
+            for i in range(a.shape[0]):
+                a[i] = b[i] * c[i]
+
+    @numba.njit(cache=False, error_model="numpy")
+    def div(a, b, c, sweeps):
+        for _ in range(sweeps):
+            for i in range(a.shape[0]):
+                a[i] = b[i] / c[i]
+
+    @numba.njit(cache=False, error_model="numpy")
+    def exp(a, b, c, sweeps):
+        for _ in range(sweeps):
+            for i in range(a.shape[0]):
+                a[i] = _math.exp(b[i])
+
+    n, sweeps = 1024, 20_000
+    rng = np.random.default_rng(0)
+    a, b, c = np.zeros(n), rng.uniform(-5.0, 5.0, n), rng.uniform(1.0, 2.0, n)
+    return {f.__name__: median_time(lambda f=f: f(a, b, c, sweeps), repeats) / (n * sweeps) * 1e9 for f in (mul, div, exp)}
+
+
 # --- refneuron kernels --------------------------------------------------------------------
 
 
@@ -111,7 +152,8 @@ def bench_kernel(model, x, repeats):
     spike_dtype="uint8")`` four ways (medians):
 
     ``default``: the defaults (records from :mod:`refneuron.buffers`, which the
-    median call takes over from the previous one; input scan on);
+    median call takes over from the previous one; ``check_finite=True``,
+    tested by the kernel as it reads each input);
     ``unchecked``: the same with ``check_finite=False``; ``out``: caller
     buffers and ``check_finite=False``; ``fresh``: pooling off
     (``buffers.set_max_bytes(0)``), so every call page-faults new records.
@@ -488,6 +530,9 @@ def main(argv=None):
                   + f"; unchecked {100 * rate['unchecked'] * bps / bw:5.1f}% of triad", flush=True)
             del x
 
+    ops = op_costs(repeats)
+    print('ns per element, one thread: ' + ', '.join(f'{k} {v:.2f}' for k, v in ops.items()), flush=True)
+
     fw = {}
     for N in fw_sizes:
         refneuron.buffers.release()  # the frameworks get the memory refneuron's idle records held
@@ -523,10 +568,10 @@ def main(argv=None):
 
     comp = compile_cost()
     load_after = machine()[2]
-    write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw, triads)
+    write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw, triads, ops)
 
 
-def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None, triads=None):
+def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None, triads=None, ops=None):
     cpu, ncpu, _ = machine()
     v = versions()
     lines = ["# Forward throughput of refneuron's CPU kernels", ""]
@@ -548,9 +593,9 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
     lines.append("Bytes per neuron-step that must move: 8 (input) + 1 (spike) + 8 per state variable. Four ways of "
                  "calling, each through the public API with its records allocated by the call unless said: "
                  "**defaults** (records from `refneuron.buffers`: a call reuses the buffers of the previous call's "
-                 "dropped result; the input scan `check_finite=True` reads the input once more, not counted in B/step); "
+                 "dropped result; `check_finite=True`, which the CPU kernels test as they read each input); "
                  "**check_finite=False** (the same without the scan); **out=** (caller buffers, no scan); "
-                 "**pool off** (`refneuron.buffers.set_max_bytes(0)`: every call page-faults new records, scan on).\n")
+                 "**pool off** (`refneuron.buffers.set_max_bytes(0)`: every call page-faults new records, check on).\n")
     lines.append("| model | N | T | B/step | " + " | ".join(f"M/s ({KIND_TITLE[k]})" for k in KINDS) + " | "
                  + " | ".join(f"% of triad ({KIND_TITLE[k]})" for k in KINDS) + " | ns per neuron-step (check_finite=False) |")
     lines.append("|---|---|---|---|" + "---|" * (2 * len(KINDS) + 1))
@@ -568,6 +613,20 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         if name != "snntorch.Leaky":
             lines.append(f"| {name} | {N:.0e} | {(1e9 / rate['unchecked']) / lif_ns[N]:.2f} |")
     lines.append("")
+    if ops:
+        floor = (3 * ops["div"] + ops["exp"]) / threads
+        lif_best = min(lif_ns.values())
+        lines.append(
+            f"What the AdEx step costs in arithmetic alone, on this machine: one thread, data in L1, vectorised as "
+            f"in the kernels, a multiplication takes {ops['mul']:.2f} ns per element, a division {ops['div']:.2f} ns "
+            f"and refneuron's `exp` {ops['exp']:.2f} ns. The canonical AdEx step divides three times "
+            f"(`(V - V_T)/Delta_T`, `/C_m`, `/tau_w`, as the model's equations are written) and takes one `exp`: at "
+            f"least {floor:.2f} ns per neuron-step on {threads} threads before any memory traffic or other arithmetic, "
+            f"against {lif_best:.2f} ns for the whole LIF step (its best above). 1.5x LIF would be "
+            f"{1.5 * lif_best:.2f} ns. Replacing the divisions by multiplications with precomputed reciprocals "
+            "would change results in the last bit (the NumPy reference divides), and a cheaper `exp` would be less "
+            "accurate than the 0.7 ulp this one guarantees.\n"
+        )
     lines.append(f"## The same LIF work on the frameworks (torch CPU, float64, T = {T}, no grad)\n")
     lines.append("`records`: spikes and membrane of every step kept, the work refneuron's `record=\"all\"` does; "
                  "`final`: only the last state kept (less work than refneuron does). Ratios: refneuron LIF "

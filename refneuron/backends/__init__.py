@@ -95,8 +95,11 @@ raise :class:`~refneuron.errors.BackendUnavailable` with that reason.
 Recurrent models agree with NumPy to a few ulp of each array's scale (the
 products sum in another order than BLAS; ``tests/backends/test_recurrent.py``).
 
-``check_finite=True`` scans the inputs with :mod:`._scan` (no temporary of
-the input's size).
+``check_finite=True``: the CPU kernels of :mod:`.cpu` test each input as
+they read it (:func:`.cpu.run_chunk`) and the run raises the reference's
+error after the chunk that met a bad value; runs with ``out=``, the
+recurrent models, ``"cuda"`` and ``gradients.vjp`` scan the inputs before
+the run with :mod:`._scan` (no temporary of the input's size).
 """
 
 from .specs import SPECS, spec_for

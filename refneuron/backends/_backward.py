@@ -145,6 +145,17 @@ def surrogate_args(sur, disabled=False):
 
 
 #: functions the reverse steps call, for registration with the compilers
+#: the surrogate derivatives by code and the functions behind them
+SURROGATE_FUNCTIONS = (
+    surrogate_slope,
+    _st.atan_derivative,
+    _st.fast_sigmoid_derivative,
+    _st.sigmoid_derivative,
+    _sj.sigmoid_surrogate_derivative,
+    _sj.atan_surrogate_derivative,
+    _sn.superspike_derivative,
+)
+
 BACKWARD_FUNCTIONS = (
     hard_spike,
     reset_u,
@@ -162,13 +173,7 @@ BACKWARD_FUNCTIONS = (
     leaky_charge_adjoint,
     lif_charge_adjoint,
     reset_adjoint,
-    _st.atan_derivative,
-    _st.fast_sigmoid_derivative,
-    _st.sigmoid_derivative,
-    _sj.sigmoid_surrogate_derivative,
-    _sj.atan_surrogate_derivative,
-    _sn.superspike_derivative,
-    surrogate_slope,
+    *SURROGATE_FUNCTIONS,
     synaptic_charge_adjoint,
     alpha_charge_adjoint,
     lapicque_charge_adjoint,
@@ -188,6 +193,7 @@ BACKWARD_FUNCTIONS = (
     lsnn_decay,
     lsnn_update_adjoint,
 )
+
 #: Reverse steps, adjoints and surrogate derivatives that the CPU backward
 #: kernels inline at the Numba level (``inline="always"``, see
 #: :func:`._jit.jitable_cpu`).  Left to LLVM, these stayed out-of-line calls
@@ -215,13 +221,7 @@ INLINED = (
     leaky_back,
     leaky_charge_adjoint,
     spike_reset_adjoint,
-    surrogate_slope,
-    _st.atan_derivative,
-    _st.fast_sigmoid_derivative,
-    _st.sigmoid_derivative,
-    _sj.sigmoid_surrogate_derivative,
-    _sj.atan_surrogate_derivative,
-    _sn.superspike_derivative,
+    *SURROGATE_FUNCTIONS,
 )
 
 BACK_STEPS = (

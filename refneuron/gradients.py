@@ -112,9 +112,12 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True, backend="nump
     state : initial state (record, dict or None for the default)
     check_finite : bool
         Reject NaN/inf in ``inputs`` and in the upstream gradients, naming
-        the first bad index (default).  ``False`` skips both scans (one pass
-        over each array) and propagates non-finite values as the frameworks'
-        autograd does.
+        the first bad index (default).  ``False`` skips both tests and
+        propagates non-finite values as the frameworks' autograd does.  The
+        NumPy and CUDA backends scan each array before the run (one pass over
+        it); the CPU kernels test every value as they read it and the arrays
+        are scanned only when a kernel saw a bad one, so the test costs
+        almost nothing there and the error is the same word for word.
     backend : {"numpy", "cpu", "cuda"}
         ``"numpy"``: the reference loop over ``model._vjp_step``.  ``"cpu"``
         / ``"cuda"``: one fused kernel (:mod:`refneuron.backends.cpu_vjp`,
@@ -142,14 +145,24 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True, backend="nump
     unknown = [k for k in upstream if k != "output" and k not in names]
     if unknown:
         raise ValueError(f"upstream: unknown keys {unknown}; allowed: 'output', {', '.join(map(repr, names))}")
-    x, neuron_shape, s0 = prepare(model, inputs, state, check_finite=check_finite)
+    # the CPU kernels test the inputs and upstream gradients as they read them, in place of a scan of each
+    fused = check_finite and backend == "cpu" and _kernel_checks_inputs(model)
+    scan = check_finite and not fused
+    x, neuron_shape, s0 = prepare(model, inputs, state, check_finite=scan)
     T = x.shape[0]
     full = (T, *neuron_shape)
-    g_out = _upstream("output", upstream.get("output"), full, check_finite)
-    g_states = {n: _upstream(n, upstream.get(n), full, check_finite) for n in names}
+    g_out = _upstream("output", upstream.get("output"), full, scan)
+    g_states = {n: _upstream(n, upstream.get(n), full, scan) for n in names}
 
     if backend != "numpy":
-        return _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend)
+
+        def recheck():
+            """The scans the kernel stood in for: raise the error they would have raised."""
+            _checks.as_inputs(inputs, check_finite=True)
+            for key in ("output", *names):
+                _upstream(key, upstream.get(key), full, True)
+
+        return _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend, recheck if fused else None)
     fwd = run(model, x, s0, record="all", check_finite=False)
     zero = np.zeros(neuron_shape)
     carry = {n: zero for n in names}  # dL/dZ_t coming from step t+1
@@ -168,15 +181,42 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True, backend="nump
     return Gradients(inputs=gx, initial_state=init, params=params, forward=fwd)
 
 
-def _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
-    """:func:`vjp` through a fused backward kernel (``backend`` "cpu" or "cuda")."""
+def _kernel_checks_inputs(model):
+    """Whether ``model``'s CPU backward kernel tests the inputs and upstream
+    gradients as it reads them (:mod:`refneuron.backends.cpu_vjp`): the
+    kernels driven by :func:`~refneuron.backends.vjp.vjp_compiled`, not the
+    recurrent models' own drivers."""
+    from .backends.vjp import BACKWARD
+    from .simulate import _kernel_checks_inputs as forward_checks_inputs
+
+    bspec = BACKWARD.get(model.name)
+    return bspec is not None and bspec.runner is None and forward_checks_inputs(model)
+
+
+def _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend, recheck=None):
+    """:func:`vjp` through a fused backward kernel (``backend`` "cpu" or "cuda").
+
+    ``recheck``: when given, the inputs and upstream gradients were not
+    scanned; the kernel flags a non-finite one, and ``recheck`` raises the
+    error the scan would have raised (it is also called before any other
+    error, a missing kernel say, so that a bad value is reported first, as
+    with the scan)."""
     from .backends.vjp import BACKWARD, vjp_compiled
 
     bspec = BACKWARD.get(model.name)
     if bspec is not None and bspec.runner is not None:  # its own driver (recurrent norse models)
         runner = bspec.cuda_runner if backend == "cuda" and bspec.cuda_runner is not None else bspec.runner
         return runner(model, x, neuron_shape, s0, g_out, g_states, backend)
-    gx, gS0, gP, out, tape, pnames, maybe_nonfinite = vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend)
+    try:
+        gx, gS0, gP, out, tape, pnames, maybe_nonfinite = vjp_compiled(
+            model, x, neuron_shape, s0, g_out, g_states, backend
+        )
+    except Exception:
+        if recheck is not None:
+            recheck()
+        raise
+    if maybe_nonfinite and recheck is not None:
+        recheck()  # raises if the flag came from an input or an upstream gradient, else a state is non-finite
     names = model.State.names()
     T = x.shape[0]
     shape = (T, *neuron_shape)

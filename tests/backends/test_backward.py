@@ -247,6 +247,80 @@ def test_refusals_name_the_reason():
         gradients.vjp(Izh(), x, {}, backend="gpu")
 
 
+def _first_case_per_kernel():
+    from refneuron.backends.vjp import BACKWARD
+
+    seen, cases = set(), []
+    for case in CASES:
+        kernel = BACKWARD[case[1]().name].kernel
+        if kernel not in seen:
+            seen.add(kernel)
+            cases.append(case)
+    return cases
+
+
+KERNEL_CASES = _first_case_per_kernel()
+
+
+def _vjp_input_error(model, x, up, **kw):
+    with pytest.raises(rn.errors.InputError) as info:
+        gradients.vjp(model, x, up, **kw)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("name,make,scale", KERNEL_CASES, ids=[c[0] for c in KERNEL_CASES])
+def test_nonfinite_inputs_and_upstream_are_rejected_like_numpy(name, make, scale):
+    """The CPU backward kernels test the inputs and the upstream gradients as
+    they read them instead of a scan of each before the run; a flagged value
+    must give the NumPy reference's error word for word, wherever it is (first
+    or last step, the first neuron, the last of a block remainder: 74 neurons
+    are blocks of 64 and 10) and in whichever array, the inputs taking
+    precedence as they do in the reference."""
+    model = make()
+    x, up = problem(model, scale, (60, 2, 37), seed=3)
+    first = model.State.names()[0]  # the state that gets an upstream gradient (see problem)
+    spots = [("inputs", 0, (0, 0), np.nan), ("inputs", 59, (1, 36), np.inf), ("output", 31, (1, 27), -np.inf),
+             ("output", 59, (0, 0), np.nan), (first, 0, (1, 36), np.nan), (first, 17, (0, 5), np.inf)]  # fmt: skip
+    for where, t, idx, bad in spots:
+        xb, ub = x.copy(), {k: v.copy() for k, v in up.items()}
+        (xb if where == "inputs" else ub[where])[(t, *idx)] = bad
+        ref = _vjp_input_error(model, xb, ub)
+        assert f"(t={t}, neuron={idx})" in ref and (where == "inputs" or f"upstream[{where!r}]" in ref), ref
+        assert _vjp_input_error(model, xb, ub, backend="cpu") == ref
+    # a bad input and a bad upstream gradient: the input is reported, as by the reference
+    xb, ub = x.copy(), {k: v.copy() for k, v in up.items()}
+    xb[40, 1, 3] = np.nan
+    ub["output"][2, 0, 0] = np.nan
+    ref = _vjp_input_error(model, xb, ub)
+    assert ref.startswith("inputs") and _vjp_input_error(model, xb, ub, backend="cpu") == ref
+
+
+def test_nonfinite_upstream_propagates_without_check_finite():
+    # check_finite=False: a NaN upstream gradient flows through the recursion as in the reference,
+    # and the forward (whose states stay finite) reports no non-finite state
+    model = Leaky(beta=0.9)
+    x, up = problem(model, 0.6, (60, 2, 37), seed=3)
+    up["output"][30, 1, 20] = np.nan
+    ref = gradients.vjp(model, x, up, check_finite=False)
+    got = gradients.vjp(model, x, up, backend="cpu", check_finite=False)
+    assert np.isnan(ref.inputs).any() and ref.forward.nonfinite is None and got.forward.nonfinite is None
+    np.testing.assert_array_equal(got.inputs, ref.inputs)  # NaN where the reference has NaN, bitwise elsewhere
+    for k in ref.params:
+        np.testing.assert_array_equal(got.params[k], ref.params[k])
+
+
+def test_nonfinite_inputs_are_reported_before_a_missing_kernel():
+    # the scan the kernel stands in for comes first, as without the fused test: a bad input to a
+    # configuration the CPU backend cannot run is an InputError, not BackendUnavailable
+    x = np.ones((3, 2, 4))
+    x[1, 0, 2] = np.nan
+    model = Leaky(beta=0.9, spike_grad=st.SSO())
+    ref = _vjp_input_error(model, x, {})
+    assert _vjp_input_error(model, x, {}, backend="cpu") == ref
+    with pytest.raises(BackendUnavailable, match="SSO"):
+        gradients.vjp(model, np.ones((3, 2, 4)), {}, backend="cpu")
+
+
 def _digest(env_extra, backend, path=None):
     env = dict(os.environ, **env_extra)
     r = subprocess.run(

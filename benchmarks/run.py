@@ -298,7 +298,8 @@ def bench_backward(model, x, gy, repeats):
 
     up = {"output": gy}
     t = median_time(lambda: gradients.vjp(model, x, up, backend="cpu", check_finite=False), repeats)
-    return t, 33 + 16 * len(model.State.names())
+    t_default = median_time(lambda: gradients.vjp(model, x, up, backend="cpu"), repeats)
+    return t, t_default, 33 + 16 * len(model.State.names())
 
 
 def frameworks_backward_in_subprocess(T, N, repeats):
@@ -545,11 +546,11 @@ def main(argv=None):
         for N in fw_sizes if args.quick else [10_000, 100_000]:
             steps = int(min(T, max(1, args.max_bytes // (8 * N))))
             x, gy = backward_inputs(name, steps, N)
-            t, bps = bench_backward(model, x, gy, max(1, repeats // 2) if N >= 100_000 else repeats)
+            t, t_default, bps = bench_backward(model, x, gy, max(1, repeats // 2) if N >= 100_000 else repeats)
             ns = steps * N
-            brows.append((name, N, steps, ns / t, bps))
+            brows.append((name, N, steps, ns / t, bps, ns / t_default))
             print(f"fwd+bwd {name:22s} N={N:>8d} T={steps:5d}: {ns / t / 1e6:8.1f} M/s, "
-                  f"{100 * ns / t * bps / bw:5.1f}% of triad", flush=True)
+                  f"{100 * ns / t * bps / bw:5.1f}% of triad; defaults {ns / t_default / 1e6:8.1f} M/s", flush=True)
             del x, gy
     bw_mid = triad_bandwidth(2**23 if args.quick else 2**25, repeats)
     print(f"triad (after refneuron's runs): {bw_mid / 1e9:.1f} GB/s", flush=True)
@@ -568,10 +569,12 @@ def main(argv=None):
 
     comp = compile_cost()
     load_after = machine()[2]
-    write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw, triads, ops)
+    write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw, triads, ops,
+                 refneuron.buffers.max_bytes())
 
 
-def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None, triads=None, ops=None):
+def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None, triads=None, ops=None,
+                 pool_cap=None):
     cpu, ncpu, _ = machine()
     v = versions()
     lines = ["# Forward throughput of refneuron's CPU kernels", ""]
@@ -606,6 +609,14 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         lines.append(f"| {name} | {N:.0e} | {steps} | {bps} | " + " | ".join(f"{rate[k] / 1e6:.0f}" for k in KINDS) + " | "
                      + " | ".join(f"{100 * rate[k] * bps / bw:.0f} %" for k in KINDS) + f" | {1e9 / rate['unchecked']:.2f} |")
     lines.append("")
+    cap = pool_cap if pool_cap is not None else 0
+    over = [(name, N, steps) for name, N, steps, rate, bps in rows if cap and steps * N * (bps - 8) > cap]
+    if over:
+        lines.append("Records larger than the buffer pool's capacity (`refneuron.buffers.max_bytes()`, "
+                     f"{cap / 2**30:.1f} GiB here) are not kept between calls, so for "
+                     + ", ".join(f"{name} at N = {N:.0e} ({steps * N * (bps - 8) / 2**30:.1f} GiB)" for name, N, steps in over)
+                     + " the defaults and check_finite=False columns page-fault fresh records on every call, as with "
+                     "the pool off; the out= column shows the kernel itself.\n")
     lines.append("Time per neuron-step relative to LIF, `check_finite=False` (targets: Izhikevich and AdEx within 1.5x):\n")
     lines.append("| model | N | time / LIF time |")
     lines.append("|---|---|---|")
@@ -644,16 +655,18 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
     lines.append("")
     lines.append("## Forward + backward (BPTT) through the public API (`gradients.vjp(..., backend=\"cpu\")`)\n")
     lines.append("One fused kernel per model: the forward storing the state before each step, then the reverse time "
-                 "loop; upstream gradient on the output only; `check_finite=False` (no scan of the inputs or the upstream gradient); records from `refneuron.buffers` (each call reuses the previous call's dropped tape and outputs). "
+                 "loop; upstream gradient on the output only; records from `refneuron.buffers` (each call reuses the previous call's dropped tape and outputs); with `check_finite=False` and with the default `check_finite=True` (which the kernels test as they read the inputs and the upstream gradient). "
                  "Bytes per neuron-step that must move: forward 8 (input) + 8 per state (tape) + 1 (uint8 spike), "
                  "backward 8 (input) + 8 per state (tape) + 8 (upstream) + 8 (input gradient) = 33 + 16 per state. "
-                 "(The kernels flag non-finite states as they go; `vjp` scans the tape only when a flag is set.)\n")
-    lines.append("| model | surrogate | N | T | B/step | M neuron-steps/s | % of triad |")
-    lines.append("|---|---|---|---|---|---|---|")
+                 "(The kernels flag non-finite states, inputs and upstream gradients as they go; `vjp` scans only when a flag is set.)\n")
+    lines.append("| model | surrogate | N | T | B/step | M neuron-steps/s (check_finite=False) | % of triad (check_finite=False) "
+                 "| M neuron-steps/s (defaults) | % of triad (defaults) |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     sur = {"snntorch.Leaky": "snntorch atan(2)", "spikingjelly.LIF": "spikingjelly Sigmoid(4)",
            "norse.LIF": "norse SuperSpike", "canonical.Izhikevich": "snntorch atan(2)", "canonical.AdEx": "snntorch atan(2)"}
-    for name, N, steps, r, bps in brows:
-        lines.append(f"| {name} | {sur[name]} | {N:.0e} | {steps} | {bps} | {r / 1e6:.0f} | {100 * r * bps / bw:.0f} % |")
+    for name, N, steps, r, bps, r_def in brows:
+        lines.append(f"| {name} | {sur[name]} | {N:.0e} | {steps} | {bps} | {r / 1e6:.0f} | {100 * r * bps / bw:.0f} % "
+                     f"| {r_def / 1e6:.0f} | {100 * r_def * bps / bw:.0f} % |")
     lines.append("")
     if bfw:
         lines.append(f"The frameworks' torch autograd on the same machine in the same run (float64, T = {T} at N = 1e4 and "
@@ -667,7 +680,7 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         for N, (fsteps, res) in bfw.items():
             for k, t in res.items():
                 m = next((v for key, v in mate.items() if k.startswith(key)), None)
-                ours = next((r for name, n, s_, r, b in brows if name == m and n == N), None)
+                ours = next((r for name, n, s_, r, b, r_def in brows if name == m and n == N), None)
                 if isinstance(t, float):
                     r = fsteps * N / t
                     lines.append(f"| {k} | {N:.0e} | {r / 1e6:.1f} | {f'{ours / r:.1f}x ({m})' if ours else '-'} |")

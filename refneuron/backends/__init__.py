@@ -97,9 +97,12 @@ products sum in another order than BLAS; ``tests/backends/test_recurrent.py``).
 
 ``check_finite=True``: the CPU kernels of :mod:`.cpu` test each input as
 they read it (:func:`.cpu.run_chunk`) and the run raises the reference's
-error after the chunk that met a bad value; runs with ``out=``, the
-recurrent models, ``"cuda"`` and ``gradients.vjp`` scan the inputs before
-the run with :mod:`._scan` (no temporary of the input's size).
+error after the chunk that met a bad value; the backward kernels of
+:mod:`.cpu_vjp` test the inputs and the upstream gradients the same way
+(``gradients.vjp(..., backend="cpu")`` raises the reference's error after
+the kernel); runs with ``out=``, the recurrent models, ``"cuda"`` and
+``"numpy"`` scan the inputs (and upstream gradients) before the run with
+:mod:`._scan` (no temporary of the input's size).
 """
 
 from .specs import SPECS, spec_for

@@ -211,10 +211,14 @@ def _vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend, recheck=
         gx, gS0, gP, out, tape, pnames, maybe_nonfinite = vjp_compiled(
             model, x, neuron_shape, s0, g_out, g_states, backend
         )
-    except Exception:
+    except Exception as exc:
+        failure = exc
+    else:
+        failure = None
+    if failure is not None:
         if recheck is not None:
-            recheck()
-        raise
+            recheck()  # outside the except clause: a bad value's error does not carry this one as its context
+        raise failure
     if maybe_nonfinite and recheck is not None:
         recheck()  # raises if the flag came from an input or an upstream gradient, else a state is non-finite
     names = model.State.names()

@@ -111,9 +111,10 @@ def first_nonfinite_3(bad, lo, n, step, a0, a1, a2):
 
 
 @njit(**_PAR)
-def leaky(x, S, out, tr_mem, bad, xbad, t0, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
+def leaky(x, S, out, tr_mem, bad, xbad, t0, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay, graded):
     literally(reset)
     literally(reset_delay)
+    literally(graded)
     T, N = x.shape
     rec_out = out.shape[1] > 0
     rec_all = tr_mem.shape[1] > 0
@@ -130,7 +131,8 @@ def leaky(x, S, out, tr_mem, bad, xbad, t0, block, beta, threshold, thr_sub, thr
             for k in range(n):
                 j = lo + k
                 y, m = leaky_step(
-                    mem[k], x_t[k], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), at(g, j),
+                    mem[k], x_t[k], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j),
+                    at(g, j) if graded else 1.0,  # a constant the compiler removes (specs._leaky_params)
                     reset, reset_delay,
                 )
                 mem[k] = m

@@ -130,10 +130,11 @@ def nonfinite_row(a):
 @njit(**_PAR)
 def leaky(
     x, gy, gu_up, tape, out, gx, gS0, gP, bad_blocks, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay,
-    f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
+    graded, f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
 ):  # fmt: skip
     literally(reset)
     literally(reset_delay)
+    literally(graded)
     literally(f32_s)
     literally(f32_y)
     literally(f32_d)
@@ -157,7 +158,8 @@ def leaky(
             for q in range(n):
                 j = lo + q
                 y, m = leaky_step(
-                    tape0_t[q], x_t[q], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), at(g, j),
+                    tape0_t[q], x_t[q], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j),
+                    at(g, j) if graded else 1.0,  # a constant the compiler removes (specs._leaky_params)
                     reset, reset_delay,
                 )  # fmt: skip
                 out_t[q] = y
@@ -183,8 +185,8 @@ def leaky(
                 gu = cu[q] + (gu_up_t[q] if has_u else 0.0)
                 g_x, g_mem, g_beta, g_thr, g_g = leaky_back(
                     tape0_t[q], x_t[q], gy_t[q] if has_y else 0.0, gu, at(beta, j), at(threshold, j),
-                    at(thr_sub, j), at(thr_d, j), at(g, j), reset, immediate, f32_s, f32_y, f32_d, f32_rt, f32_dt,
-                    sg, sp0, sp1,
+                    at(thr_sub, j), at(thr_d, j), at(g, j) if graded else 1.0, reset, immediate, f32_s, f32_y, f32_d,
+                    f32_rt, f32_dt, sg, sp0, sp1,
                 )  # fmt: skip
                 gx_t[q] = g_x
                 cu[q] = g_mem

@@ -60,7 +60,7 @@ THREADS_PER_BLOCK = 128
 
 
 @cuda.jit(cache=True)
-def leaky(x, S, out, tr_mem, bad, t0, beta, threshold, thr_sub, thr_d, g, reset, reset_delay):
+def leaky(x, S, out, tr_mem, bad, t0, beta, threshold, thr_sub, thr_d, g, reset, reset_delay, graded):
     j = cuda.grid(1)
     T = x.shape[0]
     if j >= x.shape[1]:
@@ -70,7 +70,8 @@ def leaky(x, S, out, tr_mem, bad, t0, beta, threshold, thr_sub, thr_d, g, reset,
     mem = S[0, j]
     for t in range(T):
         y, mem = leaky_step(
-            mem, x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), at(g, j), reset, reset_delay
+            mem, x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), at(g, j) if graded else 1.0,
+            reset, reset_delay,
         )
         if rec_out:
             out[t, j] = y

@@ -69,7 +69,7 @@ THREADS_PER_BLOCK = 128
 
 @cuda.jit(cache=True)
 def leaky(
-    x, gy, gu_up, tape, out, gx, gS0, gP, beta, threshold, thr_sub, thr_d, g, reset, reset_delay,
+    x, gy, gu_up, tape, out, gx, gS0, gP, beta, threshold, thr_sub, thr_d, g, reset, reset_delay, graded,
     f32_s, f32_y, f32_d, f32_rt, f32_dt, sg, sp0, sp1,
 ):  # fmt: skip
     j = cuda.grid(1)
@@ -78,10 +78,10 @@ def leaky(
         return
     has_y = gy.shape[0] > 0
     has_u = gu_up.shape[0] > 0
+    gj = at(g, j) if graded else 1.0  # the same value (specs._leaky_params)
     for t in range(T):
         y, m = leaky_step(
-            tape[0, t, j], x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), at(g, j),
-            reset, reset_delay,
+            tape[0, t, j], x[t, j], at(beta, j), at(threshold, j), at(thr_sub, j), at(thr_d, j), gj, reset, reset_delay
         )  # fmt: skip
         out[t, j] = y
         tape[0, t + 1, j] = m
@@ -93,7 +93,7 @@ def leaky(
         gu = cu + (gu_up[t, j] if has_u else 0.0)
         g_x, g_mem, g_beta, g_thr, g_g = leaky_back(
             tape[0, t, j], x[t, j], gy[t, j] if has_y else 0.0, gu, at(beta, j), at(threshold, j),
-            at(thr_sub, j), at(thr_d, j), at(g, j), reset, not reset_delay, f32_s, f32_y, f32_d, f32_rt, f32_dt,
+            at(thr_sub, j), at(thr_d, j), gj, reset, not reset_delay, f32_s, f32_y, f32_d, f32_rt, f32_dt,
             sg, sp0, sp1,
         )  # fmt: skip
         gx[t, j] = g_x

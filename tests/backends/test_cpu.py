@@ -423,3 +423,24 @@ def test_leaky_per_neuron_graded_spikes_immediate_reset(reset):
     ref = rn.run(model, x)
     assert ref.output.sum() > 0
     assert_same_run(model, ref, rn.run(model, x, backend="cpu"))
+
+
+@pytest.mark.parametrize(
+    "g", [1.0, np.ones(57), np.r_[np.ones(56), 0.5], 0.5], ids=["scalar 1", "ones", "one neuron 0.5", "scalar 0.5"]
+)
+def test_leaky_spike_factor_of_exactly_one_is_a_constant_in_the_kernel(g):
+    # specs._leaky_params sets graded=False when every g is exactly 1, and the kernels
+    # then multiply the spike by the constant 1.0 instead of g: the values must not change
+    from refneuron.backends.specs import spec_for
+
+    model = rn.snntorch.Leaky(beta=0.9, threshold=0.7, graded_spikes_factor=g)
+    graded = spec_for(model).params(model, (57,))[-1]
+    assert graded is (not np.all(np.asarray(g) == 1.0))
+    x = inputs_for(model, (200, 57), seed=15)
+    ref = rn.run(model, x)
+    assert ref.output.sum() > 0
+    assert_same_run(model, ref, rn.run(model, x, backend="cpu"))
+    if not graded:
+        got = rn.run(model, x, backend="cpu", spike_dtype="uint8")
+        np.testing.assert_array_equal(got.output, ref.output.astype(np.uint8))
+        np.testing.assert_array_equal(got.states["mem"], ref.states["mem"])

@@ -16,14 +16,18 @@ shared, noisy machine):
   included: with the defaults, without the input scan, with caller ``out=``
   buffers, and with record pooling off (every call page-faults new memory);
 * the ratio of each to the triad bandwidth, counting the bytes that must move
-  per neuron-step: 8 (input) + 1 (uint8 spike) + 8 per state variable;
+  per neuron-step: 8 (input) + 1 (uint8 spike) + 8 per state variable; once
+  against the run's best triad reading, once paired (a triad reading just
+  before and just after each call, so that a neighbour's load on this shared
+  machine moves numerator and denominator together);
 * the per-element cost of a multiplication, a division and refneuron's
   compiled ``exp`` (one thread, data in L1): the arithmetic floor of the
   AdEx step;
 * the same LIF work on the frameworks (torch CPU, float64, no grad):
   spikingjelly multi-step ``LIFNode``, snntorch ``Leaky`` and norse
   ``LIFBoxCell`` stepped over time, keeping every step's spikes and membrane
-  (as ``record="all"``) and keeping only the final state;
+  (as ``record="all"``) and keeping only the final state; each call timed
+  back to back with refneuron's LIF for a paired ratio;
 * forward + backward: ``gradients.vjp(..., backend="cpu")`` against the
   frameworks' torch autograd;
 * the first-call compile cost of a kernel (fresh cache directory) and the
@@ -67,7 +71,7 @@ def median_time(fn, repeats):
 # --- memory bandwidth -------------------------------------------------------------------
 
 
-def triad_bandwidth(n, repeats):
+def _triad_kernel():
     import numba
 
     @numba.njit(parallel=True, cache=False)
@@ -75,11 +79,74 @@ def triad_bandwidth(n, repeats):
         for i in numba.prange(a.shape[0]):
             a[i] = b[i] + s * c[i]
 
+    return triad
+
+
+def triad_bandwidth(n, repeats):
+    triad = _triad_kernel()
     a = np.zeros(n)
     b = np.ones(n)
     c = np.full(n, 2.0)
     t = median_time(lambda: triad(a, b, c, 3.0), repeats)
     return 24.0 * n / t
+
+
+def triad_probe(n):
+    """A callable returning the triad bandwidth (B/s) right now: the best of
+    three consecutive calls on ``n`` elements (arrays kept between calls)."""
+    triad = _triad_kernel()
+    a, b, c = np.zeros(n), np.ones(n), np.full(n, 2.0)
+    triad(a, b, c, 3.0)
+
+    def now():
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            triad(a, b, c, 3.0)
+            best = min(best, time.perf_counter() - t)
+        return 24.0 * n / best
+
+    return now
+
+
+def paired_share(fn, nbytes, triad_now, repeats):
+    """Median over ``repeats`` of the bandwidth share of one call of ``fn``
+    (``nbytes`` / its time) divided by the larger of the triad readings taken
+    just before and just after it.  On a shared machine a neighbour's load
+    moves both readings together; the larger one keeps the denominator strict."""
+    fn()
+    gc.collect()
+    shares = []
+    for _ in range(repeats):
+        before = triad_now()
+        t = time.perf_counter()
+        fn()
+        t = time.perf_counter() - t
+        after = triad_now()
+        shares.append(nbytes / t / max(before, after))
+        gc.collect()
+    return statistics.median(shares)
+
+
+def paired_ratio(slow, fast, repeats):
+    """``(median time of slow, median over repeats of t(slow) / t(fast))``,
+    the two timed back to back in each repeat (after one warm-up call of each)."""
+    slow()
+    fast()
+    gc.collect()
+    ts, ratios = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        slow()
+        t_slow = time.perf_counter() - t
+        gc.collect()
+        t = time.perf_counter()
+        fast()
+        t_fast = time.perf_counter() - t
+        gc.collect()
+        ts.append(t_slow)
+        ratios.append(t_slow / t_fast)
+    return statistics.median(ts), statistics.median(ratios)
 
 
 # --- compute floor of the exponential models ----------------------------------------------
@@ -120,6 +187,103 @@ def op_costs(repeats):
     return {f.__name__: median_time(lambda f=f: f(a, b, c, sweeps), repeats) / (n * sweeps) * 1e9 for f in (mul, div, exp)}
 
 
+def _adex_form_steps():
+    """Two rewritings of refneuron's AdEx step, for :func:`adex_forms` only:
+    ``reciprocals`` multiplies by ``dt/C_m``, ``dt/tau_w`` and ``1/Delta_T``
+    (hoisted out of the loops) instead of dividing; ``no_exp`` does the same
+    with ``exp(z)`` replaced by ``z`` -- not a model, a measure of what the
+    rest of the step costs."""
+    from refneuron import _math
+
+    import numba
+
+    @numba.njit(cache=False, error_model="numpy")
+    def reciprocals(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
+        m = (V > V_peak) * 1.0
+        Vc = m * V_peak + (1.0 - m) * V
+        V1 = V + (dt / C_m) * (-g_L * (V - E_L) + g_L * Delta_T * _math.exp((Vc - V_T) * (1.0 / Delta_T)) - w + i)
+        w1 = w + (dt / tau_w) * (a * (V - E_L) - w)
+        s = (V1 > V_peak) * 1.0
+        return s, (V_reset if s > 0 else V1), w1 + s * b
+
+    @numba.njit(cache=False, error_model="numpy")
+    def no_exp(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
+        m = (V > V_peak) * 1.0
+        Vc = m * V_peak + (1.0 - m) * V
+        V1 = V + (dt / C_m) * (-g_L * (V - E_L) + g_L * Delta_T * ((Vc - V_T) * (1.0 / Delta_T)) - w + i)
+        w1 = w + (dt / tau_w) * (a * (V - E_L) - w)
+        s = (V1 > V_peak) * 1.0
+        return s, (V_reset if s > 0 else V1), w1 + s * b
+
+    return reciprocals, no_exp
+
+
+def _adex_form_kernel(step):
+    """A forward kernel of :func:`refneuron.backends.cpu.adex`'s shape (blocks of
+    neurons in ``prange``, time loop inside, unit-stride row views, the fused
+    finiteness test) around ``step``, scalar parameters, every record kept."""
+    import numba
+
+    @numba.njit(parallel=True, cache=False, error_model="numpy")
+    def run(x, S, out, tr_V, tr_w, block, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset, V_peak, dt):
+        T, N = x.shape
+        bad = np.zeros((N + block - 1) // block, dtype=np.bool_)  # per block, as the CPU kernel's flags
+        for blk in numba.prange((N + block - 1) // block):
+            lo = blk * block
+            n = min(block, N - lo)
+            Vs = S[0, lo : lo + n].copy()
+            ws = S[1, lo : lo + n].copy()
+            for t in range(T):
+                x_t = x[t, lo : lo + n]
+                out_t = out[t, lo : lo + n]
+                tr_V_t = tr_V[t, lo : lo + n]
+                tr_w_t = tr_w[t, lo : lo + n]
+                fin = False
+                for k in range(n):
+                    s, V, w = step(Vs[k], ws[k], x_t[k], C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset, V_peak, dt)
+                    Vs[k] = V
+                    ws[k] = w
+                    out_t[k] = s
+                    tr_V_t[k] = V
+                    tr_w_t[k] = w
+                    fin |= (((V - V) + (w - w)) + (x_t[k] - x_t[k])) != 0.0
+                bad[blk] |= fin
+            S[0, lo : lo + n] = Vs
+            S[1, lo : lo + n] = ws
+        return bad
+
+    return run
+
+
+def adex_forms(x, repeats):
+    """Nanoseconds per neuron-step of the AdEx forward in three forms, each in
+    a kernel of the CPU kernel's shape (:func:`_adex_form_kernel`, caller
+    buffers, refneuron's block size): ``as written`` (refneuron's own
+    ``adex_step``, the same function the CPU kernel calls),
+    ``reciprocals`` and ``no_exp`` (:func:`_adex_form_steps`)."""
+    import refneuron as rn
+    from refneuron.backends import cpu
+    from refneuron.models.canonical.adex import adex_step
+
+    m = rn.canonical.AdEx()
+    params = tuple(float(getattr(m, k)) for k in ("C_m", "g_L", "E_L", "V_T", "Delta_T", "tau_w", "a", "b", "V_reset",
+                                                    "V_peak", "dt"))
+    T, N = x.shape
+    out, tr_V, tr_w = np.empty((T, N), dtype=np.uint8), np.empty((T, N)), np.empty((T, N))
+    block = cpu.block_size(N)
+    res = {}
+    for label, step in zip(("as written", "reciprocals", "no_exp"), (adex_step, *_adex_form_steps())):
+        kernel = _adex_form_kernel(step)
+        S = np.empty((2, N))
+
+        def call():
+            S[0], S[1] = m.E_L, m.w0
+            kernel(x, S, out, tr_V, tr_w, block, *params)
+
+        res[label] = median_time(call, repeats) / (T * N) * 1e9
+    return res
+
+
 # --- refneuron kernels --------------------------------------------------------------------
 
 
@@ -147,9 +311,11 @@ KIND_TITLE = {"default": "defaults", "unchecked": "check_finite=False", "out": "
               "fresh": "pool off (fresh pages)"}
 
 
-def bench_kernel(model, x, repeats):
+def bench_kernel(model, x, repeats, triad_now=None):
     """Seconds per call of ``refneuron.run(..., backend="cpu", record="all",
-    spike_dtype="uint8")`` four ways (medians):
+    spike_dtype="uint8")`` four ways (medians), the bytes per neuron-step, and,
+    with ``triad_now`` (:func:`triad_probe`), the defaults' share of the triad
+    measured alongside each call (:func:`paired_share`; None without it):
 
     ``default``: the defaults (records from :mod:`refneuron.buffers`, which the
     median call takes over from the previous one; ``check_finite=True``,
@@ -177,7 +343,10 @@ def bench_kernel(model, x, repeats):
     finally:
         buffers.set_max_bytes(cap)
     bytes_per_step = 8 + 1 + 8 * len(names)
-    return res, bytes_per_step
+    share = None
+    if triad_now is not None:
+        share = paired_share(lambda: rn.run(model, x, **kw), bytes_per_step * x.size, triad_now, repeats)
+    return res, bytes_per_step, share
 
 
 # --- frameworks ---------------------------------------------------------------------------
@@ -188,16 +357,28 @@ def bench_frameworks(T, N, repeats):
     ways: ``records`` keeps the spikes and the membrane of every step (the
     work refneuron's ``record="all"`` does: spikingjelly ``store_v_seq``,
     snntorch/norse writing each step into preallocated ``(T, N)`` tensors),
-    ``final`` keeps only the last state (less work than refneuron does)."""
+    ``final`` keeps only the last state (less work than refneuron does).
+
+    Returns ``(times, paired)``: the median time of each, and the median over
+    repeats of its time divided by that of refneuron's LIF with the defaults
+    (``snntorch.Leaky``, ``record="all", spike_dtype="uint8"``) on the same
+    inputs, timed right after it (:func:`paired_ratio`)."""
     import torch
 
+    import refneuron as rn
+
     torch.set_num_threads(int(os.environ.get("NUMBA_NUM_THREADS", os.cpu_count() or 1)))
-    x = torch.as_tensor(inputs("snntorch.Leaky", T, N))
-    out = {}
+    x_np = inputs("snntorch.Leaky", T, N)
+    x = torch.as_tensor(x_np)
+    ours = rn.snntorch.Leaky(beta=0.9)
+    out, paired = {}, {}
+
+    def refneuron_lif():
+        rn.run(ours, x_np, backend="cpu", record="all", spike_dtype="uint8")
 
     def timed(label, fn):
         try:
-            out[label] = median_time(fn, repeats)
+            out[label], paired[label] = paired_ratio(fn, refneuron_lif, repeats)
         except Exception as exc:  # pragma: no cover - reported, not hidden
             out[label] = f"failed: {exc}"
 
@@ -258,7 +439,7 @@ def bench_frameworks(T, N, repeats):
 
         timed("norse LIFBoxCell (loop over t), records", lambda: nrs(True))
         timed("norse LIFBoxCell (loop over t), final", lambda: nrs(False))
-    return out
+    return out, paired
 
 
 # --- forward + backward (BPTT) ----------------------------------------------------------------
@@ -519,27 +700,35 @@ def main(argv=None):
     print(f"triad: {bw / 1e9:.1f} GB/s ({threads} threads)", flush=True)
 
     rows = []
+    triad_now = triad_probe(2**23 if args.quick else 2**25)
     for name, model in models().items():
         for N in sizes:
             steps = int(min(T, max(1, args.max_bytes // (8 * N))))
             x = inputs(name, steps, N)
-            res, bps = bench_kernel(model, x, repeats)
+            res, bps, share = bench_kernel(model, x, repeats, triad_now)
             ns = steps * N
             rate = {k: ns / v for k, v in res.items()}
-            rows.append((name, N, steps, rate, bps))
+            rows.append((name, N, steps, rate, bps, share))
             print(f"{name:22s} N={N:>8d} T={steps:5d}: " + ", ".join(f"{rate[k] / 1e6:7.1f} M/s {k}" for k in KINDS)
-                  + f"; unchecked {100 * rate['unchecked'] * bps / bw:5.1f}% of triad", flush=True)
+                  + f"; unchecked {100 * rate['unchecked'] * bps / bw:5.1f}% of triad; defaults {100 * share:5.1f}% "
+                  "of the triad alongside", flush=True)
             del x
+    del triad_now
 
     ops = op_costs(repeats)
     print('ns per element, one thread: ' + ', '.join(f'{k} {v:.2f}' for k, v in ops.items()), flush=True)
+    forms_N = sizes[1]
+    forms = (forms_N, adex_forms(inputs("canonical.AdEx", int(min(T, max(1, args.max_bytes // (8 * forms_N)))), forms_N),
+                                 repeats))
+    print(f"AdEx forms, N={forms_N}: " + ", ".join(f"{k} {v:.2f} ns" for k, v in forms[1].items()), flush=True)
 
     fw = {}
     for N in fw_sizes:
         refneuron.buffers.release()  # the frameworks get the memory refneuron's idle records held
-        fw[N] = bench_frameworks(T, N, max(1, repeats // 2))
-        for k, v in fw[N].items():
-            print(f"{k:34s} N={N:>8d}: {T * N / v / 1e6 if isinstance(v, float) else v} M/s", flush=True)
+        fw[N] = bench_frameworks(T, N, repeats)
+        for k, v in fw[N][0].items():
+            print(f"{k:34s} N={N:>8d}: {T * N / v / 1e6 if isinstance(v, float) else v} M/s; "
+                  f"refneuron LIF faster by {fw[N][1].get(k, float('nan')):.1f}x (paired)", flush=True)
 
     brows = []
     for name, model in backward_models().items():
@@ -570,11 +759,11 @@ def main(argv=None):
     comp = compile_cost()
     load_after = machine()[2]
     write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw, triads, ops,
-                 refneuron.buffers.max_bytes())
+                 refneuron.buffers.max_bytes(), forms)
 
 
 def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None, triads=None, ops=None,
-                 pool_cap=None):
+                 pool_cap=None, forms=None):
     cpu, ncpu, _ = machine()
     v = versions()
     lines = ["# Forward throughput of refneuron's CPU kernels", ""]
@@ -599,18 +788,24 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                  "dropped result; `check_finite=True`, which the CPU kernels test as they read each input); "
                  "**check_finite=False** (the same without the scan); **out=** (caller buffers, no scan); "
                  "**pool off** (`refneuron.buffers.set_max_bytes(0)`: every call page-faults new records, check on).\n")
+    lines.append("The last column but one pairs each call with the triad: in every repeat a triad reading (the best of "
+                 "three passes) just before and just after one call with the defaults, the call's bytes per second "
+                 "divided by the larger reading, median over the repeats. The other percentages divide medians "
+                 "measured minutes apart by the run's best triad reading above.\n")
     lines.append("| model | N | T | B/step | " + " | ".join(f"M/s ({KIND_TITLE[k]})" for k in KINDS) + " | "
-                 + " | ".join(f"% of triad ({KIND_TITLE[k]})" for k in KINDS) + " | ns per neuron-step (check_finite=False) |")
-    lines.append("|---|---|---|---|" + "---|" * (2 * len(KINDS) + 1))
+                 + " | ".join(f"% of triad ({KIND_TITLE[k]})" for k in KINDS)
+                 + " | % of the triad alongside (defaults, paired) | ns per neuron-step (check_finite=False) |")
+    lines.append("|---|---|---|---|" + "---|" * (2 * len(KINDS) + 2))
     lif_ns = {}
-    for name, N, steps, rate, bps in rows:
+    for name, N, steps, rate, bps, share in rows:
         if name == "snntorch.Leaky":
             lif_ns[N] = 1e9 / rate["unchecked"]
         lines.append(f"| {name} | {N:.0e} | {steps} | {bps} | " + " | ".join(f"{rate[k] / 1e6:.0f}" for k in KINDS) + " | "
-                     + " | ".join(f"{100 * rate[k] * bps / bw:.0f} %" for k in KINDS) + f" | {1e9 / rate['unchecked']:.2f} |")
+                     + " | ".join(f"{100 * rate[k] * bps / bw:.0f} %" for k in KINDS)
+                     + (f" | {100 * share:.0f} %" if share is not None else " | -") + f" | {1e9 / rate['unchecked']:.2f} |")
     lines.append("")
     cap = pool_cap if pool_cap is not None else 0
-    over = [(name, N, steps) for name, N, steps, rate, bps in rows if cap and steps * N * (bps - 8) > cap]
+    over = [(name, N, steps) for name, N, steps, rate, bps, share in rows if cap and steps * N * (bps - 8) > cap]
     if over:
         lines.append("Records larger than the buffer pool's capacity (`refneuron.buffers.max_bytes()`, "
                      f"{cap / 2**30:.1f} GiB here) are not kept between calls, so for "
@@ -620,7 +815,7 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
     lines.append("Time per neuron-step relative to LIF, `check_finite=False` (targets: Izhikevich and AdEx within 1.5x):\n")
     lines.append("| model | N | time / LIF time |")
     lines.append("|---|---|---|")
-    for name, N, steps, rate, bps in rows:
+    for name, N, steps, rate, bps, share in rows:
         if name != "snntorch.Leaky":
             lines.append(f"| {name} | {N:.0e} | {(1e9 / rate['unchecked']) / lif_ns[N]:.2f} |")
     lines.append("")
@@ -638,20 +833,43 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
             "would change results in the last bit (the NumPy reference divides), and a cheaper `exp` would be less "
             "accurate than the 0.7 ulp this one guarantees.\n"
         )
+    if forms:
+        fN, f = forms
+        lif_out = next(1e9 / rate["out"] for name, N, steps, rate, bps, share in rows if name == "snntorch.Leaky" and N == fN)
+        adex_out = next(1e9 / rate["out"] for name, N, steps, rate, bps, share in rows if name == "canonical.AdEx" and N == fN)
+        lines.append(
+            f"The AdEx step in three forms, each in a kernel of the CPU kernel's shape (N = {fN:.0e}, caller buffers, "
+            f"`benchmarks.run.adex_forms`), against LIF with `out=` ({lif_out:.2f} ns per neuron-step, table above):\n")
+        lines.append("| AdEx step | ns per neuron-step | time / LIF time |")
+        lines.append("|---|---|---|")
+        lines.append(f"| refneuron's CPU kernel, `out=` (table above) | {adex_out:.2f} | {adex_out / lif_out:.2f} |")
+        what = {"as written": "refneuron's `adex_step` (divisions, `exp`)",
+                "reciprocals": "multiplications by `dt/C_m`, `dt/tau_w`, `1/Delta_T` instead of the divisions",
+                "no_exp": "reciprocals and `exp(z)` replaced by `z` (not a model: the cost of the rest of the step)"}
+        for k, v in f.items():
+            lines.append(f"| {what[k]} | {v:.2f} | {v / lif_out:.2f} |")
+        lines.append("")
+        lines.append("AdEx moves 25 B per neuron-step against LIF's 17 (1.47x at equal bandwidth). The last row is not "
+                     "a model: it measures the step without its exponential, so its ratio is the part of the 1.5x "
+                     "budget that the memory traffic and the rest of the arithmetic already take.\n")
     lines.append(f"## The same LIF work on the frameworks (torch CPU, float64, T = {T}, no grad)\n")
     lines.append("`records`: spikes and membrane of every step kept, the work refneuron's `record=\"all\"` does; "
                  "`final`: only the last state kept (less work than refneuron does). Ratios: refneuron LIF "
-                 "(snntorch.Leaky) per way of calling, same run.\n")
-    lines.append("| implementation | N | M neuron-steps/s | refneuron LIF is faster by (" + " / ".join(KIND_TITLE[k] for k in KINDS) + ") |")
-    lines.append("|---|---|---|---|")
-    for N, res in fw.items():
-        ours = next(rate for name, n, s_, rate, b in rows if name == "snntorch.Leaky" and n == N)
+                 "(snntorch.Leaky) per way of calling, same run; and, paired, the median over the repeats of the "
+                 "framework's time divided by that of refneuron's LIF with the defaults timed right after it, on the "
+                 "same inputs.\n")
+    lines.append("| implementation | N | M neuron-steps/s | refneuron LIF is faster by (" + " / ".join(KIND_TITLE[k] for k in KINDS)
+                 + ") | refneuron LIF (defaults) is faster by, paired |")
+    lines.append("|---|---|---|---|---|")
+    for N, (res, paired) in fw.items():
+        ours = next(rate for name, n, s_, rate, b, sh in rows if name == "snntorch.Leaky" and n == N)
         for k, t in res.items():
             if isinstance(t, float):
                 r = T * N / t
-                lines.append(f"| {k} | {N:.0e} | {r / 1e6:.0f} | " + " / ".join(f"{ours[q] / r:.1f}x" for q in KINDS) + " |")
+                lines.append(f"| {k} | {N:.0e} | {r / 1e6:.0f} | " + " / ".join(f"{ours[q] / r:.1f}x" for q in KINDS)
+                             + f" | {paired[k]:.1f}x |")
             else:
-                lines.append(f"| {k} | {N:.0e} | {t} | - |")
+                lines.append(f"| {k} | {N:.0e} | {t} | - | - |")
     lines.append("")
     lines.append("## Forward + backward (BPTT) through the public API (`gradients.vjp(..., backend=\"cpu\")`)\n")
     lines.append("One fused kernel per model: the forward storing the state before each step, then the reverse time "

@@ -22,7 +22,8 @@ shared, noisy machine):
   machine moves numerator and denominator together);
 * the per-element cost of a multiplication, a division and refneuron's
   compiled ``exp`` (one thread, data in L1): the arithmetic floor of the
-  AdEx step;
+  AdEx step; and the AdEx step with and without its ``exp`` in a kernel of
+  the CPU kernel's shape;
 * the same LIF work on the frameworks (torch CPU, float64, no grad):
   spikingjelly multi-step ``LIFNode``, snntorch ``Leaky`` and norse
   ``LIFBoxCell`` stepped over time, keeping every step's spikes and membrane
@@ -187,41 +188,32 @@ def op_costs(repeats):
     return {f.__name__: median_time(lambda f=f: f(a, b, c, sweeps), repeats) / (n * sweeps) * 1e9 for f in (mul, div, exp)}
 
 
-def _adex_form_steps():
-    """Two rewritings of refneuron's AdEx step, for :func:`adex_forms` only:
-    ``reciprocals`` multiplies by ``dt/C_m``, ``dt/tau_w`` and ``1/Delta_T``
-    (hoisted out of the loops) instead of dividing; ``no_exp`` does the same
-    with ``exp(z)`` replaced by ``z`` -- not a model, a measure of what the
-    rest of the step costs."""
-    from refneuron import _math
+def _adex_without_exp():
+    """refneuron's AdEx step (``adex_step``) with ``exp(z)`` replaced by ``z``:
+    not a model, a measure of what the rest of the step costs
+    (:func:`adex_forms`).  Registered as refneuron registers its steps
+    (:func:`refneuron.backends._jit.jitable_cpu`), so that the kernel compiles
+    it into its own body as it does ``adex_step``."""
+    from numba.extending import register_jitable
 
-    import numba
-
-    @numba.njit(cache=False, error_model="numpy")
-    def reciprocals(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
+    @register_jitable(error_model="numpy")
+    def without_exp(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
         m = (V > V_peak) * 1.0
         Vc = m * V_peak + (1.0 - m) * V
-        V1 = V + (dt / C_m) * (-g_L * (V - E_L) + g_L * Delta_T * _math.exp((Vc - V_T) * (1.0 / Delta_T)) - w + i)
-        w1 = w + (dt / tau_w) * (a * (V - E_L) - w)
+        V1 = V + dt * ((-g_L * (V - E_L) + g_L * Delta_T * ((Vc - V_T) / Delta_T) - w + i) / C_m)
+        w1 = w + dt * ((a * (V - E_L) - w) / tau_w)
         s = (V1 > V_peak) * 1.0
         return s, (V_reset if s > 0 else V1), w1 + s * b
 
-    @numba.njit(cache=False, error_model="numpy")
-    def no_exp(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
-        m = (V > V_peak) * 1.0
-        Vc = m * V_peak + (1.0 - m) * V
-        V1 = V + (dt / C_m) * (-g_L * (V - E_L) + g_L * Delta_T * ((Vc - V_T) * (1.0 / Delta_T)) - w + i)
-        w1 = w + (dt / tau_w) * (a * (V - E_L) - w)
-        s = (V1 > V_peak) * 1.0
-        return s, (V_reset if s > 0 else V1), w1 + s * b
-
-    return reciprocals, no_exp
+    return without_exp
 
 
 def _adex_form_kernel(step):
     """A forward kernel of :func:`refneuron.backends.cpu.adex`'s shape (blocks of
     neurons in ``prange``, time loop inside, unit-stride row views, the fused
-    finiteness test) around ``step``, scalar parameters, every record kept."""
+    finiteness test) around ``step``, scalar parameters, every record kept and
+    stored unconditionally (the CPU kernel tests at run time whether each
+    record is kept, which makes its stores masked stores)."""
     import numba
 
     @numba.njit(parallel=True, cache=False, error_model="numpy")
@@ -256,11 +248,11 @@ def _adex_form_kernel(step):
 
 
 def adex_forms(x, repeats):
-    """Nanoseconds per neuron-step of the AdEx forward in three forms, each in
-    a kernel of the CPU kernel's shape (:func:`_adex_form_kernel`, caller
-    buffers, refneuron's block size): ``as written`` (refneuron's own
-    ``adex_step``, the same function the CPU kernel calls),
-    ``reciprocals`` and ``no_exp`` (:func:`_adex_form_steps`)."""
+    """Nanoseconds per neuron-step of the AdEx forward twice, each in a kernel
+    of the CPU kernel's shape (:func:`_adex_form_kernel`, caller buffers,
+    refneuron's block size): ``as written`` (refneuron's own ``adex_step``,
+    the function the CPU kernel calls) and ``without exp``
+    (:func:`_adex_without_exp`)."""
     import refneuron as rn
     from refneuron.backends import cpu
     from refneuron.models.canonical.adex import adex_step
@@ -272,7 +264,7 @@ def adex_forms(x, repeats):
     out, tr_V, tr_w = np.empty((T, N), dtype=np.uint8), np.empty((T, N)), np.empty((T, N))
     block = cpu.block_size(N)
     res = {}
-    for label, step in zip(("as written", "reciprocals", "no_exp"), (adex_step, *_adex_form_steps())):
+    for label, step in (("as written", adex_step), ("without exp", _adex_without_exp())):
         kernel = _adex_form_kernel(step)
         S = np.empty((2, N))
 
@@ -838,20 +830,22 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         lif_out = next(1e9 / rate["out"] for name, N, steps, rate, bps, share in rows if name == "snntorch.Leaky" and N == fN)
         adex_out = next(1e9 / rate["out"] for name, N, steps, rate, bps, share in rows if name == "canonical.AdEx" and N == fN)
         lines.append(
-            f"The AdEx step in three forms, each in a kernel of the CPU kernel's shape (N = {fN:.0e}, caller buffers, "
-            f"`benchmarks.run.adex_forms`), against LIF with `out=` ({lif_out:.2f} ns per neuron-step, table above):\n")
+            f"The AdEx step with and without its exponential, each in a kernel of the CPU kernel's shape "
+            f"(N = {fN:.0e}, caller buffers, `benchmarks.run.adex_forms`), against LIF with `out=` ({lif_out:.2f} ns "
+            "per neuron-step, table above):\n")
         lines.append("| AdEx step | ns per neuron-step | time / LIF time |")
         lines.append("|---|---|---|")
         lines.append(f"| refneuron's CPU kernel, `out=` (table above) | {adex_out:.2f} | {adex_out / lif_out:.2f} |")
-        what = {"as written": "refneuron's `adex_step` (divisions, `exp`)",
-                "reciprocals": "multiplications by `dt/C_m`, `dt/tau_w`, `1/Delta_T` instead of the divisions",
-                "no_exp": "reciprocals and `exp(z)` replaced by `z` (not a model: the cost of the rest of the step)"}
+        what = {"as written": "refneuron's `adex_step`, the function the CPU kernel calls",
+                "without exp": "the same with `exp(z)` replaced by `z` (not a model: the cost of the rest of the step)"}
         for k, v in f.items():
             lines.append(f"| {what[k]} | {v:.2f} | {v / lif_out:.2f} |")
         lines.append("")
         lines.append("AdEx moves 25 B per neuron-step against LIF's 17 (1.47x at equal bandwidth). The last row is not "
                      "a model: it measures the step without its exponential, so its ratio is the part of the 1.5x "
-                     "budget that the memory traffic and the rest of the arithmetic already take.\n")
+                     "budget that the memory traffic and the rest of the arithmetic already take. The first two rows "
+                     "differ in one thing: the CPU kernel tests at run time whether each record is kept, so its record "
+                     "stores are masked stores; the form kernel stores unconditionally.\n")
     lines.append(f"## The same LIF work on the frameworks (torch CPU, float64, T = {T}, no grad)\n")
     lines.append("`records`: spikes and membrane of every step kept, the work refneuron's `record=\"all\"` does; "
                  "`final`: only the last state kept (less work than refneuron does). Ratios: refneuron LIF "

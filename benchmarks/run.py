@@ -845,7 +845,8 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                      "a model: it measures the step without its exponential, so its ratio is the part of the 1.5x "
                      "budget that the memory traffic and the rest of the arithmetic already take. The first two rows "
                      "differ in one thing: the CPU kernel tests at run time whether each record is kept, so its record "
-                     "stores are masked stores; the form kernel stores unconditionally (measured side by side in one process, N = 1e5: ~2.5 against ~2.07 ns; not in every process).\n")
+                     "stores are masked stores; the form kernel stores unconditionally (measured side by side in one "
+                     "process, N = 1e5: ~2.5 against ~2.07 ns; not in every process).\n")
     lines.append(f"## The same LIF work on the frameworks (torch CPU, float64, T = {T}, no grad)\n")
     lines.append("`records`: spikes and membrane of every step kept, the work refneuron's `record=\"all\"` does; "
                  "`final`: only the last state kept (less work than refneuron does). Ratios: refneuron LIF "

@@ -48,3 +48,54 @@ def test_per_neuron_and_scalar_parameters_in_one_process():
         model = rn.snntorch.Leaky(beta=beta)
         ref, got = _run_all(model, x)
         assert np.array_equal(ref.states["mem"], got.states["mem"])
+
+
+def _arrays_of_every_kind():
+    """Arrays that differ in each thing a Numba array type is made of."""
+    base = np.arange(48.0).reshape(6, 8)
+    ro = base.copy()
+    ro.setflags(write=False)
+    raw = np.zeros(8 * 49 + 1, dtype=np.uint8)
+    misaligned = raw[1:].view(np.float64).reshape(7, 7)  # not 8-byte aligned
+    return [
+        base,  # C
+        np.asfortranarray(base),  # F
+        base[:, ::2],  # neither (layout A)
+        base[:, :1],  # a column: C and F at once
+        ro,  # read-only
+        np.broadcast_to(base[:1], (6, 8)),  # zero stride, read-only
+        misaligned,
+        base.reshape(-1),  # 1-D
+        base.reshape(2, 3, 8),  # 3-D
+        base.astype(np.uint8),
+        base.astype(bool),
+        base.astype(np.int64),
+        np.empty((5, 0)),  # a record that is not kept
+        np.float64(1.5),
+        np.int64(3),
+        np.bool_(True),
+        1.5,
+        2,
+        True,
+    ]
+
+
+def test_the_argument_key_separates_what_numba_types_separate():
+    """call_kernel caches entry points by a cheap key read from each
+    argument (:func:`refneuron.backends._jit._arg_key`).  Two arguments with
+    the same key must have the same Numba type (else a cached entry point
+    could be called with data of another layout or dtype); the Python
+    int/bool option codes are also told apart by value."""
+    from numba import typeof
+
+    from refneuron.backends._jit import _arg_key
+
+    items = _arrays_of_every_kind()
+    assert not items[6].flags.aligned
+    for a in items:
+        for b in items:
+            if _arg_key(a) == _arg_key(b):
+                assert typeof(a) == typeof(b), (a, b)
+    assert _arg_key(2) != _arg_key(3)
+    assert _arg_key(True) != _arg_key(False)
+    assert _arg_key(1) != _arg_key(True)

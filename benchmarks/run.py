@@ -20,6 +20,8 @@ shared, noisy machine):
   against the run's best triad reading, once paired (a triad reading just
   before and just after each call, so that a neighbour's load on this shared
   machine moves numerator and denominator together);
+* every CPU forward kernel with ``record="all"``, ``"output"`` and
+  ``"final"`` (ns per neuron-step);
 * the per-element cost of a multiplication, a division and refneuron's
   compiled ``exp`` (one thread, data in L1): the arithmetic floor of the
   AdEx step; and the AdEx step with and without its ``exp`` in a kernel of
@@ -211,9 +213,8 @@ def _adex_without_exp():
 def _adex_form_kernel(step):
     """A forward kernel of :func:`refneuron.backends.cpu.adex`'s shape (blocks of
     neurons in ``prange``, time loop inside, unit-stride row views, the fused
-    finiteness test) around ``step``, scalar parameters, every record kept and
-    stored unconditionally (the CPU kernel tests at run time whether each
-    record is kept, which makes its stores masked stores)."""
+    finiteness test, unconditional record stores) around ``step``, scalar
+    parameters, every record kept."""
     import numba
 
     @numba.njit(parallel=True, cache=False, error_model="numpy")
@@ -339,6 +340,74 @@ def bench_kernel(model, x, repeats, triad_now=None):
     if triad_now is not None:
         share = paired_share(lambda: rn.run(model, x, **kw), bytes_per_step * x.size, triad_now, repeats)
     return res, bytes_per_step, share
+
+
+# --- every kernel, every record mode ------------------------------------------------------
+
+
+def every_kernel_models():
+    """One model per CPU forward kernel, with the input mean and spread that make it spike."""
+    import refneuron as rn
+
+    sn, sj, nr, cn = rn.snntorch, rn.spikingjelly, rn.norse, rn.canonical
+    return [
+        (sn.Leaky(beta=0.9), 0.25, 0.6),
+        (sn.Synaptic(alpha=0.8, beta=0.9), 0.05, 0.4),
+        (sn.Alpha(alpha=0.9, beta=0.8), 0.3, 0.5),
+        (sn.Lapicque(beta=0.9), 1.2, 1.0),
+        (sj.LIF(tau=2.0), 0.9, 1.2),
+        (sj.IF(), 0.2, 0.7),
+        (sj.EIF(), 0.6, 1.0),
+        (sj.QIF(), 0.6, 1.0),
+        (sj.Izhikevich(), 0.6, 1.0),
+        (sj.KLIF(), 0.6, 1.0),
+        (sj.ParametricLIF(), 0.6, 1.0),
+        (sj.LIAF(), 0.6, 1.0),
+        (nr.LIF(), 2.0, 3.0),
+        (nr.LIFAdEx(), 2.0, 3.0),
+        (nr.LIFAdExCurrentEncoder(), 2.0, 3.0),
+        (nr.LSNN(), 2.0, 3.0),
+        (cn.Izhikevich(), 12.0, 8.0),
+        (cn.AdEx(), 900.0, 400.0),
+    ]
+
+
+RECORD_MODES = ("all", "output", "final")
+
+
+def bench_record_modes(T, N, repeats):
+    """ns per neuron-step of every CPU forward kernel through the public API
+    with ``record="all"``, ``"output"`` and ``"final"`` (caller buffers for
+    the records that are kept, ``check_finite=False``; uint8 spikes where the
+    output is 0/1), the three timed in turn in each repeat.  A mode that keeps
+    less should not be slower than ``"all"``."""
+    import refneuron as rn
+    from refneuron.backends import specs
+
+    rows = []
+    for model, loc, scale in every_kernel_models():
+        rng = np.random.default_rng(0)
+        x = rng.normal(loc, scale, (T, N))
+        sdt = np.uint8 if specs.binary_output(model) else np.float64
+        bufs = {"output": np.empty((T, N), dtype=sdt), **{n: np.empty((T, N)) for n in model.State.names()}}
+        calls = {}
+        for mode in RECORD_MODES:
+            kept = {k: v for k, v in bufs.items() if mode == "all" or (mode == "output" and k == "output")}
+            calls[mode] = (lambda kept=kept, mode=mode: rn.run(
+                model, x, backend="cpu", record=mode, spike_dtype=sdt.__name__, out=kept or None,
+                check_finite=False))  # fmt: skip
+            calls[mode]()
+        times = {mode: [] for mode in RECORD_MODES}
+        for _ in range(repeats):
+            for mode, fn in calls.items():
+                t = time.perf_counter()
+                fn()
+                times[mode].append(time.perf_counter() - t)
+        rows.append((model.name, specs.spec_for(model).kernel,
+                     {m: statistics.median(v) / (T * N) * 1e9 for m, v in times.items()}))  # fmt: skip
+        del x, bufs, calls
+        gc.collect()
+    return rows
 
 
 # --- frameworks ---------------------------------------------------------------------------
@@ -707,6 +776,11 @@ def main(argv=None):
             del x
     del triad_now
 
+    modes_N, modes_T = (10_000, 100) if args.quick else (50_000, 400)
+    modes = (modes_N, modes_T, bench_record_modes(modes_T, modes_N, repeats))
+    for name, kernel, ns in modes[2]:
+        print(f"record modes {name:28s} ({kernel}): " + ", ".join(f"{m} {v:.2f} ns" for m, v in ns.items()), flush=True)
+
     ops = op_costs(repeats)
     print('ns per element, one thread: ' + ', '.join(f'{k} {v:.2f}' for k, v in ops.items()), flush=True)
     forms_N = sizes[1]
@@ -751,11 +825,11 @@ def main(argv=None):
     comp = compile_cost()
     load_after = machine()[2]
     write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw, triads, ops,
-                 refneuron.buffers.max_bytes(), forms)
+                 refneuron.buffers.max_bytes(), forms, modes)
 
 
 def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None, triads=None, ops=None,
-                 pool_cap=None, forms=None):
+                 pool_cap=None, forms=None, modes=None):
     cpu, ncpu, _ = machine()
     v = versions()
     lines = ["# Forward throughput of refneuron's CPU kernels", ""]
@@ -844,9 +918,21 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         lines.append("AdEx moves 25 B per neuron-step against LIF's 17 (1.47x at equal bandwidth). The last row is not "
                      "a model: it measures the step without its exponential, so its ratio is the part of the 1.5x "
                      "budget that the memory traffic and the rest of the arithmetic already take. The first two rows "
-                     "differ in one thing: the CPU kernel tests at run time whether each record is kept, so its record "
-                     "stores are masked stores; the form kernel stores unconditionally (measured side by side in one "
-                     "process, N = 1e5: ~2.5 against ~2.07 ns; not in every process).\n")
+                     "run the same step in loops of the same shape; the CPU kernel is called through the public API "
+                     "and takes per-neuron or scalar parameters.\n")
+    if modes:
+        mN, mT, mrows = modes
+        lines.append(f"## Every forward kernel, three record modes (N = {mN:.0e}, T = {mT})\n")
+        lines.append("ns per neuron-step through the public API (`check_finite=False`, caller buffers for the records "
+                     "that are kept, uint8 spikes where the output is 0/1), the three modes timed in turn in each "
+                     "repeat, medians. `\"output\"` keeps the spikes and `\"final\"` only the last state, so neither "
+                     "should take longer than `\"all\"`; how each kernel skips the records it does not keep is in "
+                     "`refneuron/backends/cpu.py`.\n")
+        lines.append("| model | kernel | all | output | final |")
+        lines.append("|---|---|---|---|---|")
+        for name, kernel, ns in mrows:
+            lines.append(f"| {name} | `{kernel}` | " + " | ".join(f"{ns[m]:.2f}" for m in RECORD_MODES) + " |")
+        lines.append("")
     lines.append(f"## The same LIF work on the frameworks (torch CPU, float64, T = {T}, no grad)\n")
     lines.append("`records`: spikes and membrane of every step kept, the work refneuron's `record=\"all\"` does; "
                  "`final`: only the last state kept (less work than refneuron does). Ratios: refneuron LIF "

@@ -124,10 +124,10 @@ def test_per_neuron_parameters_and_initial_state(model):
     assert_same_run(pm, ref, got)
 
 
-@pytest.mark.parametrize("model", [leaky_cases()[0][1], izhikevich_cases()[1][1], adex_cases()[1][1]], ids=["Leaky", "Izhikevich", "AdEx"])
-@pytest.mark.parametrize("backend", ["numpy", "cpu"])
-def test_record_modes_and_spike_dtypes(model, backend):
-    x = inputs_for(model, (100, 70), seed=6)
+def _assert_record_modes_agree(model, x, backend):
+    """record="output" and "final" give the output and final state of
+    record="all", whose final state is its last recorded state; returns the
+    record="all" result."""
     full = rn.run(model, x, backend=backend)
     out_only = rn.run(model, x, backend=backend, record="output")
     final = rn.run(model, x, backend=backend, record="final")
@@ -136,8 +136,15 @@ def test_record_modes_and_spike_dtypes(model, backend):
     for n in model.State.names():
         np.testing.assert_array_equal(getattr(out_only.final_state, n), getattr(full.final_state, n))
         np.testing.assert_array_equal(getattr(final.final_state, n), getattr(full.final_state, n))
-        # the final state is the last recorded state
         np.testing.assert_array_equal(getattr(full.final_state, n), full.states[n][-1])
+    return full
+
+
+@pytest.mark.parametrize("model", [leaky_cases()[0][1], izhikevich_cases()[1][1], adex_cases()[1][1]], ids=["Leaky", "Izhikevich", "AdEx"])
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_record_modes_and_spike_dtypes(model, backend):
+    x = inputs_for(model, (100, 70), seed=6)
+    full = _assert_record_modes_agree(model, x, backend)
     for dt in ("uint8", "bool"):
         r = rn.run(model, x, backend=backend, record="output", spike_dtype=dt)
         assert r.output.dtype == np.dtype(dt)
@@ -151,16 +158,7 @@ def test_records_not_kept_change_nothing_else_every_kernel(model):
     in two ways, a test at each store or a scratch row of the block that
     every step overwrites; see refneuron.backends.cpu.)  N = 70 makes two
     blocks of unequal size."""
-    x = inputs_for(model, (60, 70), seed=8)
-    full = rn.run(model, x, backend="cpu")
-    out_only = rn.run(model, x, backend="cpu", record="output")
-    final = rn.run(model, x, backend="cpu", record="final")
-    assert out_only.states is None and final.output is None and final.states is None
-    np.testing.assert_array_equal(out_only.output, full.output)
-    for n in model.State.names():
-        np.testing.assert_array_equal(getattr(out_only.final_state, n), getattr(full.final_state, n))
-        np.testing.assert_array_equal(getattr(final.final_state, n), getattr(full.final_state, n))
-        np.testing.assert_array_equal(getattr(full.final_state, n), full.states[n][-1])
+    _assert_record_modes_agree(model, inputs_for(model, (60, 70), seed=8), "cpu")
 
 
 @pytest.mark.parametrize("model", [leaky_cases()[1][1], izhikevich_cases()[2][1], adex_cases()[0][1]], ids=["Leaky", "Izhikevich", "AdEx"])

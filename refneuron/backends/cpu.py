@@ -39,9 +39,11 @@ variables change:
   2.7 -> 1.1, ``Synaptic`` 2.3 -> 1.3, ``LSNN`` 1.7 -> 0.8, with
   ``"all"`` unchanged or faster (AdEx 2.4 -> 2.0)).  For the short steps
   scratch rows were slower (spikingjelly ``LIF``, ``"output"``: 1.2 ->
-  1.8; ``ParametricLIF`` 0.9 -> 1.4), so they keep the test.  Which form
-  suits a kernel was measured, not derived: rerun the comparison when a
-  step changes.
+  1.8; ``ParametricLIF`` 0.9 -> 1.4; the cause was not found), so they
+  keep the test.  Which form suits a kernel was measured, not derived: the
+  benchmark's record-modes table (``benchmarks/RESULTS.md``) times every
+  kernel in the three modes, and a mode that keeps less but takes longer
+  than ``"all"`` is the sign to try the other form.
 * each neuron is computed by the same sequence of scalar operations whatever
   the block size or thread count, so results do not depend on either.
 * option codes (reset mechanism, scheme, ...) are compile-time constants

@@ -160,26 +160,31 @@ def op_costs(repeats):
     20,000 times), of the operations that decide the exp models' speed: a
     multiplication, a division, and refneuron's compiled ``exp``
     (:mod:`refneuron.backends._fastexp`), each in a loop that LLVM vectorises
-    as it does the kernels' loops over a block."""
+    as it does the AdEx kernel's loop over a block (512-bit vectors where the
+    CPU has them, :func:`refneuron.backends._vector.wide_vectors`)."""
     import numba
 
     import refneuron.backends.cpu  # noqa: F401  (registers refneuron._math for Numba)
     from refneuron import _math
+    from refneuron.backends._vector import wide_vectors
 
     @numba.njit(cache=False, error_model="numpy")
     def mul(a, b, c, sweeps):
+        wide_vectors()
         for _ in range(sweeps):
             for i in range(a.shape[0]):
                 a[i] = b[i] * c[i]
 
     @numba.njit(cache=False, error_model="numpy")
     def div(a, b, c, sweeps):
+        wide_vectors()
         for _ in range(sweeps):
             for i in range(a.shape[0]):
                 a[i] = b[i] / c[i]
 
     @numba.njit(cache=False, error_model="numpy")
     def exp(a, b, c, sweeps):
+        wide_vectors()
         for _ in range(sweeps):
             for i in range(a.shape[0]):
                 a[i] = _math.exp(b[i])
@@ -213,15 +218,18 @@ def _adex_without_exp():
 def _adex_form_kernel(step):
     """A forward kernel of :func:`refneuron.backends.cpu.adex`'s shape (blocks of
     neurons in ``prange``, time loop inside, unit-stride row views, the fused
-    finiteness test, unconditional record stores) around ``step``, scalar
-    parameters, every record kept."""
+    finiteness test, unconditional record stores, 512-bit vectors where the CPU
+    has them) around ``step``, scalar parameters, every record kept."""
     import numba
+
+    from refneuron.backends._vector import wide_vectors
 
     @numba.njit(parallel=True, cache=False, error_model="numpy")
     def run(x, S, out, tr_V, tr_w, block, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset, V_peak, dt):
         T, N = x.shape
         bad = np.zeros((N + block - 1) // block, dtype=np.bool_)  # per block, as the CPU kernel's flags
         for blk in numba.prange((N + block - 1) // block):
+            wide_vectors()
             lo = blk * block
             n = min(block, N - lo)
             Vs = S[0, lo : lo + n].copy()

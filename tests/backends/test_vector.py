@@ -84,25 +84,18 @@ def test_the_attribute_reaches_the_parallel_loop():
         assert re.search(r"\bvdivpd\s+[^\n]*%zmm", asm), "no 512-bit division on a CPU with AVX-512"
 
 
-def _twin(kernel, wide):
-    """``kernel`` itself (with the attribute, compiled or loaded from the cache), or
-    compiled anew without the attribute (no cache)."""
-    if wide:
-        return kernel, True
-    options = {k: v for k, v in kernel.targetoptions.items() if k != "nopython"}
-    return numba.njit(**options)(kernel.py_func), False
-
-
-def _call_with(module, name, twin, monkeypatch, fn):
-    """Run ``fn`` with ``module.name`` replaced by ``twin`` (compiling it with
-    the attribute on or off, as ``twin`` says)."""
-    kernel, wide = twin
+def _run_at_width(module, name, original, wide, monkeypatch, fn):
+    """Run ``fn`` with ``module.name`` at the given width: ``original`` (the
+    module's kernel, with the attribute; compiled or loaded from the cache) if
+    ``wide``, else ``original`` compiled anew without it (no cache).  Returns
+    ``fn()`` and the kernel it ran."""
+    kernel = original
+    if not wide:
+        options = {k: v for k, v in original.targetoptions.items() if k != "nopython"}
+        kernel = numba.njit(**options)(original.py_func)
     monkeypatch.setattr(module, name, kernel)
-    monkeypatch.setattr(_vector, "ENABLED", wide)
-    try:
-        return fn()
-    finally:
-        monkeypatch.setattr(_vector, "ENABLED", True)
+    monkeypatch.setattr(_vector, "ENABLED", wide)  # read when the twin compiles, in fn()
+    return fn(), kernel
 
 
 def _same(a, b, what):
@@ -120,13 +113,14 @@ def test_forward_is_bitwise_the_same_at_either_width(name, monkeypatch):
     # N = 70: one block of 64 (vector loop and its remainder) and one of 6
     x = inputs_for(model, (50, 70), seed=11)
     sdt = "uint8" if specs.binary_output(model) else "float64"
+    original = getattr(cpu, name)  # read once: the first pass replaces it in the module
     runs = {}
     for wide in (False, True):
-        twin = _twin(getattr(cpu, name), wide)
-        runs[wide] = _call_with(cpu, name, twin, monkeypatch,
-                                lambda: rn.run(model, x, backend="cpu", spike_dtype=sdt))  # fmt: skip
+        runs[wide], kernel = _run_at_width(cpu, name, original, wide, monkeypatch,
+                                           lambda: rn.run(model, x, backend="cpu", spike_dtype=sdt))  # fmt: skip
         if not wide:  # the twin really is the 256-bit form
-            assert "prefer-vector-width" not in "\n".join(twin[0].inspect_llvm().values())
+            assert "prefer-vector-width" not in "\n".join(kernel.inspect_llvm().values())
+        assert (kernel is original) == wide
     narrow, wide = runs[False], runs[True]
     _same(narrow.output, wide.output, f"{name} output")
     for k in narrow.states:
@@ -138,11 +132,12 @@ def test_backward_is_bitwise_the_same_at_either_width(name, monkeypatch):
     model = MODELS[name]
     x = inputs_for(model, (40, 70), seed=12)
     gy = np.random.default_rng(13).normal(size=x.shape)
+    original = getattr(cpu_vjp, name)  # read once: the first pass replaces it in the module
     grads = {}
     for wide in (False, True):
-        twin = _twin(getattr(cpu_vjp, name), wide)
-        grads[wide] = _call_with(cpu_vjp, name, twin, monkeypatch,
-                                 lambda: gradients.vjp(model, x, {"output": gy}, backend="cpu"))  # fmt: skip
+        grads[wide], kernel = _run_at_width(cpu_vjp, name, original, wide, monkeypatch,
+                                            lambda: gradients.vjp(model, x, {"output": gy}, backend="cpu"))  # fmt: skip
+        assert (kernel is original) == wide
     a, b = grads[False], grads[True]
     assert type(a) is type(b)
     _same(a.inputs, b.inputs, f"{name} input gradient")

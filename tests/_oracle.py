@@ -53,6 +53,13 @@ def measured_rows():
     return dict(_MEASURED)
 
 
+def merge_rows(rows):
+    """Fold rows measured in another process (a pytest-xdist worker) into this one's."""
+    for key, (diff, n_cases, n_spikes) in rows.items():
+        old = _MEASURED.get(key, (0.0, 0, 0))
+        _MEASURED[key] = (max(old[0], float(diff)), old[1] + int(n_cases), old[2] + int(n_spikes))
+
+
 # Tolerance for state traces against a framework run in float64 (specification,
 # tolerances): identical operation order gives agreement to round-off (measured 0
 # to a few 1e-15); 1e-12 absolute on O(1) values leaves room for exp/log

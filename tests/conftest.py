@@ -20,6 +20,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def pytest_sessionfinish(session):
+    """On a pytest-xdist worker, hand the measured differences to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["refneuron_measured"] = {k: list(v) for k, v in _oracle.measured_rows().items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """On the pytest-xdist controller, collect what each worker measured."""
+    _oracle.merge_rows(getattr(node, "workeroutput", {}).get("refneuron_measured", {}))
+
+
 def pytest_terminal_summary(terminalreporter):
     """Print the maximum |difference| measured per model against each framework."""
     rows = _oracle.measured_rows()

@@ -9,6 +9,22 @@ import pytest
 from . import _oracle
 
 
+def pytest_configure(config):
+    """Import norse before any test can switch torch's default dtype.
+
+    norse builds its default parameters (``LIFParameters()`` etc.) as 0-dim
+    tensors when its modules are first imported, in torch's default dtype of
+    that moment.  The oracles build framework modules under
+    ``torch.set_default_dtype(float64)`` (``_oracle.float64_default``); were
+    norse first imported inside such a block, its defaults would be float64
+    for the rest of the process, and which test imports it first depends on
+    how the test files are spread over pytest-xdist workers.  Importing it
+    here gives every process norse's defaults as a user gets them: float32.
+    """
+    if importlib.util.find_spec("norse") is not None and importlib.util.find_spec("torch") is not None:
+        import norse.torch  # noqa: F401
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip framework tests cleanly when the 'frameworks' extra is not installed."""
     missing = [m for m in ("torch", "snntorch", "spikingjelly", "norse") if importlib.util.find_spec(m) is None]

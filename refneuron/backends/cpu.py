@@ -16,8 +16,10 @@ variables change:
   index of the first such variable (``-1`` while finite); ``xbad`` bool,
   one flag per block, set when the block read a non-finite input (the
   fused ``check_finite``, :func:`run_chunk`); ``block``, the
-  number of neurons per block; then the model's parameters in the order of
-  its step function (scalars or flat per-neuron arrays).
+  number of neurons per block; ``rec_out`` and ``rec_all``, whether the
+  output and the state traces are kept (compile-time constants, below);
+  then the model's parameters in the order of its step function (scalars
+  or flat per-neuron arrays).
 * at each step the kernel takes the block's part of each row as a 1-D view
   (``x_t = x[t, lo : lo + n]``, ...) indexed from 0: unit-stride views and a
   loop index known to be non-negative let LLVM vectorise the loop over the
@@ -26,24 +28,23 @@ variables change:
   become non-finite" flag is a boolean OR for the same reason (a
   floating-point sum may not be reordered without ``fastmath``).
 * records that are not kept (``record="output"`` or ``"final"``; shape
-  ``(T, 0)``) are not stored, in one of two ways.  The kernels with a short
-  step (``leaky``, ``lapicque``, ``sj_lif``, ``sj_if``, ``sj_plif``,
-  ``sj_klif``, ``sj_qif``, ``sj_liaf``, ``norse_lif``) test ``if rec_out:``
-  / ``if rec_all:`` at each store.  The others store every record
-  unconditionally and give the records that are not kept a scratch row of
-  the block (:func:`record_row`), overwritten at each step: with the test,
-  their loops ran two to four times slower when a record was not kept
-  (N = 5e4, 2 threads, ns per neuron-step, ``"output"`` with the test ->
-  with scratch rows: AdEx 8.3 -> 1.9, norse ``LIFAdEx`` 6.9 -> 1.8, its
-  encoder 17.9 -> 5.7, Izhikevich 2.1 -> 1.0, spikingjelly Izhikevich
-  2.7 -> 1.1, ``Synaptic`` 2.3 -> 1.3, ``LSNN`` 1.7 -> 0.8, with
-  ``"all"`` unchanged or faster (AdEx 2.4 -> 2.0)).  For the short steps
-  scratch rows were slower (spikingjelly ``LIF``, ``"output"``: 1.2 ->
-  1.8; ``ParametricLIF`` 0.9 -> 1.4; the cause was not found), so they
-  keep the test.  Which form suits a kernel was measured, not derived: the
-  benchmark's record-modes table (``benchmarks/RESULTS.md``) times every
-  kernel in the three modes, and a mode that keeps less but takes longer
-  than ``"all"`` is the sign to try the other form.
+  ``(T, 0)``) are not stored: every store of a record is guarded by
+  ``if rec_out:`` or ``if rec_all:``, and the two flags are compile-time
+  constants (``numba.literally``, set by :func:`run_chunk` from the
+  records' shapes), so each record mode compiles to its own loop with the
+  stores of the records it does not keep removed.  Two earlier forms were
+  slower.  With the flags read at run time from the shapes, LLVM kept one
+  loop and made the stores masked vector stores with a loop-invariant mask;
+  on an AMD EPYC (Zen 5) machine a mode that keeps less then took up to
+  four times longer than ``"all"`` (N = 5e4, T = 400, 2 threads, ns per
+  neuron-step, run-time flags -> compile-time flags, measured side by side:
+  spikingjelly ``LIF`` ``"final"`` 1.40 -> 0.28, ``"output"`` 0.64 ->
+  0.36; norse ``LIF`` ``"final"`` 1.88 -> 0.36, ``"output"`` 1.80 ->
+  0.46, ``"all"`` 0.81 -> 0.70).  Storing the records that are not kept
+  into a scratch row of the block, overwritten at each step, avoided the
+  masks but not the stores.  The benchmark's record-modes table
+  (``benchmarks/RESULTS.md``) times every kernel in the three modes; a mode
+  that keeps less should never take longer than ``"all"``.
 * seven kernels with a long step call :func:`._vector.wide_vectors` at the
   top of their ``prange`` body, so that LLVM vectorises them with 512-bit
   registers where the CPU has AVX-512 (its default tuning there keeps 256):
@@ -110,24 +111,6 @@ _PAR = dict(NJIT_OPTIONS, parallel=True)
 
 
 @njit(**NJIT_OPTIONS)
-def scratch_row(rec, n):
-    """A block's scratch row for record ``rec``: ``n`` elements of its dtype
-    if the record is not kept (shape ``(T, 0)``), else none
-    (:func:`record_row`)."""
-    return np.empty(n if rec.shape[1] == 0 else 0, dtype=rec.dtype)
-
-
-@njit(**NJIT_OPTIONS)
-def record_row(rec, t, lo, n, scratch):
-    """Where a block stores record ``rec``'s values of step ``t``: its part
-    ``rec[t, lo : lo + n]`` of the record, or, if the record is not kept,
-    its ``scratch`` row (:func:`scratch_row`), which every step overwrites."""
-    if rec.shape[1] > 0:
-        return rec[t, lo : lo + n]
-    return scratch
-
-
-@njit(**NJIT_OPTIONS)
 def any_nonfinite(a):
     """Whether the 1-D array ``a`` holds a NaN or an infinity."""
     for k in range(a.shape[0]):
@@ -163,15 +146,17 @@ def first_nonfinite_3(bad, lo, n, step, a0, a1, a2):
             bad[1, lo + k] = 0 if not math.isfinite(a0[k]) else (1 if not math.isfinite(a1[k]) else 2)
 
 
-
 @njit(**_PAR)
-def leaky(x, S, out, tr_mem, bad, xbad, t0, block, beta, threshold, thr_sub, thr_d, g, reset, reset_delay, graded):
+def leaky(
+    x, S, out, tr_mem, bad, xbad, t0, block, rec_out, rec_all, beta, threshold, thr_sub, thr_d, g, reset,
+    reset_delay, graded,
+):  # fmt: skip
     literally(reset)
     literally(reset_delay)
     literally(graded)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
-    rec_out = out.shape[1] > 0
-    rec_all = tr_mem.shape[1] > 0
     for b in prange((N + block - 1) // block):
         lo = b * block
         n = min(block, N - lo)
@@ -202,25 +187,26 @@ def leaky(x, S, out, tr_mem, bad, xbad, t0, block, beta, threshold, thr_sub, thr
 
 
 @njit(**_PAR)
-def synaptic(x, S, out, tr_syn, tr_mem, bad, xbad, t0, block, alpha, beta, threshold, thr_sub, reset, reset_delay):
+def synaptic(
+    x, S, out, tr_syn, tr_mem, bad, xbad, t0, block, rec_out, rec_all, alpha, beta, threshold, thr_sub, reset,
+    reset_delay,
+):  # fmt: skip
     literally(reset)
     literally(reset_delay)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
     for b in prange((N + block - 1) // block):
         lo = b * block
         n = min(block, N - lo)
         syns = S[0, lo : lo + n].copy()
         mems = S[1, lo : lo + n].copy()
-        # records that are not kept are written to scratch rows (module docstring)
-        out_s = scratch_row(out, n)
-        tr_syn_s = scratch_row(tr_syn, n)
-        tr_mem_s = scratch_row(tr_mem, n)
         for t in range(T):
             # this block's part of each row: unit-stride 1-D views let LLVM vectorise the loop
             x_t = x[t, lo : lo + n]
-            out_t = record_row(out, t, lo, n, out_s)
-            tr_syn_t = record_row(tr_syn, t, lo, n, tr_syn_s)
-            tr_mem_t = record_row(tr_mem, t, lo, n, tr_mem_s)
+            out_t = out[t, lo : lo + n]
+            tr_syn_t = tr_syn[t, lo : lo + n]
+            tr_mem_t = tr_mem[t, lo : lo + n]
             fin = False  # stays False while every state and input of the block is finite
             for k in range(n):
                 j = lo + k
@@ -230,9 +216,11 @@ def synaptic(x, S, out, tr_syn, tr_mem, bad, xbad, t0, block, alpha, beta, thres
                 )  # fmt: skip
                 syns[k] = i
                 mems[k] = m
-                out_t[k] = s
-                tr_syn_t[k] = i
-                tr_mem_t[k] = m
+                if rec_out:
+                    out_t[k] = s
+                if rec_all:
+                    tr_syn_t[k] = i
+                    tr_mem_t[k] = m
                 fin |= (((i - i) + (m - m)) + (x_t[k] - x_t[k])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
                 xbad[b] |= any_nonfinite(x_t)
@@ -242,25 +230,26 @@ def synaptic(x, S, out, tr_syn, tr_mem, bad, xbad, t0, block, alpha, beta, thres
 
 
 @njit(**_PAR)
-def izhikevich(x, S, out, tr_v, tr_u, bad, xbad, t0, block, a, b_, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
+def izhikevich(
+    x, S, out, tr_v, tr_u, bad, xbad, t0, block, rec_out, rec_all, a, b_, c, d, v_peak, dt, p2, p1, p0, scheme,
+    rule,
+):  # fmt: skip
     literally(scheme)
     literally(rule)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
     for b in prange((N + block - 1) // block):
         lo = b * block
         n = min(block, N - lo)
         vs = S[0, lo : lo + n].copy()
         us = S[1, lo : lo + n].copy()
-        # records that are not kept are written to scratch rows (module docstring)
-        out_s = scratch_row(out, n)
-        tr_v_s = scratch_row(tr_v, n)
-        tr_u_s = scratch_row(tr_u, n)
         for t in range(T):
             # this block's part of each row: unit-stride 1-D views let LLVM vectorise the loop
             x_t = x[t, lo : lo + n]
-            out_t = record_row(out, t, lo, n, out_s)
-            tr_v_t = record_row(tr_v, t, lo, n, tr_v_s)
-            tr_u_t = record_row(tr_u, t, lo, n, tr_u_s)
+            out_t = out[t, lo : lo + n]
+            tr_v_t = tr_v[t, lo : lo + n]
+            tr_u_t = tr_u[t, lo : lo + n]
             fin = False  # stays False while every state and input of the block is finite
             for k in range(n):
                 j = lo + k
@@ -270,9 +259,11 @@ def izhikevich(x, S, out, tr_v, tr_u, bad, xbad, t0, block, a, b_, c, d, v_peak,
                 )  # fmt: skip
                 vs[k] = v
                 us[k] = u
-                out_t[k] = s
-                tr_v_t[k] = v
-                tr_u_t[k] = u
+                if rec_out:
+                    out_t[k] = s
+                if rec_all:
+                    tr_v_t[k] = v
+                    tr_u_t[k] = u
                 fin |= (((v - v) + (u - u)) + (x_t[k] - x_t[k])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
                 xbad[b] |= any_nonfinite(x_t)
@@ -282,7 +273,12 @@ def izhikevich(x, S, out, tr_v, tr_u, bad, xbad, t0, block, a, b_, c, d, v_peak,
 
 
 @njit(**_PAR)
-def adex(x, S, out, tr_V, tr_w, bad, xbad, t0, block, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset, V_peak, dt):
+def adex(
+    x, S, out, tr_V, tr_w, bad, xbad, t0, block, rec_out, rec_all, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_,
+    V_reset, V_peak, dt,
+):  # fmt: skip
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
     for b in prange((N + block - 1) // block):
         wide_vectors()  # 512-bit vectors where the CPU has them (_vector.py)
@@ -290,16 +286,12 @@ def adex(x, S, out, tr_V, tr_w, bad, xbad, t0, block, C_m, g_L, E_L, V_T, Delta_
         n = min(block, N - lo)
         Vs = S[0, lo : lo + n].copy()
         ws = S[1, lo : lo + n].copy()
-        # records that are not kept are written to scratch rows (module docstring)
-        out_s = scratch_row(out, n)
-        tr_V_s = scratch_row(tr_V, n)
-        tr_w_s = scratch_row(tr_w, n)
         for t in range(T):
             # this block's part of each row: unit-stride 1-D views let LLVM vectorise the loop
             x_t = x[t, lo : lo + n]
-            out_t = record_row(out, t, lo, n, out_s)
-            tr_V_t = record_row(tr_V, t, lo, n, tr_V_s)
-            tr_w_t = record_row(tr_w, t, lo, n, tr_w_s)
+            out_t = out[t, lo : lo + n]
+            tr_V_t = tr_V[t, lo : lo + n]
+            tr_w_t = tr_w[t, lo : lo + n]
             fin = False  # stays False while every state and input of the block is finite
             for k in range(n):
                 j = lo + k
@@ -309,9 +301,11 @@ def adex(x, S, out, tr_V, tr_w, bad, xbad, t0, block, C_m, g_L, E_L, V_T, Delta_
                 )  # fmt: skip
                 Vs[k] = V
                 ws[k] = w
-                out_t[k] = s
-                tr_V_t[k] = V
-                tr_w_t[k] = w
+                if rec_out:
+                    out_t[k] = s
+                if rec_all:
+                    tr_V_t[k] = V
+                    tr_w_t[k] = w
                 fin |= (((V - V) + (w - w)) + (x_t[k] - x_t[k])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
                 xbad[b] |= any_nonfinite(x_t)
@@ -321,12 +315,12 @@ def adex(x, S, out, tr_V, tr_w, bad, xbad, t0, block, C_m, g_L, E_L, V_T, Delta_
 
 
 @njit(**_PAR)
-def sj_lif(x, S, out, tr_v, bad, xbad, t0, block, tau, v_leak, v_threshold, decay_input, reset):
+def sj_lif(x, S, out, tr_v, bad, xbad, t0, block, rec_out, rec_all, tau, v_leak, v_threshold, decay_input, reset):
     literally(decay_input)
     literally(reset)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
-    rec_out = out.shape[1] > 0
-    rec_all = tr_v.shape[1] > 0
     for b in prange((N + block - 1) // block):
         lo = b * block
         n = min(block, N - lo)
@@ -353,11 +347,11 @@ def sj_lif(x, S, out, tr_v, bad, xbad, t0, block, tau, v_leak, v_threshold, deca
 
 
 @njit(**_PAR)
-def sj_if(x, S, out, tr_v, bad, xbad, t0, block, v_leak, v_threshold, reset):
+def sj_if(x, S, out, tr_v, bad, xbad, t0, block, rec_out, rec_all, v_leak, v_threshold, reset):
     literally(reset)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
-    rec_out = out.shape[1] > 0
-    rec_all = tr_v.shape[1] > 0
     for b in prange((N + block - 1) // block):
         lo = b * block
         n = min(block, N - lo)
@@ -384,10 +378,13 @@ def sj_if(x, S, out, tr_v, bad, xbad, t0, block, v_leak, v_threshold, reset):
 
 
 @njit(**_PAR)
-def norse_lif(x, S, out, tr_v, tr_i, bad, xbad, t0, block, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset, dt):
+def norse_lif(
+    x, S, out, tr_v, tr_i, bad, xbad, t0, block, rec_out, rec_all, tau_syn_inv, tau_mem_inv, v_leak, v_th, v_reset,
+    dt,
+):  # fmt: skip
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
-    rec_out = out.shape[1] > 0
-    rec_all = tr_v.shape[1] > 0
     for b in prange((N + block - 1) // block):
         lo = b * block
         n = min(block, N - lo)
@@ -423,9 +420,12 @@ def norse_lif(x, S, out, tr_v, tr_i, bad, xbad, t0, block, tau_syn_inv, tau_mem_
 
 @njit(**_PAR)
 def alpha(
-    x, S, out, tr_syn_exc, tr_syn_inh, tr_mem, bad, xbad, t0, block, alpha, beta, tau_alpha, threshold, thr_sub, reset,
+    x, S, out, tr_syn_exc, tr_syn_inh, tr_mem, bad, xbad, t0, block, rec_out, rec_all, alpha, beta, tau_alpha,
+    threshold, thr_sub, reset,
 ):  # fmt: skip
     literally(reset)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
     for blk in prange((N + block - 1) // block):
         lo = blk * block
@@ -433,18 +433,13 @@ def alpha(
         syn_exc_ = S[0, lo : lo + n].copy()
         syn_inh_ = S[1, lo : lo + n].copy()
         mem_ = S[2, lo : lo + n].copy()
-        # records that are not kept are written to scratch rows (module docstring)
-        out_s = scratch_row(out, n)
-        tr_syn_exc_s = scratch_row(tr_syn_exc, n)
-        tr_syn_inh_s = scratch_row(tr_syn_inh, n)
-        tr_mem_s = scratch_row(tr_mem, n)
         for t in range(T):
             # this block's part of each row: unit-stride 1-D views let LLVM vectorise the loop
             x_t = x[t, lo : lo + n]
-            out_t = record_row(out, t, lo, n, out_s)
-            tr_syn_exc_t = record_row(tr_syn_exc, t, lo, n, tr_syn_exc_s)
-            tr_syn_inh_t = record_row(tr_syn_inh, t, lo, n, tr_syn_inh_s)
-            tr_mem_t = record_row(tr_mem, t, lo, n, tr_mem_s)
+            out_t = out[t, lo : lo + n]
+            tr_syn_exc_t = tr_syn_exc[t, lo : lo + n]
+            tr_syn_inh_t = tr_syn_inh[t, lo : lo + n]
+            tr_mem_t = tr_mem[t, lo : lo + n]
             fin = False  # stays False while every state and input of the block is finite
             for q in range(n):
                 j = lo + q
@@ -455,10 +450,13 @@ def alpha(
                 syn_exc_[q] = syn_exc
                 syn_inh_[q] = syn_inh
                 mem_[q] = mem
-                out_t[q] = y
-                tr_syn_exc_t[q] = syn_exc
-                tr_syn_inh_t[q] = syn_inh
-                tr_mem_t[q] = mem
+                if rec_out:
+                    out_t[q] = y
+                if rec_all:
+                    tr_syn_exc_t[q] = syn_exc
+                    tr_syn_inh_t[q] = syn_inh
+                if rec_all:
+                    tr_mem_t[q] = mem
                 fin |= (((syn_exc - syn_exc) + (syn_inh - syn_inh) + (mem - mem)) + (x_t[q] - x_t[q])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
                 xbad[blk] |= any_nonfinite(x_t)
@@ -469,11 +467,14 @@ def alpha(
 
 
 @njit(**_PAR)
-def lapicque(x, S, out, tr_mem, bad, xbad, t0, block, R, inv_rc, time_step, decay, threshold, thr_sub, reset):
+def lapicque(
+    x, S, out, tr_mem, bad, xbad, t0, block, rec_out, rec_all, R, inv_rc, time_step, decay, threshold, thr_sub,
+    reset,
+):  # fmt: skip
     literally(reset)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
-    rec_out = out.shape[1] > 0
-    rec_all = tr_mem.shape[1] > 0
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
@@ -502,29 +503,33 @@ def lapicque(x, S, out, tr_mem, bad, xbad, t0, block, R, inv_rc, time_step, deca
 
 
 @njit(**_PAR)
-def sj_eif(x, S, out, tr_v, bad, xbad, t0, block, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
+def sj_eif(
+    x, S, out, tr_v, bad, xbad, t0, block, rec_out, rec_all, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak,
+    reset,
+):  # fmt: skip
     literally(reset)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
     for blk in prange((N + block - 1) // block):
         wide_vectors()  # 512-bit vectors where the CPU has them (_vector.py)
         lo = blk * block
         n = min(block, N - lo)
         v_ = S[0, lo : lo + n].copy()
-        # records that are not kept are written to scratch rows (module docstring)
-        out_s = scratch_row(out, n)
-        tr_v_s = scratch_row(tr_v, n)
         for t in range(T):
             # this block's part of each row: unit-stride 1-D views let LLVM vectorise the loop
             x_t = x[t, lo : lo + n]
-            out_t = record_row(out, t, lo, n, out_s)
-            tr_v_t = record_row(tr_v, t, lo, n, tr_v_s)
+            out_t = out[t, lo : lo + n]
+            tr_v_t = tr_v[t, lo : lo + n]
             fin = False  # stays False while every state and input of the block is finite
             for q in range(n):
                 j = lo + q
                 y, v = sj_eif_step(v_[q], x_t[q], tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset)
                 v_[q] = v
-                out_t[q] = y
-                tr_v_t[q] = v
+                if rec_out:
+                    out_t[q] = y
+                if rec_all:
+                    tr_v_t[q] = v
                 fin |= ((v - v) + (x_t[q] - x_t[q])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
                 xbad[blk] |= any_nonfinite(x_t)
@@ -533,11 +538,11 @@ def sj_eif(x, S, out, tr_v, bad, xbad, t0, block, tau, v_rest, theta_rh, delta_T
 
 
 @njit(**_PAR)
-def sj_qif(x, S, out, tr_v, bad, xbad, t0, block, tau, a0, v_rest, v_c, v_threshold, v_leak, reset):
+def sj_qif(x, S, out, tr_v, bad, xbad, t0, block, rec_out, rec_all, tau, a0, v_rest, v_c, v_threshold, v_leak, reset):
     literally(reset)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
-    rec_out = out.shape[1] > 0
-    rec_all = tr_v.shape[1] > 0
     for blk in prange((N + block - 1) // block):
         wide_vectors()  # 512-bit vectors where the CPU has them (_vector.py)
         lo = blk * block
@@ -566,9 +571,12 @@ def sj_qif(x, S, out, tr_v, bad, xbad, t0, block, tau, a0, v_rest, v_c, v_thresh
 
 @njit(**_PAR)
 def sj_izhikevich(
-    x, S, out, tr_v, tr_w, bad, xbad, t0, block, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold, v_leak, reset,
+    x, S, out, tr_v, tr_w, bad, xbad, t0, block, rec_out, rec_all, tau, a0, v_rest, v_c, tau_w, a, b_, v_threshold,
+    v_leak, reset,
 ):  # fmt: skip
     literally(reset)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
     for blk in prange((N + block - 1) // block):
         wide_vectors()  # 512-bit vectors where the CPU has them (_vector.py)
@@ -576,16 +584,12 @@ def sj_izhikevich(
         n = min(block, N - lo)
         v_ = S[0, lo : lo + n].copy()
         w_ = S[1, lo : lo + n].copy()
-        # records that are not kept are written to scratch rows (module docstring)
-        out_s = scratch_row(out, n)
-        tr_v_s = scratch_row(tr_v, n)
-        tr_w_s = scratch_row(tr_w, n)
         for t in range(T):
             # this block's part of each row: unit-stride 1-D views let LLVM vectorise the loop
             x_t = x[t, lo : lo + n]
-            out_t = record_row(out, t, lo, n, out_s)
-            tr_v_t = record_row(tr_v, t, lo, n, tr_v_s)
-            tr_w_t = record_row(tr_w, t, lo, n, tr_w_s)
+            out_t = out[t, lo : lo + n]
+            tr_v_t = tr_v[t, lo : lo + n]
+            tr_w_t = tr_w[t, lo : lo + n]
             fin = False  # stays False while every state and input of the block is finite
             for q in range(n):
                 j = lo + q
@@ -594,9 +598,11 @@ def sj_izhikevich(
                 )  # fmt: skip
                 v_[q] = v
                 w_[q] = w
-                out_t[q] = y
-                tr_v_t[q] = v
-                tr_w_t[q] = w
+                if rec_out:
+                    out_t[q] = y
+                if rec_all:
+                    tr_v_t[q] = v
+                    tr_w_t[q] = w
                 fin |= (((v - v) + (w - w)) + (x_t[q] - x_t[q])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
                 xbad[blk] |= any_nonfinite(x_t)
@@ -606,13 +612,16 @@ def sj_izhikevich(
 
 
 @njit(**_PAR)
-def sj_klif(x, S, out, tr_v, bad, xbad, t0, block, tau, v_leak, decay_input, k, v_threshold, reset, scale_reset):
+def sj_klif(
+    x, S, out, tr_v, bad, xbad, t0, block, rec_out, rec_all, tau, v_leak, decay_input, k, v_threshold, reset,
+    scale_reset,
+):  # fmt: skip
     literally(decay_input)
     literally(reset)
     literally(scale_reset)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
-    rec_out = out.shape[1] > 0
-    rec_all = tr_v.shape[1] > 0
     for blk in prange((N + block - 1) // block):
         wide_vectors()  # 512-bit vectors where the CPU has them (_vector.py)
         lo = blk * block
@@ -640,12 +649,12 @@ def sj_klif(x, S, out, tr_v, bad, xbad, t0, block, tau, v_leak, decay_input, k, 
 
 
 @njit(**_PAR)
-def sj_plif(x, S, out, tr_v, bad, xbad, t0, block, k, v_leak, decay_input, v_threshold, reset):
+def sj_plif(x, S, out, tr_v, bad, xbad, t0, block, rec_out, rec_all, k, v_leak, decay_input, v_threshold, reset):
     literally(decay_input)
     literally(reset)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
-    rec_out = out.shape[1] > 0
-    rec_all = tr_v.shape[1] > 0
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
@@ -672,14 +681,17 @@ def sj_plif(x, S, out, tr_v, bad, xbad, t0, block, k, v_leak, decay_input, v_thr
 
 
 @njit(**_PAR)
-def sj_liaf(x, S, out, tr_v, bad, xbad, t0, block, tau, v_leak, decay_input, v_threshold, reset, act, threshold_related):
+def sj_liaf(
+    x, S, out, tr_v, bad, xbad, t0, block, rec_out, rec_all, tau, v_leak, decay_input, v_threshold, reset, act,
+    threshold_related,
+):  # fmt: skip
     literally(decay_input)
     literally(reset)
     literally(act)
     literally(threshold_related)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
-    rec_out = out.shape[1] > 0
-    rec_all = tr_v.shape[1] > 0
     for blk in prange((N + block - 1) // block):
         lo = blk * block
         n = min(block, N - lo)
@@ -709,9 +721,11 @@ def sj_liaf(x, S, out, tr_v, bad, xbad, t0, block, tau, v_leak, decay_input, v_t
 
 @njit(**_PAR)
 def norse_lif_adex(
-    x, S, out, tr_v, tr_i, tr_a, bad, xbad, t0, block, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
-    delta_T, adaptation_current, adaptation_spike, dt,
+    x, S, out, tr_v, tr_i, tr_a, bad, xbad, t0, block, rec_out, rec_all, tau_syn_inv, tau_mem_inv, tau_ada_inv,
+    v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
 ):  # fmt: skip
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
     for blk in prange((N + block - 1) // block):
         wide_vectors()  # 512-bit vectors where the CPU has them (_vector.py)
@@ -720,18 +734,13 @@ def norse_lif_adex(
         v_ = S[0, lo : lo + n].copy()
         i_ = S[1, lo : lo + n].copy()
         a_ = S[2, lo : lo + n].copy()
-        # records that are not kept are written to scratch rows (module docstring)
-        out_s = scratch_row(out, n)
-        tr_v_s = scratch_row(tr_v, n)
-        tr_i_s = scratch_row(tr_i, n)
-        tr_a_s = scratch_row(tr_a, n)
         for t in range(T):
             # this block's part of each row: unit-stride 1-D views let LLVM vectorise the loop
             x_t = x[t, lo : lo + n]
-            out_t = record_row(out, t, lo, n, out_s)
-            tr_v_t = record_row(tr_v, t, lo, n, tr_v_s)
-            tr_i_t = record_row(tr_i, t, lo, n, tr_i_s)
-            tr_a_t = record_row(tr_a, t, lo, n, tr_a_s)
+            out_t = out[t, lo : lo + n]
+            tr_v_t = tr_v[t, lo : lo + n]
+            tr_i_t = tr_i[t, lo : lo + n]
+            tr_a_t = tr_a[t, lo : lo + n]
             fin = False  # stays False while every state and input of the block is finite
             for q in range(n):
                 j = lo + q
@@ -743,10 +752,13 @@ def norse_lif_adex(
                 v_[q] = v
                 i_[q] = i
                 a_[q] = a
-                out_t[q] = y
-                tr_v_t[q] = v
-                tr_i_t[q] = i
-                tr_a_t[q] = a
+                if rec_out:
+                    out_t[q] = y
+                if rec_all:
+                    tr_v_t[q] = v
+                    tr_i_t[q] = i
+                if rec_all:
+                    tr_a_t[q] = a
                 fin |= (((v - v) + (i - i) + (a - a)) + (x_t[q] - x_t[q])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
                 xbad[blk] |= any_nonfinite(x_t)
@@ -758,10 +770,12 @@ def norse_lif_adex(
 
 @njit(**_PAR)
 def norse_encoder(
-    x, S, out, tr_v, tr_a, bad, xbad, t0, block, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
-    adaptation_current, adaptation_spike, dt, corrected,
+    x, S, out, tr_v, tr_a, bad, xbad, t0, block, rec_out, rec_all, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    delta_T, adaptation_current, adaptation_spike, dt, corrected,
 ):  # fmt: skip
     literally(corrected)
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
     for blk in prange((N + block - 1) // block):
         wide_vectors()  # 512-bit vectors where the CPU has them (_vector.py)
@@ -769,16 +783,12 @@ def norse_encoder(
         n = min(block, N - lo)
         v_ = S[0, lo : lo + n].copy()
         a_ = S[1, lo : lo + n].copy()
-        # records that are not kept are written to scratch rows (module docstring)
-        out_s = scratch_row(out, n)
-        tr_v_s = scratch_row(tr_v, n)
-        tr_a_s = scratch_row(tr_a, n)
         for t in range(T):
             # this block's part of each row: unit-stride 1-D views let LLVM vectorise the loop
             x_t = x[t, lo : lo + n]
-            out_t = record_row(out, t, lo, n, out_s)
-            tr_v_t = record_row(tr_v, t, lo, n, tr_v_s)
-            tr_a_t = record_row(tr_a, t, lo, n, tr_a_s)
+            out_t = out[t, lo : lo + n]
+            tr_v_t = tr_v[t, lo : lo + n]
+            tr_a_t = tr_a[t, lo : lo + n]
             fin = False  # stays False while every state and input of the block is finite
             for q in range(n):
                 j = lo + q
@@ -789,9 +799,11 @@ def norse_encoder(
                 )  # fmt: skip
                 v_[q] = v
                 a_[q] = a
-                out_t[q] = y
-                tr_v_t[q] = v
-                tr_a_t[q] = a
+                if rec_out:
+                    out_t[q] = y
+                if rec_all:
+                    tr_v_t[q] = v
+                    tr_a_t[q] = a
                 fin |= (((v - v) + (a - a)) + (x_t[q] - x_t[q])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
                 xbad[blk] |= any_nonfinite(x_t)
@@ -802,9 +814,11 @@ def norse_encoder(
 
 @njit(**_PAR)
 def norse_lsnn(
-    x, S, out, tr_v, tr_i, tr_b, bad, xbad, t0, block, tau_syn_inv, tau_mem_inv, tau_adapt_inv, v_leak, v_th, v_reset,
-    beta, dt,
+    x, S, out, tr_v, tr_i, tr_b, bad, xbad, t0, block, rec_out, rec_all, tau_syn_inv, tau_mem_inv, tau_adapt_inv,
+    v_leak, v_th, v_reset, beta, dt,
 ):  # fmt: skip
+    literally(rec_out)
+    literally(rec_all)
     T, N = x.shape
     for blk in prange((N + block - 1) // block):
         lo = blk * block
@@ -812,18 +826,13 @@ def norse_lsnn(
         v_ = S[0, lo : lo + n].copy()
         i_ = S[1, lo : lo + n].copy()
         b_ = S[2, lo : lo + n].copy()
-        # records that are not kept are written to scratch rows (module docstring)
-        out_s = scratch_row(out, n)
-        tr_v_s = scratch_row(tr_v, n)
-        tr_i_s = scratch_row(tr_i, n)
-        tr_b_s = scratch_row(tr_b, n)
         for t in range(T):
             # this block's part of each row: unit-stride 1-D views let LLVM vectorise the loop
             x_t = x[t, lo : lo + n]
-            out_t = record_row(out, t, lo, n, out_s)
-            tr_v_t = record_row(tr_v, t, lo, n, tr_v_s)
-            tr_i_t = record_row(tr_i, t, lo, n, tr_i_s)
-            tr_b_t = record_row(tr_b, t, lo, n, tr_b_s)
+            out_t = out[t, lo : lo + n]
+            tr_v_t = tr_v[t, lo : lo + n]
+            tr_i_t = tr_i[t, lo : lo + n]
+            tr_b_t = tr_b[t, lo : lo + n]
             fin = False  # stays False while every state and input of the block is finite
             for q in range(n):
                 j = lo + q
@@ -834,10 +843,13 @@ def norse_lsnn(
                 v_[q] = v
                 i_[q] = i
                 b_[q] = b
-                out_t[q] = y
-                tr_v_t[q] = v
-                tr_i_t[q] = i
-                tr_b_t[q] = b
+                if rec_out:
+                    out_t[q] = y
+                if rec_all:
+                    tr_v_t[q] = v
+                    tr_i_t[q] = i
+                if rec_all:
+                    tr_b_t[q] = b
                 fin |= (((v - v) + (i - i) + (b - b)) + (x_t[q] - x_t[q])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
                 xbad[blk] |= any_nonfinite(x_t)
@@ -882,11 +894,16 @@ def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):
     block = block_size(x.shape[1]) if block is None else int(block)
     out, *traces = (_row_shaped(a, x.shape[0]) for a in (out, *traces))
     xbad = np.zeros((x.shape[1] + block - 1) // block, dtype=np.bool_)
-    call_kernel(kernel, x, S, out, *traces, bad, xbad, np.int64(t0), np.int64(block), *params)
+    rec_out = out.shape[1] > 0
+    rec_all = bool(traces) and traces[0].shape[1] > 0
+    if any((tr.shape[1] > 0) != rec_all for tr in traces):
+        raise ValueError("run_chunk: the state traces must be all kept or all not kept")
+    call_kernel(kernel, x, S, out, *traces, bad, xbad, np.int64(t0), np.int64(block), rec_out, rec_all, *params)
     return bool(xbad.any())
 
 
 def _row_shaped(a, T):
     """A record that is not kept, as a ``(T, 0)`` array (no memory): the kernels
-    take one row view per step from every record, kept or not."""
+    take one row view per step from every record, kept or not, and store
+    into it only when it is kept."""
     return a if a.shape[0] == T else np.empty((T, 0), dtype=a.dtype)

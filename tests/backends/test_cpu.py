@@ -154,10 +154,9 @@ def test_record_modes_and_spike_dtypes(model, backend):
 @pytest.mark.parametrize("model", REP_MODELS, ids=REP_IDS)
 def test_records_not_kept_change_nothing_else_every_kernel(model):
     """record="output" and "final" against "all", every kernel: the same
-    output and final state.  (The kernels skip the records that are not kept
-    in two ways, a test at each store or a scratch row of the block that
-    every step overwrites; see refneuron.backends.cpu.)  N = 70 makes two
-    blocks of unequal size."""
+    output and final state.  (Each record mode compiles its own loop, with
+    the stores of the records that are not kept removed; see
+    refneuron.backends.cpu.)  N = 70 makes two blocks of unequal size."""
     _assert_record_modes_agree(model, inputs_for(model, (60, 70), seed=8), "cpu")
 
 

@@ -455,7 +455,6 @@ def alpha(
                 if rec_all:
                     tr_syn_exc_t[q] = syn_exc
                     tr_syn_inh_t[q] = syn_inh
-                if rec_all:
                     tr_mem_t[q] = mem
                 fin |= (((syn_exc - syn_exc) + (syn_inh - syn_inh) + (mem - mem)) + (x_t[q] - x_t[q])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
@@ -757,7 +756,6 @@ def norse_lif_adex(
                 if rec_all:
                     tr_v_t[q] = v
                     tr_i_t[q] = i
-                if rec_all:
                     tr_a_t[q] = a
                 fin |= (((v - v) + (i - i) + (a - a)) + (x_t[q] - x_t[q])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is
@@ -848,7 +846,6 @@ def norse_lsnn(
                 if rec_all:
                     tr_v_t[q] = v
                     tr_i_t[q] = i
-                if rec_all:
                     tr_b_t[q] = b
                 fin |= (((v - v) + (i - i) + (b - b)) + (x_t[q] - x_t[q])) != 0.0
             if fin:  # rare: a state became non-finite, or an input is

@@ -40,9 +40,12 @@ variables change:
   neuron-step, run-time flags -> compile-time flags, measured side by side:
   spikingjelly ``LIF`` ``"final"`` 1.40 -> 0.28, ``"output"`` 0.64 ->
   0.36; norse ``LIF`` ``"final"`` 1.88 -> 0.36, ``"output"`` 1.80 ->
-  0.46, ``"all"`` 0.81 -> 0.70).  Storing the records that are not kept
-  into a scratch row of the block, overwritten at each step, avoided the
-  masks but not the stores.  The benchmark's record-modes table
+  0.46, ``"all"`` 0.81 -> 0.70).  On the Intel Xeon machines of earlier
+  measurements the same run-time test had made the kernels with a long
+  step two to four times slower when a record was not kept (AdEx
+  ``"output"`` 8.3 ns per neuron-step).  Storing the records that are not
+  kept into a scratch row of the block, overwritten at each step, avoided
+  the masks but not the stores (AdEx ``"output"`` 1.9 there).  The benchmark's record-modes table
   (``benchmarks/RESULTS.md``) times every kernel in the three modes; a mode
   that keeps less should never take longer than ``"all"``.
 * seven kernels with a long step call :func:`._vector.wide_vectors` at the

@@ -9,7 +9,11 @@ memory, and 512-bit vectors halve that number.  :func:`wide_vectors`,
 called at the top of a ``prange`` body (the function Numba outlines for
 the parallel loop), gives that function the LLVM attribute
 ``"prefer-vector-width"="512"``; LLVM then uses 512-bit vectors in it where
-the CPU has them, and changes nothing on CPUs without AVX-512.
+the CPU has them, and changes nothing on CPUs without AVX-512.  On AMD's
+Zen 5 (LLVM's ``znver5`` tuning, an AMD EPYC machine here) LLVM already
+uses 512-bit vectors in every kernel (``zmm`` divisions in the assembly of
+spikingjelly ``LIF``'s kernel, which does not call it), so there the
+attribute changes nothing either.
 
 The values do not change: each lane computes its neuron with the same IEEE
 operations in the same order whatever the vector width (no reductions over

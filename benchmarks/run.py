@@ -537,19 +537,26 @@ def backward_inputs(name, T, N):
     return x, gy
 
 
-def bench_backward(model, x, gy, repeats):
+def bench_backward(model, x, gy, repeats, triad_now=None):
     """Forward + backward through the public API (``gradients.vjp(..., backend="cpu")``).
 
     Bytes that must move per neuron-step: forward 8 (read x) + 8 per state (tape)
     + 1 (uint8 spike); backward 8 (x) + 8 per state (tape) + 8 (upstream) + 8
-    (input gradient): 33 + 16 per state variable.
+    (input gradient): 33 + 16 per state variable.  With ``triad_now``
+    (:func:`triad_probe`), also the defaults' share of the triad measured
+    alongside each call (:func:`paired_share`), else None.
     """
     from refneuron import gradients
 
     up = {"output": gy}
     t = median_time(lambda: gradients.vjp(model, x, up, backend="cpu", check_finite=False), repeats)
     t_default = median_time(lambda: gradients.vjp(model, x, up, backend="cpu"), repeats)
-    return t, t_default, 33 + 16 * len(model.State.names())
+    bytes_per_step = 33 + 16 * len(model.State.names())
+    share = None
+    if triad_now is not None:
+        call = lambda: gradients.vjp(model, x, up, backend="cpu")  # noqa: E731
+        share = paired_share(call, bytes_per_step * x.size, triad_now, repeats)
+    return t, t_default, bytes_per_step, share
 
 
 def frameworks_backward_in_subprocess(T, N, repeats):
@@ -808,16 +815,20 @@ def main(argv=None):
                   f"refneuron LIF faster by {fw[N][1].get(k, float('nan')):.1f}x (paired)", flush=True)
 
     brows = []
+    triad_now = triad_probe(2**23 if args.quick else 2**25)
     for name, model in backward_models().items():
         for N in fw_sizes if args.quick else [10_000, 100_000]:
             steps = int(min(T, max(1, args.max_bytes // (8 * N))))
             x, gy = backward_inputs(name, steps, N)
-            t, t_default, bps = bench_backward(model, x, gy, max(1, repeats // 2) if N >= 100_000 else repeats)
+            t, t_default, bps, share = bench_backward(model, x, gy, max(1, repeats // 2) if N >= 100_000 else repeats,
+                                                      triad_now)
             ns = steps * N
-            brows.append((name, N, steps, ns / t, bps, ns / t_default))
+            brows.append((name, N, steps, ns / t, bps, ns / t_default, share))
             print(f"fwd+bwd {name:22s} N={N:>8d} T={steps:5d}: {ns / t / 1e6:8.1f} M/s, "
-                  f"{100 * ns / t * bps / bw:5.1f}% of triad; defaults {ns / t_default / 1e6:8.1f} M/s", flush=True)
+                  f"{100 * ns / t * bps / bw:5.1f}% of triad; defaults {ns / t_default / 1e6:8.1f} M/s, "
+                  f"{100 * share:.0f}% of the triad alongside", flush=True)
             del x, gy
+    del triad_now
     bw_mid = triad_bandwidth(2**23 if args.quick else 2**25, repeats)
     print(f"triad (after refneuron's runs): {bw_mid / 1e9:.1f} GB/s", flush=True)
     bfw = {}
@@ -970,14 +981,17 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                  "Bytes per neuron-step that must move: forward 8 (input) + 8 per state (tape) + 1 (uint8 spike), "
                  "backward 8 (input) + 8 per state (tape) + 8 (upstream) + 8 (input gradient) = 33 + 16 per state. "
                  "(The kernels flag non-finite states, inputs and upstream gradients as they go; `vjp` scans only when a flag is set.)\n")
+    lines.append("The last column pairs each call with the triad, as in the forward table: a triad reading just before and "
+                 "just after one call with the defaults, the call's bytes per second divided by the larger reading, median "
+                 "over the repeats.\n")
     lines.append("| model | surrogate | N | T | B/step | M neuron-steps/s (check_finite=False) | % of triad (check_finite=False) "
-                 "| M neuron-steps/s (defaults) | % of triad (defaults) |")
-    lines.append("|---|---|---|---|---|---|---|---|---|")
+                 "| M neuron-steps/s (defaults) | % of triad (defaults) | % of the triad alongside (defaults, paired) |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|")
     sur = {"snntorch.Leaky": "snntorch atan(2)", "spikingjelly.LIF": "spikingjelly Sigmoid(4)",
            "norse.LIF": "norse SuperSpike", "canonical.Izhikevich": "snntorch atan(2)", "canonical.AdEx": "snntorch atan(2)"}
-    for name, N, steps, r, bps, r_def in brows:
+    for name, N, steps, r, bps, r_def, share in brows:
         lines.append(f"| {name} | {sur[name]} | {N:.0e} | {steps} | {bps} | {r / 1e6:.0f} | {100 * r * bps / bw:.0f} % "
-                     f"| {r_def / 1e6:.0f} | {100 * r_def * bps / bw:.0f} % |")
+                     f"| {r_def / 1e6:.0f} | {100 * r_def * bps / bw:.0f} % | {100 * share:.0f} % |")
     lines.append("")
     if bfw:
         lines.append(f"The frameworks' torch autograd on the same machine in the same run (float64, T = {T} at N = 1e4 and "
@@ -991,7 +1005,7 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         for N, (fsteps, res) in bfw.items():
             for k, t in res.items():
                 m = next((v for key, v in mate.items() if k.startswith(key)), None)
-                ours = next((r for name, n, s_, r, b, r_def in brows if name == m and n == N), None)
+                ours = next((r for name, n, s_, r, b, r_def, sh in brows if name == m and n == N), None)
                 if isinstance(t, float):
                     r = fsteps * N / t
                     lines.append(f"| {k} | {N:.0e} | {r / 1e6:.1f} | {f'{ours / r:.1f}x ({m})' if ours else '-'} |")

@@ -44,8 +44,7 @@ def record(key, ref, got, spikes=None):
     got = np.asarray(got, dtype=np.float64)
     diff = float(np.max(np.abs(ref - got))) if ref.size else 0.0
     n_spikes = int(np.sum(spikes != 0)) if spikes is not None else 0
-    old = _MEASURED.get(key, (0.0, 0, 0))
-    _MEASURED[key] = (max(old[0], diff), old[1] + 1, old[2] + n_spikes)
+    merge_rows({key: (diff, 1, n_spikes)})
     return diff
 
 
@@ -54,7 +53,8 @@ def measured_rows():
 
 
 def merge_rows(rows):
-    """Fold rows measured in another process (a pytest-xdist worker) into this one's."""
+    """Fold ``{key: (max |diff|, cases, spikes)}`` into this process's rows (one
+    comparison from :func:`record`, or a pytest-xdist worker's rows)."""
     for key, (diff, n_cases, n_spikes) in rows.items():
         old = _MEASURED.get(key, (0.0, 0, 0))
         _MEASURED[key] = (max(old[0], float(diff)), old[1] + int(n_cases), old[2] + int(n_spikes))

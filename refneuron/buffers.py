@@ -14,7 +14,8 @@ call instead of asking the operating system for new memory.
 
 What the caller sees
 --------------------
-* The returned arrays are ordinary, writable, C-contiguous NumPy arrays
+* The returned arrays are ordinary, writable, C-contiguous NumPy arrays,
+  each starting at a 64-byte boundary (:data:`ALIGN`)
   (views: ``arr.base`` is the pooled buffer).  A buffer is reused only once
   no array that views it is alive, so a result is never overwritten behind
   the caller's back, and its values never depend on the pool.
@@ -41,6 +42,11 @@ import numpy as np
 
 #: smallest request that is pooled (bytes)
 MIN_BYTES = 16 * 2**20
+
+#: every array :func:`empty` returns starts at a multiple of this many bytes (a cache
+#: line: the CPU kernels write 64-byte aligned float64 records with streaming stores,
+#: :mod:`refneuron.backends._stream`)
+ALIGN = 64
 
 
 def _default_max_bytes():
@@ -125,29 +131,37 @@ def _trim(extra):
     return total + extra <= _max_bytes
 
 
+def _aligned_view(base, n_bytes, dtype, shape):
+    """The first ``n_bytes`` of the 1-D uint8 ``base`` from its first address that is a
+    multiple of :data:`ALIGN`, as an array of ``dtype`` and ``shape``."""
+    off = -base.ctypes.data % ALIGN
+    return base[off : off + n_bytes].view(dtype).reshape(shape)
+
+
 def empty(shape, dtype=np.float64):
-    """An uninitialised C-contiguous array of ``shape`` and ``dtype``, from an
-    idle pooled buffer when one fits (see the module docstring)."""
+    """An uninitialised C-contiguous array of ``shape`` and ``dtype`` whose data start
+    at a multiple of :data:`ALIGN` bytes, from an idle pooled buffer when one fits
+    (see the module docstring)."""
     dtype = np.dtype(dtype)
     shape = tuple(int(s) for s in shape)
     n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    need = n_bytes + ALIGN  # room to start at an aligned address
     if n_bytes < MIN_BYTES:
-        return np.empty(shape, dtype=dtype)
+        return _aligned_view(np.empty(need, dtype=np.uint8), n_bytes, dtype, shape)
     with _lock:
         best = None
         for k in range(len(_buffers)):  # by index: a loop variable would hold a reference
             size = _buffers[k].nbytes
-            if n_bytes <= size <= 2 * n_bytes and _is_idle(k):
+            if need <= size <= 2 * need and _is_idle(k):
                 if best is None or size < _buffers[best].nbytes:
                     best = k
         if best is not None:
-            base = _buffers[best]
-        elif _trim(n_bytes):
-            base = np.empty(n_bytes, dtype=np.uint8)
-            _buffers.append(base)
-        else:  # the pool is full of buffers in use: an ordinary allocation
-            return np.empty(shape, dtype=dtype)
-        return base[:n_bytes].view(dtype).reshape(shape)
+            return _aligned_view(_buffers[best], n_bytes, dtype, shape)
+        if _trim(need):
+            _buffers.append(np.empty(need, dtype=np.uint8))
+            return _aligned_view(_buffers[-1], n_bytes, dtype, shape)
+    # the pool is full of buffers in use: an ordinary allocation
+    return _aligned_view(np.empty(need, dtype=np.uint8), n_bytes, dtype, shape)
 
 
-__all__ = ["MIN_BYTES", "empty", "max_bytes", "set_max_bytes", "release", "idle_bytes", "pooled_bytes"]
+__all__ = ["ALIGN", "MIN_BYTES", "empty", "max_bytes", "set_max_bytes", "release", "idle_bytes", "pooled_bytes"]

@@ -24,7 +24,8 @@ SHAPE = (buffers.MIN_BYTES // 8 // 1000 + 1, 1000)  # just above the pooling thr
 
 def test_small_requests_are_not_pooled():
     a = buffers.empty((10, 10))
-    assert a.shape == (10, 10) and a.dtype == np.float64 and a.base is None
+    assert a.shape == (10, 10) and a.dtype == np.float64 and a.flags.c_contiguous
+    assert a.ctypes.data % buffers.ALIGN == 0
     assert buffers.pooled_bytes() == 0
 
 
@@ -54,10 +55,11 @@ def test_dtype_shape_layout():
 def test_capacity_and_release():
     buffers.set_max_bytes(0)
     a = buffers.empty(SHAPE)
-    assert a.base is None and buffers.pooled_bytes() == 0  # pooling off: an ordinary array
+    assert buffers.pooled_bytes() == 0 and a.ctypes.data % buffers.ALIGN == 0  # pooling off: an ordinary array
     buffers.set_max_bytes(10 * buffers.MIN_BYTES)
     b = buffers.empty(SHAPE)
-    assert buffers.pooled_bytes() == b.nbytes
+    # the pooled buffer: the request and room to start on a line
+    assert buffers.pooled_bytes() == b.base.nbytes == b.nbytes + buffers.ALIGN
     del b
     assert buffers.idle_bytes() > 0
     buffers.release()
@@ -68,7 +70,8 @@ def test_full_pool_falls_back_to_plain_allocation():
     buffers.set_max_bytes(int(1.5 * buffers.MIN_BYTES) + 8 * 1000 * 10)
     a = buffers.empty(SHAPE)
     b = buffers.empty(SHAPE)  # no room while ``a`` is in use
-    assert a.base is not None and b.base is None
+    assert buffers.pooled_bytes() == a.base.nbytes  # only ``a`` is pooled
+    assert b.base is not a.base and b.ctypes.data % buffers.ALIGN == 0
 
 
 def test_set_max_bytes_validates():

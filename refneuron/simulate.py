@@ -136,7 +136,12 @@ def run(
         Preallocated buffers for the recorded sequences, keyed ``"output"``
         and/or state names, each C-contiguous of shape ``(T, *neuron_shape)``
         (float64 states, ``spike_dtype`` output).  Missing ones are allocated.
-        Reusing buffers avoids the page faults of fresh memory.
+        Reusing buffers avoids the page faults of fresh memory.  With
+        ``backend="cpu"``, large float64 buffers whose data start on a 64-byte
+        boundary and whose rows are a multiple of 64 bytes long are written
+        with streaming stores, which move fewer bytes
+        (:mod:`refneuron.backends._stream`); :func:`refneuron.buffers.empty`
+        allocates such buffers (``np.empty`` guarantees only 16 bytes).
     chunk_steps : int, optional
         Run the time axis in chunks of this many steps, carrying the state
         over.  The result is identical to the unchunked run.  With

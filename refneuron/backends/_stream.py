@@ -13,13 +13,16 @@ traffic for the 17 B that must move; with the membrane trace streamed, 18 B.
 
 Measured on an AMD EPYC (Zen 5) machine, 2 threads: the STREAM-like triad
 reaches 77-82 GB/s with ordinary stores and 104-109 GB/s with non-temporal
-ones (the 24 B counted per element against 32 B moved); the LIF kernel, T =
-1000, 0.471 -> 0.402 ns per neuron-step at N = 1e4, 0.327 -> 0.299 at 1e5,
-0.430 -> 0.377 at 1e6 (side by side, same arrays).  Computing a block's row
-into a scratch array and then copying it out with non-temporal stores was
-*slower* than ordinary stores (the reads and the writes of memory then run
-in separate phases instead of overlapping); the stores must be in the
-computing loop itself.
+ones, written in C with intrinsics (the 24 B counted per element against
+32 B moved); the benchmark's triad written with :func:`put` reached 90-92
+GB/s beside 80-81 for its ordinary triad.  Through the public API (T = 1000, N =
+1e4, ``record="all"``, ``check_finite=False``, ns per neuron-step, side by
+side, ordinary -> streaming stores): LIF 0.472 -> 0.394, Izhikevich 0.751 ->
+0.569, AdEx 0.923 -> 0.868.  Computing a block's row into a scratch array
+and then copying it out with non-temporal stores was *slower* than ordinary
+stores (LIF 0.38 -> 0.41 ns at N = 1e4; the reads and the writes of memory
+then run in separate phases instead of overlapping), so the stores are in
+the computing loop itself.
 
 How
 ---
@@ -34,7 +37,11 @@ a block exactly when every row segment ``trace[t, lo:lo + n]`` starts on a
 64-byte boundary and ``n`` is a multiple of 8.  :func:`.cpu.run_chunk`
 streams only then (:func:`streamable`): the array's address and its row
 length in bytes are multiples of 64, and so is every block's first neuron
-(``block`` a multiple of 8).  :mod:`refneuron.buffers` hands out 64-byte
+(``block`` a multiple of 8).  (The scalar copies of the store, in the
+loop's remainder, declare the same alignment without having it; they compile
+to scalar non-temporal stores, whose instructions need only the element's
+own alignment, and with ``n`` a multiple of 8 the remainder after the vector
+loop starts on a line anyway.)  :mod:`refneuron.buffers` hands out 64-byte
 aligned records for that reason.  A misaligned vector non-temporal store
 faults, so nothing else may call :func:`put` with ``stream`` true.
 

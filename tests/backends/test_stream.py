@@ -186,3 +186,53 @@ def test_the_kernel_holds_streaming_stores_and_the_fence(monkeypatch):
     # a vector streaming store of the membrane trace (packed: the loop was vectorised) and the fence
     assert re.search(r"\bv?movntpd\b", asm), "no vector streaming store"
     assert re.search(r"\bsfence\b", asm), "no sfence"
+
+
+# --- the backward kernels stream the input gradient --------------------------------------
+
+
+def _one_backward_case_per_kernel():
+    from refneuron.backends import vjp
+
+    seen = {}
+    for name, model in all_cases():
+        bspec = vjp.BACKWARD.get(model.name)
+        if bspec is not None and bspec.kernel in CASES:  # the recurrent models have kernels of their own
+            seen.setdefault(bspec.kernel, (name, model))
+    return seen
+
+
+BACKWARD_CASES = _one_backward_case_per_kernel()
+
+
+def test_every_backward_kernel_is_covered():
+    import inspect
+
+    from refneuron.backends import cpu_vjp
+
+    takes = {n for n, f in vars(cpu_vjp).items()
+             if hasattr(f, "py_func") and "stream" in inspect.signature(f.py_func).parameters}  # fmt: skip
+    assert len(takes) == 18
+    assert set(BACKWARD_CASES) == takes
+
+
+@pytest.mark.parametrize("kernel", sorted(BACKWARD_CASES))
+def test_backward_streaming_gives_the_same_bits(kernel, monkeypatch):
+    from refneuron import gradients
+
+    name, model = BACKWARD_CASES[kernel]
+    x = inputs_for(model, (9, 200), seed=25)
+    gy = np.random.default_rng(26).normal(size=x.shape)
+    monkeypatch.setattr(cpu, "STREAM_MIN_BYTES", 0)
+    seen = _spy(monkeypatch)
+    grads = {}
+    for flag in (False, True):
+        monkeypatch.setattr(cpu, "STREAM", flag)
+        grads[flag] = gradients.vjp(model, x, {"output": gy}, backend="cpu")
+        assert seen[-1] is flag, f"{name}: streaming {'not ' if flag else ''}used"
+    a, b = grads[False], grads[True]
+    assert np.array_equal(_bits(a.inputs), _bits(b.inputs)), f"{name}: streaming changed the input gradient"
+    for k in a.params:
+        assert np.array_equal(_bits(a.params[k]), _bits(b.params[k])), f"{name} gradient of {k}"
+    for k in a.initial_state:
+        assert np.array_equal(_bits(a.initial_state[k]), _bits(b.initial_state[k])), f"{name} initial {k}"

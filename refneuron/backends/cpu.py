@@ -963,13 +963,7 @@ def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):
     rec_all = bool(traces) and traces[0].shape[1] > 0
     if any((tr.shape[1] > 0) != rec_all for tr in traces):
         raise ValueError("run_chunk: the state traces must be all kept or all not kept")
-    kept = ([out] if rec_out else []) + (traces if rec_all else [])
-    stream = _streams(kept, block)
-    if block is None:
-        block = block_size(x.shape[1])
-        if stream:  # every block's first neuron on a cache line of every streamed row
-            block = -(-block // 8) * 8
-    block = int(block)
+    stream, block = streaming_and_block(([out] if rec_out else []) + (traces if rec_all else []), x.shape[1], block)
     xbad = np.zeros((x.shape[1] + block - 1) // block, dtype=np.bool_)
     call_kernel(
         kernel, x, S, out, *traces, bad, xbad, np.int64(t0), np.int64(block), rec_out, rec_all, stream, *params
@@ -988,6 +982,18 @@ STREAM = True
 #: caller over the membrane trace): 8 MiB of trace 0.96 -> 0.87, then 0.17 -> 0.37;
 #: 16 MiB 1.00 -> 0.88, then 0.24 -> 0.33; 31 MiB 0.47 -> 0.38, then 0.36 -> 0.36.
 STREAM_MIN_BYTES = 32 * 2**20
+
+
+def streaming_and_block(kept, n_neurons, block=None):
+    """Whether a call streams its kept records ``kept`` (:func:`_streams`), and its
+    block size: ``block`` if given, else :func:`block_size`, rounded up to a multiple
+    of 8 when streaming (so that every block starts on a cache line)."""
+    stream = _streams(kept, block)
+    if block is None:
+        block = block_size(n_neurons)
+        if stream:
+            block = -(-block // 8) * 8
+    return stream, int(block)
 
 
 def _streams(kept, block):

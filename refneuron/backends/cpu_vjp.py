@@ -1475,15 +1475,11 @@ def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params, block=None):
 
     Returns True if a block met a non-finite state, input or upstream
     gradient (the caller then finds which, and where)."""
-    from .cpu import _row_shaped, _streams, block_size
+    from .cpu import _row_shaped, streaming_and_block
 
     kernel = globals()[kernel_name]
-    stream = _streams([gx], block)  # the input gradient, written once and not read again (.cpu.run_chunk)
-    if block is None:
-        block = block_size(x.shape[1])
-        if stream:  # every block's first neuron on a cache line of gx
-            block = -(-block // 8) * 8
-    block = int(block)
+    # the input gradient is written once and not read again: streamed as the forward records are
+    stream, block = streaming_and_block([gx], x.shape[1], block)
     if not 1 <= block <= MAX_BLOCK:
         raise ValueError(f"block: must be in [1, {MAX_BLOCK}] (got {block})")
     gy, *gups = (_row_shaped(a, x.shape[0]) for a in (gy, *gups))

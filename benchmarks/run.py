@@ -307,7 +307,7 @@ def adex_forms(x, repeats):
     (:func:`_adex_without_exp`)."""
     import refneuron as rn
     from refneuron import buffers
-    from refneuron.backends import _stream, cpu
+    from refneuron.backends import cpu
     from refneuron.models.canonical.adex import adex_step
 
     m = rn.canonical.AdEx()
@@ -315,9 +315,10 @@ def adex_forms(x, repeats):
                                                     "V_peak", "dt"))
     T, N = x.shape
     out, tr_V, tr_w = buffers.empty((T, N), np.uint8), buffers.empty((T, N)), buffers.empty((T, N))
-    block = -(-cpu.block_size(N) // 8) * 8  # as cpu.run_chunk when it streams
-    if not (_stream.available() and _stream.streamable(tr_V) and _stream.streamable(tr_w)):
-        raise RuntimeError("adex_forms: the form kernels stream their records: x86-64 and N a multiple of 8 only")
+    stream, block = cpu.streaming_and_block([tr_V, tr_w], N)  # as the CPU kernel decides
+    if not stream:
+        raise RuntimeError("adex_forms: the form kernels stream their records, as the CPU kernel does here: "
+                           "x86-64, N a multiple of 8 and records of at least cpu.STREAM_MIN_BYTES only")
     res = {}
     for label, step in (("as written", adex_step), ("without exp", _adex_without_exp())):
         kernel = _adex_form_kernel(step)

@@ -65,13 +65,16 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, register_jitable
 
-#: alignment (bytes) a streamed row segment must have: one cache line, one 512-bit vector
-LINE = 64
+#: the alignment (bytes) a streamed row segment must have: one cache line, the alignment of every
+#: array refneuron.buffers hands out
+from ..buffers import ALIGN as LINE
+
+_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 
 
 def available():
     """Whether this machine's kernels can stream (x86-64: ``sfence`` and non-temporal stores)."""
-    return platform.machine().lower() in ("x86_64", "amd64")
+    return _X86_64
 
 
 @intrinsic

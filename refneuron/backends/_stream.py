@@ -51,6 +51,30 @@ returns.  They also bypass the caches, which costs time when the records are
 read again soon and would have stayed in cache; :func:`.cpu.run_chunk`
 streams only records of at least :data:`.cpu.STREAM_MIN_BYTES`.
 
+Where it pays
+-------------
+Streaming is not faster on every x86-64 CPU, and :data:`.cpu.STREAM` (the
+default of every call) is :func:`pays`: true only where the CPU has AVX-512,
+so that one vector store of the kernels' loop fills a whole cache line.  On
+the AMD EPYC Zen 5 machine of the figures above it is.  On an AMD EPYC Zen 3
+machine (AVX2: two 32-byte stores make a line, which the core must combine
+before it writes the line out) streaming made every kernel slower, measured
+side by side through the public API (N = 1e5, T = 200, ``record="all"``,
+``check_finite=False``, records from :mod:`refneuron.buffers`, ns per
+neuron-step, ordinary -> streaming): snntorch ``Leaky`` 0.64 -> 0.81,
+spikingjelly ``LIF`` 0.86 -> 1.42, snntorch ``Synaptic`` 1.0 -> 7.0,
+norse ``LIF`` 1.1 -> 7.5, Izhikevich 1.0 -> 6.6, snntorch ``Alpha`` 1.6
+-> 14, AdEx 4.2 -> 13.8; the backward with a streamed input gradient,
+snntorch ``Leaky`` 2.8 -> 3.1.  The collapse with two or three streamed
+traces depends on where the records lie against the input: with the
+traces at a page offset 48 bytes past the input's (as the pool's arrays
+and a NumPy input happened to lie) ``Synaptic`` took 7.8 ns, with them
+16 bytes before it 1.24, against 0.91 with ordinary stores; a load of the
+input that shares its low twelve address bits with a streaming store just
+issued seems to wait for that store.  The streamed triad of the benchmark
+was faster there all the same (39.6 against 26.4 GB/s): a loop that only
+streams one array is not what the kernels do.
+
 Values do not change: only the way the same bytes reach memory
 (``tests/backends/test_stream.py`` compares every kernel bit for bit with and
 without streaming).
@@ -75,6 +99,24 @@ _X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 def available():
     """Whether this machine's kernels can stream (x86-64: ``sfence`` and non-temporal stores)."""
     return _X86_64
+
+
+def pays():
+    """Whether streaming is expected to make this machine's kernels faster: x86-64 with
+    AVX-512F in the CPU Numba compiles for (one vector store is a cache line; see
+    "Where it pays" above).  Respects ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES``: when
+    they are set, only an explicit ``+avx512f`` counts."""
+    if not _X86_64:
+        return False
+    from numba.core import config
+
+    if config.CPU_FEATURES is not None:
+        return "+avx512f" in config.CPU_FEATURES.split(",")
+    if config.CPU_NAME not in (None, "host"):
+        return False
+    import llvmlite.binding as llvm
+
+    return bool(llvm.get_host_cpu_features().get("avx512f", False))
 
 
 @intrinsic
@@ -136,4 +178,4 @@ def streamable(a):
     )
 
 
-__all__ = ["LINE", "available", "fence", "put", "streamable"]
+__all__ = ["LINE", "available", "fence", "pays", "put", "streamable"]

@@ -53,7 +53,10 @@ variables change:
   float64 records are written with streaming (non-temporal) stores through
   :func:`._stream.put`, which do not read a cache line before writing it,
   and each block ends with :func:`._stream.fence`.  :func:`run_chunk` streams
-  only when that is safe and pays (:func:`_streams`: x86-64, at least
+  only when that is safe and pays (:func:`_streams`: x86-64 and
+  :data:`STREAM`, by default true only on CPUs with AVX-512, where it was
+  measured to pay, while on an AVX2 one it cost up to seven times the
+  time (:mod:`._stream`); at least
   :data:`STREAM_MIN_BYTES` of float64 records, every one 64-byte aligned
   with rows a multiple of 64 bytes, blocks a multiple of 8 neurons); the
   values are the same either way.  Measured side by side through the public
@@ -118,7 +121,7 @@ from ._steps import (
 numba = numba_or_raise("cpu")
 from numba import literally, njit, prange  # noqa: E402
 
-from ._stream import available as _stream_available, fence, put, streamable  # noqa: E402
+from ._stream import available as _stream_available, fence, pays as _stream_pays, put, streamable  # noqa: E402
 from ._vector import wide_vectors  # noqa: E402
 
 jitable_cpu(*MODEL_FUNCTIONS, *STEP_FUNCTIONS)
@@ -971,9 +974,10 @@ def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):
     return bool(xbad.any())
 
 
-#: write the kept float64 records with streaming stores when allowed (:mod:`._stream`);
-#: set False to compile and time the kernels without them
-STREAM = True
+#: write the kept float64 records with streaming stores when allowed (:mod:`._stream`):
+#: by default where they pay on this CPU (:func:`._stream.pays`, AVX-512); set True or
+#: False to compile and time the kernels with or without them on any x86-64 CPU
+STREAM = _stream_pays()
 
 #: the least number of bytes of float64 records for which a call streams them: smaller
 #: records may still be in the caches when the caller reads them, which streaming

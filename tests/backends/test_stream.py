@@ -36,6 +36,38 @@ def _one_case_per_kernel():
     return seen
 
 
+#: cpu.STREAM as the module set it, before the fixture below
+DEFAULT_STREAM = cpu.STREAM
+
+
+@pytest.fixture(autouse=True)
+def _streaming_allowed(monkeypatch):
+    """These tests check the mechanism on any x86-64 CPU, whatever this one's default
+    (:data:`cpu.STREAM`, :func:`_stream.pays`)."""
+    monkeypatch.setattr(cpu, "STREAM", True)
+
+
+def test_the_default_is_where_streaming_pays():
+    import llvmlite.binding as llvm
+    from numba.core import config
+
+    assert DEFAULT_STREAM == _stream.pays()
+    if config.CPU_NAME is None and config.CPU_FEATURES is None:
+        assert _stream.pays() == bool(llvm.get_host_cpu_features().get("avx512f", False))
+
+
+def test_no_avx512_named_means_no_streaming(monkeypatch):
+    from numba.core import config
+
+    monkeypatch.setattr(config, "CPU_FEATURES", "+avx2,+fma")
+    assert not _stream.pays()
+    monkeypatch.setattr(config, "CPU_FEATURES", "+avx2,+avx512f")
+    assert _stream.pays()
+    monkeypatch.setattr(config, "CPU_FEATURES", None)
+    monkeypatch.setattr(config, "CPU_NAME", "generic")
+    assert not _stream.pays()
+
+
 CASES = _one_case_per_kernel()
 KERNELS = sorted(CASES)
 

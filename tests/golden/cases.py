@@ -4,7 +4,10 @@ Each entry is a :class:`refneuron.golden.GoldenCase`: a case name, the model
 record with its parameters, and the input recipe.  To pin a new model, add a
 list (or entries) here and run ``python -m tests.golden.make_golden FILE``
 for that file only; the test suite then checks that the current code
-reproduces every stored case bit for bit.
+reproduces every stored case bit for bit (for a model that calls NumPy's
+``exp``, ``log`` or ``tanh``, whose last bit depends on the CPU, bit for bit
+only on a CPU of the kind that wrote the file, elsewhere within the stated
+tolerance of ``test_golden.py``).
 
 Inputs are chosen so that every case fires (the spike and reset paths are
 exercised), and use values that are not float32-representable where the

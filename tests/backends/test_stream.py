@@ -114,7 +114,7 @@ def _same_run(a, b, what):
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_streaming_gives_the_same_bits(kernel, monkeypatch):
     name, model = CASES[kernel]
-    # N = 200: blocks of 64, 64, 64 and 8 neurons (multiples of 8: every block starts on a line)
+    # N = 200 on 2 threads: blocks of 104 and 96 neurons (multiples of 8: every block starts on a line)
     x = inputs_for(model, (9, 200), seed=21)
     sdt = "uint8" if specs.binary_output(model) else "float64"
     monkeypatch.setattr(cpu, "STREAM_MIN_BYTES", 0)

@@ -786,7 +786,9 @@ def machine():
     try:  # the CPU LLVM compiles for, and whether it has AVX-512 (the kernels stream only then)
         import llvmlite.binding as llvm
 
-        wide = "AVX-512" if llvm.get_host_cpu_features().get("avx512f", False) else "no AVX-512"
+        from refneuron.backends._vector import has_avx512
+
+        wide = "AVX-512" if has_avx512() else "no AVX-512"
         cpu = f"{cpu} (LLVM: {llvm.get_host_cpu_name()}, {wide})"
     except Exception:  # pragma: no cover - llvmlite comes with numba
         pass

@@ -89,6 +89,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, register_jitable
 
+from ._vector import has_avx512
+
 #: the alignment (bytes) a streamed row segment must have: one cache line, the alignment of every
 #: array refneuron.buffers hands out
 from ..buffers import ALIGN as LINE
@@ -103,20 +105,9 @@ def available():
 
 def pays():
     """Whether streaming is expected to make this machine's kernels faster: x86-64 with
-    AVX-512F in the CPU Numba compiles for (one vector store is a cache line; see
-    "Where it pays" above).  Respects ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES``: when
-    they are set, only an explicit ``+avx512f`` counts."""
-    if not _X86_64:
-        return False
-    from numba.core import config
-
-    if config.CPU_FEATURES is not None:
-        return "+avx512f" in config.CPU_FEATURES.split(",")
-    if config.CPU_NAME not in (None, "host"):
-        return False
-    import llvmlite.binding as llvm
-
-    return bool(llvm.get_host_cpu_features().get("avx512f", False))
+    AVX-512F in the CPU Numba compiles for (:func:`._vector.has_avx512`; one vector
+    store is a cache line, see "Where it pays" above)."""
+    return _X86_64 and has_avx512()
 
 
 @intrinsic

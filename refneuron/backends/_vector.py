@@ -29,6 +29,21 @@ from __future__ import annotations
 from numba import types
 from numba.extending import intrinsic
 
+def has_avx512():
+    """Whether the CPU Numba compiles for has AVX-512F (512-bit vectors): the host's,
+    unless ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` name another (then only an
+    explicit ``+avx512f`` counts)."""
+    from numba.core import config
+
+    if config.CPU_FEATURES is not None:
+        return "+avx512f" in config.CPU_FEATURES.split(",")
+    if config.CPU_NAME not in (None, "host"):
+        return False
+    import llvmlite.binding as llvm
+
+    return bool(llvm.get_host_cpu_features().get("avx512f", False))
+
+
 #: the LLVM function attribute :func:`wide_vectors` sets
 ATTRIBUTE = '"prefer-vector-width"="512"'
 

@@ -39,9 +39,7 @@ MODELS = {
 
 
 def _host_has_avx512():
-    import llvmlite.binding as ll
-
-    return "+avx512f" in ll.get_host_cpu_features().flatten().split(",")
+    return _vector.has_avx512()
 
 
 #: without AVX-512 the attribute changes no instruction (the widest vectors are 256 bits

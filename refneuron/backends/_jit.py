@@ -235,6 +235,13 @@ def _matches(sig_t, a):
     return sig_t == typeof(a)
 
 
+def spikes_as_uint8(out):
+    """A ``bool`` output record as a ``uint8`` view of the same memory (a kernel
+    stores each spike as 0 or 1, the same byte in either dtype), so that the
+    kernels compile once for both 0/1 dtypes; other records unchanged."""
+    return out.view(np.uint8) if out.dtype == np.bool_ else out
+
+
 def call_kernel(kernel, *args):
     """Call the ``numba.njit`` dispatcher ``kernel`` with ``args``.
 

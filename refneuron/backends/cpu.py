@@ -94,7 +94,7 @@ import math
 
 import numpy as np
 
-from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise
+from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise, spikes_as_uint8
 from ._steps import (
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
@@ -974,6 +974,7 @@ def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):
     """
     kernel = globals()[kernel_name]
     out, *traces = (_row_shaped(a, x.shape[0]) for a in (out, *traces))
+    out = spikes_as_uint8(out)
     rec_out = out.shape[1] > 0
     rec_all = bool(traces) and traces[0].shape[1] > 0
     if any((tr.shape[1] > 0) != rec_all for tr in traces):

@@ -99,7 +99,7 @@ from ..models.norse.lif_adex import (
 )
 from ..models.norse.lsnn import lsnn_decay, lsnn_update, lsnn_update_adjoint
 from ._backward import BACKWARD_FUNCTIONS, surrogate_slope
-from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise
+from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise, spikes_as_uint8
 
 numba = numba_or_raise("cpu")
 from numba import njit, prange  # noqa: E402
@@ -773,7 +773,7 @@ def run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape):
         t = s0
         while t < s1:
             e = min(s1, (t // chunk + 1) * chunk)
-            o = out2[t:e] if out2 is not None else np.empty((e - t, 0), dtype=np.float64)
+            o = spikes_as_uint8(out2[t:e]) if out2 is not None else np.empty((e - t, 0), dtype=np.float64)
             trs = [a[t:e] for a in tr2] if tr2 is not None else [np.empty((e - t, 0))] * len(names)
             call_kernel(
                 kernel, P[t - s0 : e - s0], WT, S, o, *trs, np.empty((e - t, 0)), bad, np.int64(t),

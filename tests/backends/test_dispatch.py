@@ -29,6 +29,22 @@ def test_types_and_options_select_the_right_version(spike_dtype):
         assert np.array_equal(ref.states["mem"], got.states["mem"])
 
 
+def test_bool_spikes_use_the_uint8_version():
+    """A bool output record reaches the kernel as a uint8 view of its memory
+    (0/1, the same bytes), so the two 0/1 dtypes share one compiled version."""
+    from numba.core import types
+
+    from refneuron.backends import cpu
+
+    x = np.random.default_rng(8).normal(0.3, 0.5, (20, 11))
+    model = rn.snntorch.Leaky(beta=0.8)
+    ref, got = _run_all(model, x, spike_dtype="bool")
+    assert got.output.dtype == np.bool_ and np.array_equal(ref.output, got.output)
+    out_types = {sig[2] for sig in cpu.leaky.overloads}  # (x, S, out, ...)
+    assert types.Array(types.uint8, 2, "C") in out_types
+    assert not any(isinstance(t, types.Array) and t.dtype == types.boolean for t in out_types)
+
+
 def test_read_only_and_broadcast_inputs():
     model = rn.spikingjelly.LIF(tau=2.0)
     x = np.random.default_rng(6).normal(0.6, 0.5, (40, 23))

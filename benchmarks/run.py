@@ -27,8 +27,9 @@ shared, noisy machine):
   ``"final"`` (ns per neuron-step);
 * the per-element cost of a multiplication, a division and refneuron's
   compiled ``exp`` (one thread, data in L1): the arithmetic floor of the
-  AdEx step; and the AdEx step with and without its ``exp`` in a kernel of
-  the CPU kernel's shape;
+  AdEx step; and the AdEx step as written, with its divisions as
+  multiplications by reciprocals, and without its ``exp``, each in the CPU
+  kernel's own code recompiled with only the step swapped;
 * the same LIF work on the frameworks (torch CPU, float64, no grad):
   spikingjelly multi-step ``LIFNode``, snntorch ``Leaky`` and norse
   ``LIFBoxCell`` stepped over time, keeping every step's spikes and membrane
@@ -254,63 +255,59 @@ def _adex_without_exp():
     return without_exp
 
 
+def _adex_reciprocals():
+    """refneuron's AdEx step with its three divisions written as
+    multiplications by the divisors' reciprocals (``x * (1/C_m)``; with
+    scalar parameters LLVM computes each reciprocal once, outside the loop):
+    not refneuron's model (a product by a rounded reciprocal can differ from
+    the quotient in the last bit), a measure of what the divisions cost
+    (:func:`adex_forms`)."""
+    from numba.extending import register_jitable
+
+    from refneuron import _math
+
+    @register_jitable(error_model="numpy")
+    def reciprocals(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
+        m = (V > V_peak) * 1.0
+        Vc = m * V_peak + (1.0 - m) * V
+        E = _math.exp((Vc - V_T) * (1.0 / Delta_T))
+        V1 = V + dt * ((-g_L * (V - E_L) + g_L * Delta_T * E - w + i) * (1.0 / C_m))
+        w1 = w + dt * ((a * (V - E_L) - w) * (1.0 / tau_w))
+        s = (V1 > V_peak) * 1.0
+        return s, (V_reset if s > 0 else V1), w1 + s * b
+
+    return reciprocals
+
+
 def _adex_form_kernel(step):
-    """A forward kernel of :func:`refneuron.backends.cpu.adex`'s shape (blocks of
-    neurons in ``prange``, time loop inside, unit-stride row views, the fused
-    finiteness test, unconditional record stores, float64 records streamed
-    when ``stream`` (:mod:`refneuron.backends._stream`: aligned buffers and
-    blocks from :func:`adex_forms`, which streams where the CPU kernel would),
-    512-bit vectors where the CPU has them) around ``step``, scalar
-    parameters, every record kept."""
+    """refneuron's CPU AdEx kernel (:func:`refneuron.backends.cpu.adex`)
+    compiled anew from its own code object, with the name ``adex_step`` bound
+    to ``step``: the same loops, record stores, finiteness test, block size
+    and options as the kernel ``refneuron.run`` calls, by construction, and
+    only the step swapped (compiled with the same options, not cached)."""
+    import types as pytypes
+
     import numba
 
-    from refneuron.backends._stream import fence, put
-    from refneuron.backends._vector import wide_vectors
+    from refneuron.backends import cpu
 
-    @numba.njit(parallel=True, cache=False, error_model="numpy")
-    def run(x, S, out, tr_V, tr_w, block, stream, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset, V_peak, dt):
-        numba.literally(stream)
-        T, N = x.shape
-        bad = np.zeros((N + block - 1) // block, dtype=np.bool_)  # per block, as the CPU kernel's flags
-        for blk in numba.prange((N + block - 1) // block):
-            wide_vectors()
-            lo = blk * block
-            n = min(block, N - lo)
-            Vs = S[0, lo : lo + n].copy()
-            ws = S[1, lo : lo + n].copy()
-            for t in range(T):
-                x_t = x[t, lo : lo + n]
-                out_t = out[t, lo : lo + n]
-                tr_V_t = tr_V[t, lo : lo + n]
-                tr_w_t = tr_w[t, lo : lo + n]
-                fin = False
-                for k in range(n):
-                    s, V, w = step(Vs[k], ws[k], x_t[k], C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b_, V_reset, V_peak, dt)
-                    Vs[k] = V
-                    ws[k] = w
-                    out_t[k] = s
-                    put(tr_V_t, k, V, stream)
-                    put(tr_w_t, k, w, stream)
-                    fin |= (((V - V) + (w - w)) + (x_t[k] - x_t[k])) != 0.0
-                bad[blk] |= fin
-            if stream:
-                fence()
-            S[0, lo : lo + n] = Vs
-            S[1, lo : lo + n] = ws
-        return bad
-
-    return run
+    f = cpu.adex.py_func
+    fn = pytypes.FunctionType(f.__code__, dict(f.__globals__, adex_step=step), f.__name__, f.__defaults__,
+                              f.__closure__)  # fmt: skip
+    return numba.njit(**dict(cpu._PAR, cache=False))(fn)
 
 
 def adex_forms(x, repeats):
-    """Nanoseconds per neuron-step of the AdEx forward twice, each in a kernel
-    of the CPU kernel's shape (:func:`_adex_form_kernel`, caller buffers,
-    refneuron's block size): ``as written`` (refneuron's own ``adex_step``,
-    the function the CPU kernel calls) and ``without exp``
-    (:func:`_adex_without_exp`)."""
+    """Nanoseconds per neuron-step of the AdEx forward, each form in refneuron's
+    CPU kernel with its step swapped (:func:`_adex_form_kernel`; caller
+    buffers, every record kept, uint8 spikes, scalar parameters):
+    ``as written`` (refneuron's own ``adex_step``: the CPU kernel itself,
+    compiled anew), ``reciprocals`` (:func:`_adex_reciprocals`) and
+    ``without exp`` (:func:`_adex_without_exp`)."""
     import refneuron as rn
     from refneuron import buffers
     from refneuron.backends import cpu
+    from refneuron.backends._jit import call_kernel
     from refneuron.models.canonical.adex import adex_step
 
     m = rn.canonical.AdEx()
@@ -320,13 +317,18 @@ def adex_forms(x, repeats):
     out, tr_V, tr_w = buffers.empty((T, N), np.uint8), buffers.empty((T, N)), buffers.empty((T, N))
     stream, block = cpu.streaming_and_block([tr_V, tr_w], N)  # as the CPU kernel decides
     res = {}
-    for label, step in (("as written", adex_step), ("without exp", _adex_without_exp())):
+    forms = (("as written", adex_step), ("reciprocals", _adex_reciprocals()), ("without exp", _adex_without_exp()))
+    for label, step in forms:
         kernel = _adex_form_kernel(step)
         S = np.empty((2, N))
+        bad = np.empty((2, N), dtype=np.int64)
+        xbad = np.empty((N + block - 1) // block, dtype=np.bool_)
 
         def call():
             S[0], S[1] = m.E_L, m.w0
-            kernel(x, S, out, tr_V, tr_w, block, stream, *params)
+            bad[:], xbad[:] = -1, False
+            call_kernel(kernel, x, S, out, tr_V, tr_w, bad, xbad, np.int64(0), np.int64(block), True, True, stream,
+                        *params)  # fmt: skip
 
         res[label] = median_time(call, repeats) / (T * N) * 1e9
     return res
@@ -989,41 +991,61 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         if name != "snntorch.Leaky":
             lines.append(f"| {name} | {N:.0e} | {(1e9 / rate['unchecked']) / lif_ns[N]:.2f} |")
     lines.append("")
+    if not stream_default:
+        # ordinary stores read each written line before writing it back: written bytes count twice
+        lif_moved, two_state_moved = 8 + 2 * (1 + 8), 8 + 2 * (1 + 16)
+        bus = {(name, N): rate["unchecked"] * (lif_moved if name == "snntorch.Leaky" else two_state_moved) / 1e9
+               for name, N, steps, rate, bps, share in rows}  # fmt: skip
+        n_mid = sorted({N for _, N in bus})[len({N for _, N in bus}) // 2]
+        lines.append(
+            f"At equal bandwidth the two-state models take {25 / 17:.2f}x LIF's time (25 B against 17). These "
+            f"kernels write with ordinary stores on this CPU, which read each line of a record before writing it "
+            f"back, so the bytes that cross the memory bus are 8 + 2 x 9 = {lif_moved} for LIF and 8 + 2 x 17 = "
+            f"{two_state_moved} for Izhikevich and AdEx: {two_state_moved / lif_moved:.2f}x LIF's time at equal "
+            f"bus bandwidth. Counted that way, at N = {n_mid:.0e} (check_finite=False) LIF moves "
+            f"{bus[('snntorch.Leaky', n_mid)]:.1f} GB/s and Izhikevich {bus[('canonical.Izhikevich', n_mid)]:.1f} "
+            "GB/s: a ratio below that one means the LIF kernel is further from the bus's limit than Izhikevich's, "
+            "not that Izhikevich beats the bound.\n"
+        )
     if ops:
-        floor = (3 * ops["div"] + ops["exp"]) / threads
+        floor = ops["exp"] / threads
         lif_best = min(lif_ns.values())
         lines.append(
             f"What the AdEx step costs in arithmetic alone, on this machine: one thread, data in L1, vectorised as "
             f"in the kernels, a multiplication takes {ops['mul']:.2f} ns per element, a division {ops['div']:.2f} ns "
-            f"and refneuron's `exp` {ops['exp']:.2f} ns. The canonical AdEx step divides three times "
-            f"(`(V - V_T)/Delta_T`, `/C_m`, `/tau_w`, as the model's equations are written) and takes one `exp`: at "
-            f"least {floor:.2f} ns per neuron-step on {threads} threads before any memory traffic or other arithmetic, "
-            f"against {lif_best:.2f} ns for the whole LIF step (its best above). 1.5x LIF would be "
-            f"{1.5 * lif_best:.2f} ns. Replacing the divisions by multiplications with precomputed reciprocals "
-            "would change results in the last bit (the NumPy reference divides), and a cheaper `exp` would be less "
-            "accurate than the 0.7 ulp this one guarantees.\n"
+            f"and refneuron's `exp` {ops['exp']:.2f} ns. The canonical AdEx step takes one `exp`: {floor:.2f} ns per "
+            f"neuron-step on {threads} threads before any memory traffic or other arithmetic, against "
+            f"{lif_best:.2f} ns for the whole LIF step (its best above); 1.5x LIF would be {1.5 * lif_best:.2f} ns. "
+            "Its three divisions (`(V - V_T)/Delta_T`, `/C_m`, `/tau_w`, as the model's equations are written) "
+            "run in the divider, beside the multiply-adds of the `exp`; what they cost in the kernel is the "
+            "reciprocals row below.\n"
         )
     if forms:
         fN, f = forms
         lif_out = next(1e9 / rate["out"] for name, N, steps, rate, bps, share in rows if name == "snntorch.Leaky" and N == fN)
         adex_out = next(1e9 / rate["out"] for name, N, steps, rate, bps, share in rows if name == "canonical.AdEx" and N == fN)
         lines.append(
-            f"The AdEx step with and without its exponential, each in a kernel of the CPU kernel's shape "
-            f"(N = {fN:.0e}, caller buffers, `benchmarks.run.adex_forms`), against LIF with `out=` ({lif_out:.2f} ns "
-            "per neuron-step, table above):\n")
+            f"The AdEx step as written, with reciprocals and without its exponential, each in refneuron's CPU "
+            f"AdEx kernel compiled anew from its own code with only the step swapped (N = {fN:.0e}, caller buffers, "
+            f"`benchmarks.run.adex_forms`), against LIF with `out=` ({lif_out:.2f} ns per neuron-step, table "
+            "above):\n")
         lines.append("| AdEx step | ns per neuron-step | time / LIF time |")
         lines.append("|---|---|---|")
         lines.append(f"| refneuron's CPU kernel, `out=` (table above) | {adex_out:.2f} | {adex_out / lif_out:.2f} |")
-        what = {"as written": "refneuron's `adex_step`, the function the CPU kernel calls",
+        what = {"as written": "the same kernel compiled anew (refneuron's `adex_step`): a check on the rows below",
+                "reciprocals": "the same with its divisions written as multiplications by reciprocals (not "
+                               "refneuron's model: it can differ in the last bit; the cost of the divisions)",
                 "without exp": "the same with `exp(z)` replaced by `z` (not a model: the cost of the rest of the step)"}
         for k, v in f.items():
             lines.append(f"| {what[k]} | {v:.2f} | {v / lif_out:.2f} |")
         lines.append("")
-        lines.append("AdEx moves 25 B per neuron-step against LIF's 17 (1.47x at equal bandwidth). The last row is not "
-                     "a model: it measures the step without its exponential, so its ratio is the part of the 1.5x "
-                     "budget that the memory traffic and the rest of the arithmetic already take. The first two rows "
-                     "run the same step in loops of the same shape; the CPU kernel is called through the public API "
-                     "and takes per-neuron or scalar parameters.\n")
+        lines.append("AdEx moves 25 B per neuron-step against LIF's 17 (1.47x at equal bandwidth; more where the "
+                     "CPU reads each record's lines before writing them, which ordinary stores do). The last two "
+                     "rows are not models: the reciprocals row measures what the divisions cost, the last the step "
+                     "without its exponential, so its ratio is the part of the 1.5x budget that the memory traffic "
+                     "and the rest of the arithmetic already take. The first row is the CPU kernel called through "
+                     "the public API (timed minutes earlier); the others call the recompiled kernels directly, "
+                     "timed in this run's `adex_forms` pass.\n")
     if modes:
         mN, mT, mrows, mrep = modes
         lines.append(f"## Every forward kernel, three record modes (N = {mN:.0e}, T = {mT})\n")

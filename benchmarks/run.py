@@ -996,7 +996,8 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         lif_moved, two_state_moved = 8 + 2 * (1 + 8), 8 + 2 * (1 + 16)
         bus = {(name, N): rate["unchecked"] * (lif_moved if name == "snntorch.Leaky" else two_state_moved) / 1e9
                for name, N, steps, rate, bps, share in rows}  # fmt: skip
-        n_mid = sorted({N for _, N in bus})[len({N for _, N in bus}) // 2]
+        sizes = sorted({N for _, N in bus})
+        n_mid = sizes[len(sizes) // 2]
         lines.append(
             f"At equal bandwidth the two-state models take {25 / 17:.2f}x LIF's time (25 B against 17). These "
             f"kernels write with ordinary stores on this CPU, which read each line of a record before writing it "
@@ -1039,8 +1040,7 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         for k, v in f.items():
             lines.append(f"| {what[k]} | {v:.2f} | {v / lif_out:.2f} |")
         lines.append("")
-        lines.append("AdEx moves 25 B per neuron-step against LIF's 17 (1.47x at equal bandwidth; more where the "
-                     "CPU reads each record's lines before writing them, which ordinary stores do). The last two "
+        lines.append("AdEx moves 25 B per neuron-step against LIF's 17 (1.47x at equal bandwidth). The last two "
                      "rows are not models: the reciprocals row measures what the divisions cost, the last the step "
                      "without its exponential, so its ratio is the part of the 1.5x budget that the memory traffic "
                      "and the rest of the arithmetic already take. The first row is the CPU kernel called through "

@@ -37,7 +37,7 @@ shared, noisy machine):
   back to back with refneuron's LIF for a paired ratio;
 * forward + backward: ``gradients.vjp(..., backend="cpu")`` against the
   frameworks' torch autograd;
-* the first-call compile cost of a kernel (fresh cache directory) and the
+* the first-call compile cost of the LIF forward and backward kernels (fresh cache directory) and the
   load time from the cache, each in a fresh process.
 
 Medians of repeats.  Writes ``benchmarks/RESULTS.md``.
@@ -735,10 +735,12 @@ def bench_frameworks_backward(T, N, repeats):
 
 COMPILE_SNIPPET = (
     "import time, numpy as np, refneuron as rn\n"
-    "m = rn.snntorch.Leaky(beta=0.9); x = np.full((10, 100), 0.3)\n"
+    "m = rn.snntorch.Leaky(beta=0.9); x = np.full((10, 100), 0.3); up = {'output': np.ones((10, 100))}\n"
     "t = time.perf_counter(); rn.run(m, x, backend='cpu'); t1 = time.perf_counter() - t\n"
     "t = time.perf_counter(); rn.run(m, x, backend='cpu'); t2 = time.perf_counter() - t\n"
-    "print(t1, t2)\n"
+    "t = time.perf_counter(); rn.gradients.vjp(m, x, up, backend='cpu'); t3 = time.perf_counter() - t\n"
+    "t = time.perf_counter(); rn.gradients.vjp(m, x, up, backend='cpu'); t4 = time.perf_counter() - t\n"
+    "print(t1, t2, t3, t4)\n"
 )
 
 
@@ -1119,9 +1121,13 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
     lines.append("## Compilation\n")
     if comp:
         lines.append(f"First call of the LIF kernel in a fresh process with an empty Numba cache: **{comp[0][0]:.2f} s** "
-                     f"(compiling the parallel kernel); second call in that process {comp[0][1] * 1e3:.1f} ms. "
+                     f"(compiling the parallel forward kernel); second call in that process {comp[0][1] * 1e3:.1f} ms. "
                      f"A new process with that cache: first call {comp[1][0]:.2f} s (loading), second {comp[1][1] * 1e3:.1f} ms. "
-                     "Each new combination of argument types (scalar vs per-neuron parameters, output dtype) compiles once more.")
+                     "The same for the backward kernel (`gradients.vjp`, snntorch.Leaky, upstream on the output), "
+                     f"in the same processes: first call **{comp[0][2]:.2f} s** (compiling), second {comp[0][3] * 1e3:.1f} ms; "
+                     f"with the cache {comp[1][2]:.2f} s (loading), then {comp[1][3] * 1e3:.1f} ms. "
+                     "Each new combination of argument types (scalar vs per-neuron parameters, output dtype) and of "
+                     "options (reset, surrogate, records kept, upstream gradients given) compiles once more.")
     else:
         lines.append("(the compile measurement failed)")
     lines.append("")

@@ -20,8 +20,11 @@ Compilation options
 on the GPU, instead of raising.  ``fastmath`` stays off: it changes the last
 bits of most membrane values and occasionally a spike.  ``cache=True``: the
 compiled kernels are written next to the sources and reused by the next
-process (the first call in a fresh environment compiles, about a second per
-kernel and argument-type combination; see ``benchmarks/RESULTS.md``).  The
+process (the first call in a fresh environment compiles once per kernel, option
+and argument-type combination: 2-3 s for a forward kernel and 10-15 s for a
+backward kernel on a 2-core machine, of which LLVM takes a quarter to a third
+and Numba's own typing and parfor passes the rest; loading one from the cache
+takes about 0.6 s; see ``benchmarks/RESULTS.md``).  The
 cache does not notice edits to a model's functions in *another* module: after
 editing a model file, delete ``refneuron/backends/__pycache__/*.nbi|*.nbc``.
 """

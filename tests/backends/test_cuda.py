@@ -66,22 +66,58 @@ def test_missing_packages_are_unavailable_not_a_fallback():
     assert "UNAVAILABLE" in res.stdout and "needs numba" in res.stdout
 
 
+#: models whose update has a term that grows faster than linearly in the membrane (quadratic:
+#: Izhikevich, QIF; exponential: AdEx, EIF, norse LIFAdEx and its encoder).  On the upswing before
+#: a spike that term amplifies any difference at every step, as on AdEx's exponential upstroke
+#: (tests/backends/_compare.py, UPSTROKE_RTOL): their traces get that bound.
+SUPERLINEAR = {
+    "canonical.Izhikevich", "canonical.AdEx", "spikingjelly.QIF", "spikingjelly.EIF", "spikingjelly.Izhikevich",
+    "norse.LIFAdEx", "norse.LIFAdExCurrentEncoder",
+}  # fmt: skip
+
+#: the other models, whose updates are linear in their states between spikes.  The GPU compiler
+#: contracts ``a*b + c`` into one fused multiply-add (refneuron/backends/cuda.py), which rounds
+#: once where the reference rounds twice: an absolute difference of at most about one ulp of the
+#: step's largest term per contraction, at most k = 5 per step in these updates, of the order of
+#: ``eps * scale``.  A difference made at one step is carried to the next with the update's decay
+#: factor d <= 1, so after T steps the differences add up to at most k*T*eps*scale (no leak: d = 1,
+#: spikingjelly IF) and to k*eps*scale/(1 - d) with a leak (the slowest here: Leaky beta = 0.95,
+#: x20; Synaptic and Alpha, two filters in series, x50).  With T = 500: 5 * 500 * eps = 5.6e-13 of
+#: the scale; GPU_RTOL = 1e-12 is that bound, rounded up.  It is derived, not measured: no GPU has
+#: run this test yet; the test records its measured maxima (printed at the end of the run), which
+#: belong here beside the bound once it has run.
+GPU_RTOL = 1e-12
+
+
 @pytest.mark.gpu
 def test_cuda_kernels_on_a_gpu():
-    """On a real GPU: spikes identical away from ties, states within FMA round-off."""
+    """On a real GPU: spikes identical, states within the FMA bounds above.
+
+    Spikes are compared exactly.  A spike may legitimately flip only where the reference's
+    pre-threshold value lies within the state difference (~GPU_RTOL of the scale) of the
+    threshold; the inputs are continuous random normals, so that happens with probability of
+    order 1e-12 per neuron-step, about 1e-5 over the ~3.7e7 neuron-steps here: a flipped spike
+    is a real discrepancy, not a tie.
+    """
     if not _has_gpu():
         pytest.skip("no CUDA GPU")
+    from tests._oracle import record
+
     from ._cases import all_cases, inputs_for
+    from ._compare import UPSTROKE_RTOL
 
     for name, model in all_cases():
         x = inputs_for(model, (500, 4099), seed=21)
         ref = rn.run(model, x)
         got = rn.run(model, x, backend="cuda")
-        # fused multiply-adds round once instead of twice: ~1 ulp per step,
-        # bounded by the leak (Leaky beta=0.9: 10 ulp); a flipped spike would
-        # show up as an O(1) difference, so spikes are compared exactly too
         np.testing.assert_array_equal(got.output, ref.output, err_msg=name)
+        rtol = UPSTROKE_RTOL if model.name in SUPERLINEAR else GPU_RTOL
         for k in ref.states:
-            scale = max(float(np.max(np.abs(ref.states[k]))), 1.0)
-            diff = float(np.max(np.abs(got.states[k] - ref.states[k])))
-            assert diff <= 1e-10 * scale, (name, k, diff)
+            r, g = ref.states[k], np.asarray(got.states[k])
+            fin = np.isfinite(r)
+            np.testing.assert_array_equal(np.where(fin, 0.0, g), np.where(fin, 0.0, r), err_msg=f"{name} {k} non-finite")
+            r, g = np.where(fin, r, 0.0), np.where(fin, g, 0.0)
+            scale = max(float(np.max(np.abs(r))), 1.0)
+            diff = float(np.max(np.abs(g - r)))
+            record(f"backend cuda (GPU) vs numpy, relative: {model.name} {k}", [diff / scale], [0.0])
+            assert diff <= rtol * scale, (name, k, diff, scale)

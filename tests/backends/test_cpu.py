@@ -343,6 +343,21 @@ def test_nonfinite_inputs_propagate_without_check_finite():
     assert got.nonfinite == ref.nonfinite == (2, "mem", (1,))
 
 
+def test_infinite_input_resets_like_the_reference():
+    # AdEx: an infinite current makes V infinite and the spike's reset r*V_reset + (1 - r)*V
+    # gives NaN (0*inf), in the kernel's step as in the reference (a select would reset to V_reset)
+    model = rn.canonical.AdEx()
+    x = np.full((6, 3), 500.0)
+    x[2, 1] = np.inf
+    with pytest.warns(NonFiniteStateWarning), np.errstate(invalid="ignore"):
+        ref = rn.run(model, x, backend="numpy", check_finite=False)
+    with pytest.warns(NonFiniteStateWarning):
+        got = rn.run(model, x, backend="cpu", check_finite=False)
+    assert np.isnan(ref.states["V"][2, 1])
+    assert_same_run(model, ref, got)
+    assert got.nonfinite == ref.nonfinite
+
+
 def test_bad_out_buffers():
     model = rn.snntorch.Leaky(beta=0.9)
     x = np.zeros((5, 3))

@@ -187,6 +187,15 @@ class AdEx(Model):
                 f"V_peak, V_T, Delta_T: (V_peak - V_T)/Delta_T must be < {EXP_ARG_LIMIT:.2f} so that "
                 f"exp cannot overflow (got {float(np.max(arg))!r})"
             )
+        # row 5: the forward-Euler decay factors of the two linear terms, 1 - dt*g_L/C_m and 1 - dt/tau_w
+        _checks.check_euler_decay("g_L/C_m", "dt", self.dt * np.asarray(self.g_L) / np.asarray(self.C_m))
+        _checks.check_euler_decay("1/tau_w", "dt", self.dt / np.asarray(self.tau_w))
+
+    def check_neuron_shape(self, neuron_shape):
+        """Row 9, also for the initial membrane ``V0`` (a per-neuron array or None)."""
+        super().check_neuron_shape(neuron_shape)
+        if isinstance(self.V0, np.ndarray):
+            _checks.check_shape_broadcasts("V0", self.V0.shape, neuron_shape)
 
     def initial_state(self, neuron_shape):
         V0 = self.E_L if self.V0 is None else self.V0
@@ -267,7 +276,7 @@ def adex_step(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak
     V_new = V + dt * adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak)
     w_new = w + dt * adex_dw(V, w, a, E_L, tau_w)
     s = (V_new > V_peak) * 1.0
-    V_new = V_reset if s > 0 else V_new
+    V_new = s * V_reset + (1.0 - s) * V_new  # reset_v's arithmetic: an infinite V_new gives NaN, as in _step
     w_new = w_new + s * b
     return s, V_new, w_new
 

@@ -74,19 +74,48 @@ def _numeric_array(name, value, *, allow_bool):
         raise InputTypeError(f"{name}: must be a real number, not bool (got {_show(value)})")
     if kind not in "biuf":
         raise InputTypeError(f"{name}: must be a real numeric array (got dtype {arr.dtype})")
+    _check_float64_exact(name, arr)
     return arr
+
+
+#: the largest integer magnitude below which every integer is a float64 (2**53)
+_INT_EXACT = 2**53
+
+
+def _check_float64_exact(name, arr):
+    """Row 11: converting to float64 must not round.  Floats wider than float64
+    (``np.longdouble``) are refused by dtype, as the state records refuse them;
+    64-bit integers where a value exceeds 2**53 in magnitude, beyond which not
+    every integer is a float64 (the check reads the array only for those
+    dtypes; bool, 8-32-bit integers, float16 and float32 convert exactly)."""
+    kind = arr.dtype.kind
+    if kind == "f" and arr.dtype.itemsize > 8:
+        raise InputTypeError(
+            f"{name}: dtype {arr.dtype} would lose precision in float64, the precision refneuron computes in "
+            "(convert it explicitly if that is intended)"
+        )
+    if kind in "iu" and arr.dtype.itemsize >= 8 and arr.size:
+        big = (arr > _INT_EXACT) | (arr < -_INT_EXACT) if kind == "i" else arr > _INT_EXACT
+        if np.any(big):
+            first = tuple(int(i) for i in np.argwhere(big)[0])
+            raise InputTypeError(
+                f"{name}: integer {arr[first]} at index {first} exceeds 2**53 in magnitude, beyond which "
+                "float64, the precision refneuron computes in, does not hold every integer"
+            )
 
 
 # ---------------------------------------------------------------------------
 # parameters
 
 
-def check_rule(name, value, rule):
+def check_rule(name, value, rule, framework_does=None):
     """Check one numeric parameter (scalar or array) against a rule.
 
     ``rule`` is one of ``"finite"``, ``">0"``, ``">=0"``, ``">1"``,
     ``"[0,1]"``, ``"(0,1)"``, ``"(0,1]"``, ``"<0"``, ``"!=0"`` or ``None``
     (finite only).  Every rule includes finiteness (rows 2, 3, 4).
+    ``framework_does`` (what the framework itself does with such a value, row 4)
+    is added to the message of a broken range rule.
     """
     arr = np.asarray(value, dtype=np.float64)
     if not np.all(np.isfinite(arr)):
@@ -109,10 +138,11 @@ def check_rule(name, value, rule):
     ok = test(arr)
     if not np.all(ok):
         bad = arr if arr.ndim == 0 else arr[~ok].ravel()[0]
-        raise ParameterError(f"{name}: {text} (got {_show(value) if arr.ndim == 0 else float(bad)})")
+        note = f"; {framework_does}" if framework_does else ""
+        raise ParameterError(f"{name}: {text} (got {_show(value) if arr.ndim == 0 else float(bad)}){note}")
 
 
-def as_float_param(name, value, rule=None, *, per_neuron=True):
+def as_float_param(name, value, rule=None, *, per_neuron=True, framework_does=None):
     """A float parameter: a Python ``float`` for scalars, else a read-only
     float64 array (per-neuron values; only where the framework allows them).
 
@@ -122,19 +152,24 @@ def as_float_param(name, value, rule=None, *, per_neuron=True):
     """
     if isinstance(value, bool) or isinstance(value, np.bool_):
         raise InputTypeError(f"{name}: must be a real number, not bool (got {value!r})")
-    if isinstance(value, numbers.Real) and not isinstance(value, np.ndarray):
+    if isinstance(value, numbers.Real) and not isinstance(value, (np.ndarray, np.generic)):
+        if isinstance(value, numbers.Integral) and abs(value) > _INT_EXACT:
+            raise InputTypeError(
+                f"{name}: integer {value} exceeds 2**53 in magnitude, beyond which float64, the precision "
+                "refneuron computes in, does not hold every integer"
+            )
         out = float(value)
-        check_rule(name, out, rule)
+        check_rule(name, out, rule, framework_does)
         return out
     arr = _numeric_array(name, value, allow_bool=False)
     if arr.ndim == 0:
         out = float(arr)
-        check_rule(name, out, rule)
+        check_rule(name, out, rule, framework_does)
         return out
     if not per_neuron:
         raise ShapeError(f"{name}: must be a scalar for this model (got shape {arr.shape})")
     out = np.array(arr, dtype=np.float64)  # a copy: the record never aliases user data
-    check_rule(name, out, rule)
+    check_rule(name, out, rule, framework_does)
     out.setflags(write=False)
     return out
 
@@ -185,17 +220,17 @@ def check_shape_broadcasts(name, shape, neuron_shape):
 def check_euler_decay(rate_name, dt_name, factor):
     """Row 5: a forward-Euler step ``x += dt*rate*(...)`` with
     ``factor = dt*rate``: reject ``factor >= 2`` (unstable), warn for
-    ``1 <= factor < 2`` (sign-alternating decay)."""
+    ``1 <= factor < 2`` (sign-alternating decay).  ``dt_name`` None: a model
+    whose step is the unit of time (``factor`` is the rate itself)."""
     f = np.asarray(factor, dtype=np.float64)
     worst = float(np.max(f)) if f.size else 0.0
+    names = rate_name if dt_name is None else f"{dt_name}, {rate_name}"
+    product = f"{rate_name} (per step)" if dt_name is None else f"{dt_name}*{rate_name}"
     if worst >= 2.0:
-        raise ParameterError(
-            f"{dt_name}, {rate_name}: {dt_name}*{rate_name} must be < 2 for a stable "
-            f"forward-Euler decay (got {worst!r})"
-        )
+        raise ParameterError(f"{names}: {product} must be < 2 for a stable forward-Euler decay (got {worst!r})")
     if worst >= 1.0:
         warnings.warn(
-            f"{dt_name}, {rate_name}: {dt_name}*{rate_name} = {worst!r} >= 1 gives a negative "
+            f"{names}: {product} = {worst!r} >= 1 gives a negative "
             "decay factor; the update alternates in sign and no longer discretises the ODE",
             UnstableDiscretisationWarning,
             stacklevel=3,
@@ -268,8 +303,9 @@ def as_inputs(value, *, name="inputs", check_finite=True, min_ndim=1):
     """Validate and convert a time-major input sequence ``(T, *shape)``.
 
     * bool, integer, float16 and float32 arrays are converted to float64
-      (lossless, rows 10-11); complex, object, string, masked and sparse
-      inputs are a ``TypeError`` (row 12);
+      (lossless, rows 10-11); a conversion that could round (``np.longdouble``,
+      64-bit integers beyond 2**53) and complex, object, string, masked and
+      sparse inputs are a ``TypeError`` (rows 11-12);
     * ``T == 0`` is an ``InputError`` (row 14);
     * with ``check_finite`` (default) NaN/inf is an ``InputError`` naming
       the first bad index ``(t, *neuron)`` (row 1); the scan makes no

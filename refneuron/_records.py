@@ -23,9 +23,12 @@ from .errors import ShapeError, StateError
 _MISSING = dataclasses.MISSING
 
 
-def param(default=_MISSING, *, unit="1", doc="", rule=None, per_neuron=True):
-    """A float parameter: scalar, or per-neuron array where ``per_neuron``."""
-    meta = {"kind": "float", "unit": unit, "doc": doc, "rule": rule, "per_neuron": per_neuron}
+def param(default=_MISSING, *, unit="1", doc="", rule=None, per_neuron=True, framework_does=None):
+    """A float parameter: scalar, or per-neuron array where ``per_neuron``.
+    ``framework_does``: what the framework itself does with a value that breaks
+    ``rule`` (bad-inputs row 4), added to the error message."""
+    meta = {"kind": "float", "unit": unit, "doc": doc, "rule": rule, "per_neuron": per_neuron,
+            "framework_does": framework_does}  # fmt: skip
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -62,7 +65,9 @@ class Record:
             kind = meta.get("kind")
             value = getattr(self, f.name)
             if kind == "float":
-                value = _checks.as_float_param(f.name, value, meta["rule"], per_neuron=meta["per_neuron"])
+                value = _checks.as_float_param(
+                    f.name, value, meta["rule"], per_neuron=meta["per_neuron"], framework_does=meta.get("framework_does")
+                )
             elif kind == "option":
                 value = _checks.check_option(f.name, value, meta["allowed"])
             elif kind == "bool":
@@ -154,7 +159,8 @@ class State:
             if not np.all(np.isfinite(arr)):
                 from .errors import ParameterError
 
-                raise ParameterError(f"{name}.{n}: initial state must be finite")
+                bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0]) if arr.ndim else ()
+                raise ParameterError(f"{name}.{n}: initial state must be finite (got {float(arr[bad])!r} at index {bad})")
             try:
                 full = np.broadcast_to(arr, tuple(neuron_shape))
             except ValueError:

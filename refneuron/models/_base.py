@@ -83,7 +83,8 @@ class Model(Record):
         output : ndarray, float64, neuron shape
         new_state : State
         """
-        xs = _checks.as_inputs(np.asarray(x)[None], name="x", check_finite=check_finite, min_ndim=1)[0]
+        x = _checks._numeric_array("x", x, allow_bool=True)  # row 12 before np.asarray drops a mask
+        xs = _checks.as_inputs(x[None], name="x", check_finite=check_finite, min_ndim=1)[0]
         shape = self.neuron_shape(xs.shape)
         self.check_neuron_shape(shape)
         state = self.initial_state(shape) if state is None else self.State.coerce(state, shape)

@@ -59,6 +59,9 @@ class Surrogate(Record):
     comparison: ClassVar[str] = ">"
     #: False where ``derivative`` draws random numbers (snntorch SSO)
     deterministic: ClassVar[bool] = True
+    #: False where ``forward`` (spiking) is not the threshold ``heaviside`` (spikingjelly
+    #: ``PoissonPass``: a Bernoulli draw); neuron models that fire by threshold refuse those
+    forward_is_threshold: ClassVar[bool] = True
 
     def heaviside(self, x):
         """The spike ``H(x)`` with the framework's comparison, as 0.0 / 1.0."""

@@ -630,6 +630,7 @@ class PoissonPass(SpikingjellySurrogate):
     """
 
     name = "PoissonPass"
+    forward_is_threshold = False
     spiking: bool = _spiking()
     seed: object = other(0, doc="seed of the default Generator (int >= 0 or None)", convert=_as_seed)
 

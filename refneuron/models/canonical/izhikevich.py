@@ -54,6 +54,7 @@ import dataclasses
 
 import numpy as np
 
+from ... import _checks
 from ..._records import State, flag, option, other, param
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
@@ -209,10 +210,18 @@ class Izhikevich(Model):
     detach_reset: bool = flag(False, doc="the reset uses a detached spike (gradient only)")
 
     def _check(self):
-        from ... import _checks
-
         if self.u0 is not None:
             object.__setattr__(self, "u0", _checks.as_float_param("u0", self.u0))
+        if self.u_rule == "standard":
+            # row 5: u's forward-Euler decay factor 1 - dt*a (a < 0, as in the 2004 panels S and T, is
+            # a growth the model intends; the accommodation rule has no decay term)
+            _checks.check_euler_decay("a", "dt", self.dt * np.maximum(np.asarray(self.a), 0.0))
+
+    def check_neuron_shape(self, neuron_shape):
+        """Row 9, also for the initial recovery variable ``u0`` (a per-neuron array or None)."""
+        super().check_neuron_shape(neuron_shape)
+        if isinstance(self.u0, np.ndarray):
+            _checks.check_shape_broadcasts("u0", self.u0.shape, neuron_shape)
 
     def initial_state(self, neuron_shape):
         u0 = self.b * self.v0 if self.u0 is None else self.u0

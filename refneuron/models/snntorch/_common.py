@@ -24,7 +24,7 @@ import numpy as np
 
 from ..._checks import _show
 from ..._math import to_float32
-from ...errors import BackendUnavailable, InputTypeError, ShapeError
+from ...errors import BackendUnavailable, InputTypeError, OptionError, ShapeError
 
 RESETS = ("subtract", "zero", "none")
 SUBTRACT, ZERO, NONE = 0, 1, 2
@@ -65,6 +65,26 @@ def check_inhibition_shape(model, neuron_shape):
 STATE_QUANT_RULE = (
     "must be False, None or a callable mapping a float64 array to a float64 array of the same shape"
 )
+
+
+def as_snntorch_spike_grad(name, value):
+    """Field converter of ``spike_grad``: a surrogate record whose forward is the strict
+    threshold ``H(x > 0)``, the spike every snntorch neuron here computes (snntorch calls
+    ``spike_grad(mem - threshold)`` for the spike itself, so a record with another forward,
+    spikingjelly's ``>=`` or its analog ``spiking=False`` output, would fire differently there
+    than here).  snntorch's and norse's records qualify; anything else is an ``OptionError``."""
+    from ...surrogates import as_surrogate
+
+    value = as_surrogate(name, value)
+    if value.comparison != ">" or not getattr(value, "spiking", True) or not value.forward_is_threshold:
+        forward = "an analog output" if not getattr(value, "spiking", True) else f"H(x {value.comparison} 0)"
+        if not value.forward_is_threshold and getattr(value, "spiking", True):
+            forward = "a random draw"
+        raise OptionError(
+            f"{name}: the snntorch neurons spike with the strict threshold H(x > 0) of snntorch's (and norse's) "
+            f"surrogates; {value.framework} {type(value).__name__} fires with {forward} (got {value!r})"
+        )
+    return value
 
 
 def check_state_quant(name, value):

@@ -12,10 +12,11 @@ import numpy as np
 from ..._records import State, flag, option, other, param
 from ...errors import ParameterError, ShapeError
 from ...registry import register
-from ...surrogates import ATan, as_surrogate
+from ...surrogates import ATan
 from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from ._common import (
+    as_snntorch_spike_grad,
     RESET_CODE,
     RESETS,
     SUBTRACT,
@@ -237,10 +238,12 @@ class Alpha(Model):
         "snntorch_inhibition_reset",
     )
 
-    alpha: float = param(unit="1", doc="excitatory current decay factor per step", rule="[0,1]")
-    beta: float = param(unit="1", doc="inhibitory current decay factor per step (< alpha)", rule="[0,1]")
+    alpha: float = param(unit="1", doc="excitatory current decay factor per step", rule="[0,1]",
+                         framework_does="snntorch clamps it to [0, 1] in the forward without a word")
+    beta: float = param(unit="1", doc="inhibitory current decay factor per step (< alpha)", rule="[0,1]",
+                        framework_does="snntorch clamps it to [0, 1] in the forward without a word")
     threshold: float = param(1.0, unit="same as U", doc="firing threshold")
-    spike_grad: object = other(default_factory=ATan, doc="surrogate gradient", convert=as_surrogate)
+    spike_grad: object = other(default_factory=ATan, doc="surrogate gradient", convert=as_snntorch_spike_grad)
     surrogate_disable: bool = flag(False, doc="no gradient through the spike (gradient only)")
     inhibition: bool = flag(False, doc="only the arg-max neuron of dim 1 spikes")
     learn_alpha: bool = flag(False, doc="alpha is learnable (gradient only)")

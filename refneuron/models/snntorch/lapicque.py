@@ -14,10 +14,11 @@ from ... import _checks
 from ..._records import State, flag, option, other, param
 from ...errors import InputTypeError, ParameterError
 from ...registry import register
-from ...surrogates import ATan, as_surrogate
+from ...surrogates import ATan
 from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from ._common import (
+    as_snntorch_spike_grad,
     RESET_CODE,
     RESETS,
     SUBTRACT,
@@ -234,7 +235,7 @@ class Lapicque(Model):
     C: object = other(False, doc="membrane capacitance > 0; False or 0 = not given", unit="F", convert=_optional(">0"))
     time_step: float = param(1.0, unit="s", doc="time step dt", rule=">0", per_neuron=False)
     threshold: float = param(1.0, unit="same as U", doc="firing threshold")
-    spike_grad: object = other(default_factory=ATan, doc="surrogate gradient", convert=as_surrogate)
+    spike_grad: object = other(default_factory=ATan, doc="surrogate gradient", convert=as_snntorch_spike_grad)
     surrogate_disable: bool = flag(False, doc="no gradient through the spike (gradient only)")
     inhibition: bool = flag(False, doc="only the arg-max neuron of dim 1 spikes")
     learn_beta: bool = flag(False, doc="beta is learnable (gradient only; beta only enters through R or C)")

@@ -10,11 +10,13 @@ import dataclasses
 import numpy as np
 
 from ..._records import State, flag, option, other, param
+from ...errors import ParameterError
 from ...registry import register
-from ...surrogates import ATan, as_surrogate
+from ...surrogates import ATan
 from ...surrogates._codes import surrogate_slope
 from .._base import Model
 from ._common import (
+    as_snntorch_spike_grad,
     NONE,
     RESET_CODE,
     RESETS,
@@ -180,9 +182,10 @@ class Leaky(Model):
         "snntorch_inhibition_ungraded",
     )
 
-    beta: float = param(unit="1", doc="membrane decay factor per step", rule="[0,1]")
+    beta: float = param(unit="1", doc="membrane decay factor per step", rule="[0,1]",
+                        framework_does="snntorch clamps it to [0, 1] in the forward without a word")
     threshold: float = param(1.0, unit="same as U", doc="firing threshold")
-    spike_grad: object = other(default_factory=ATan, doc="surrogate gradient", convert=as_surrogate)
+    spike_grad: object = other(default_factory=ATan, doc="surrogate gradient", convert=as_snntorch_spike_grad)
     surrogate_disable: bool = flag(False, doc="no gradient through the spike (gradient only)")
     inhibition: bool = flag(False, doc="only the arg-max neuron of dim 1 spikes")
     learn_beta: bool = flag(False, doc="beta is learnable (gradient only)")
@@ -194,6 +197,14 @@ class Leaky(Model):
     float32_spikes: bool = flag(True, doc="snntorch 1.0.0 float32 spikes (quirk)")
     state_quant: object = other(False, doc="quantiser of the hidden states (callable) or False",
                                 convert=check_state_quant)  # fmt: skip
+
+    def _check(self):
+        g = np.asarray(self.graded_spikes_factor)
+        if not self.reset_delay and self.reset_mechanism != "none" and np.any(g == 0.0):
+            raise ParameterError(
+                "graded_spikes_factor: must be nonzero with reset_delay=False and a reset (snntorch divides the "
+                f"spike by it to reset, and 0/0 makes every membrane NaN) (got {self.graded_spikes_factor!r})"
+            )
 
     def check_neuron_shape(self, neuron_shape):
         super().check_neuron_shape(neuron_shape)

@@ -148,7 +148,7 @@ def detach_reset_field():
 
 def tau_field(default=2.0, name="tau"):
     return param(default, unit="steps", doc=f"membrane time constant {name} (> 1; spikingjelly asserts it)", rule=">1",
-                 per_neuron=False)
+                 per_neuron=False, framework_does="spikingjelly asserts it (an AssertionError, gone under python -O)")
 
 
 def decay_input_field():
@@ -178,6 +178,12 @@ class SpikingJellyNode(Model):
 
     def _check(self):
         s = self.surrogate_function
+        if getattr(s, "spiking", True) and not s.forward_is_threshold:
+            raise OptionError(
+                f"surrogate_function: the spikingjelly neurons fire by threshold, and {type(s).__name__}'s "
+                "spiking forward is a Bernoulli draw of the membrane as a probability (spikingjelly raises "
+                "for a membrane outside [0, 1]); use spiking=False, or a threshold surrogate"
+            )
         if not getattr(s, "spiking", True):
             try:
                 g = s.primitive(np.zeros(1))

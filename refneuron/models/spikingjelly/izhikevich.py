@@ -145,7 +145,7 @@ class Izhikevich(SpikingJellyNode):
 
     def _check(self):
         super()._check()
-        _checks.check_euler_decay("1/tau_w", "dt", 1.0 / self.tau_w)
+        _checks.check_euler_decay("1/tau_w", None, 1.0 / self.tau_w)  # spikingjelly's step is the unit of time
 
     def initial_state(self, neuron_shape):
         """``v = v_reset`` (0.0 if soft), ``w = w_rest``."""

@@ -27,7 +27,7 @@ import numpy as np
 import refneuron as rn
 from refneuron.gradients import vjp
 
-from ..._oracle import float64_default, numpy, record, tensor
+from ..._oracle import float64_default, numpy, record, record_used, tensor
 
 TENSOR_PARAMS = ("alpha", "beta", "threshold", "graded_spikes_factor")
 
@@ -136,8 +136,8 @@ def rel_err(ref, got):
 
 def compare(key, case, ref, got, tol, *, params=None):
     """Compare every gradient array, record the relative error under
-    ``grad <key> <what>`` and assert ``<= tol`` (``tol`` a number or a dict
-    what -> number)."""
+    ``grad <key> <what>`` (and the fraction of ``tol`` used) and assert ``<= tol``
+    (``tol`` a number or a dict what -> number)."""
     gx, gs, gp = ref
     checks = [("input", gx, got.inputs)]
     checks += [(f"state {n}", gs[n], got.initial_state[n]) for n in gs]
@@ -151,6 +151,7 @@ def compare(key, case, ref, got, tol, *, params=None):
         record(f"grad {key} {what.split(' ')[0] if what.startswith('state') else what}", np.asarray(r) / scale,
                np.asarray(g) / scale)  # fmt: skip
         t = tol.get(what.split(" ")[-1], tol.get("default")) if isinstance(tol, dict) else tol
+        record_used(f"grad {key} {what.split(' ')[0] if what.startswith('state') else what}", err, t)
         worst[what] = err
         assert err <= t, f"{key} {what}: relative error {err:.3e} > {t:.0e}"
     return worst

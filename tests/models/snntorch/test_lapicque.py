@@ -86,8 +86,13 @@ def test_step_input_tutorial_rises_to_IR_without_spiking():
     x[10:] = 0.1
     res = Lapicque(R=5, C=1e-3, time_step=1e-3).run(x)
     assert res.output.sum() == 0
-    # U after n input steps: I R (1 - a^n) with a = 0.8; converged to 0.5 within 1e-15
-    assert abs(res.states["mem"][-1, 0] - 0.5) < 1e-14
+    # U after n input steps: I R (1 - a^n) with a = 0.8, a^190 ~ 4e-19: converged to 0.5 up
+    # to round-off.  The constants a and c = ((I R) / (R C)) dt carry a few roundings each
+    # (<= 3 u and 6 u relative, u = 1.1e-16), which moves the fixed point c/(1 - a) by
+    # <= 0.5 (6u + 3u 0.8/0.2) = 9u = 1.0e-15; each step rounds a*U and the sum (<= 0.9u
+    # absolute on values <= 0.5), damped by 0.8: <= 0.9u/0.2 = 5e-16.  Bound 1.5e-15;
+    # measured 1.1e-16 (0.5 - 2 ulp).
+    assert abs(res.states["mem"][-1, 0] - 0.5) <= 1.5e-15
 
 
 def test_first_spike_tutorial():

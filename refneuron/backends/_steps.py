@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from ..models.canonical.adex import adex_dV, adex_dw, adex_step
 from ..models.canonical.izhikevich import EULER, FIGURE2004, NETWORK2003  # noqa: F401  (re-exported)
-from ..models.canonical.izhikevich import izhikevich_du, izhikevich_dv, izhikevich_step
+from ..models.canonical.izhikevich import izhikevich_du, izhikevich_dv, izhikevich_step, izhikevich_u_update
 from ..models.norse._common import spike_gt as norse_spike_gt
 from ..models.norse.lif import lif_update, norse_lif_step
 from ..models.norse.lif_adex import (
@@ -87,6 +87,7 @@ MODEL_FUNCTIONS = (
     synaptic_charge,
     izhikevich_dv,
     izhikevich_du,
+    izhikevich_u_update,
     adex_dV,
     adex_dw,
     spike_ge,

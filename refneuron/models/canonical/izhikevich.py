@@ -80,15 +80,28 @@ class IzhikevichState(State):
 
 
 def izhikevich_dv(v, u, i, p2, p1, p0):
-    """Right-hand side of v (mV/ms), written in the script's order."""
-    return p2 * v * v + p1 * v + p0 - u + i
+    """Right-hand side of v (mV/ms), in the scripts' order of operations:
+    ``0.04*v^2 + 5*v + 140 - u + I`` is ``p2*(v*v)``, then the sums left to right
+    (``(p2*v)*v`` differs in the last bit for about a third of the values)."""
+    return p2 * (v * v) + p1 * v + p0 - u + i
 
 
 def izhikevich_du(v, u, a, b, u_rule):
-    """Right-hand side of u."""
+    """Right-hand side of u: ``a*(b*v - u)``, or ``a*(b*(v + 65))`` (accommodation)."""
     if u_rule == 0:
         return a * (b * v - u)
-    return a * b * (v + 65.0)
+    return a * (b * (v + 65.0))
+
+
+def izhikevich_u_update(v, u, a, b, dt, u_rule):
+    """``u + dt*du``, grouped as the scripts write it: ``u + tau*a*(b*V - u)``
+    (2004, MATLAB's left-to-right ``(tau*a)*(...)``), ``u + tau*a*(b*(V + 65))``
+    (panel R) and ``u + a*(b*v - u)`` (2003, dt = 1).  For a power-of-two dt
+    (the scripts' 0.25, 0.5, 1) this equals ``u + dt*izhikevich_du(...)`` bit
+    for bit; for other dt the two groupings can differ in the last bit."""
+    if u_rule == 0:
+        return u + (dt * a) * (b * v - u)
+    return u + (dt * a) * (b * (v + 65.0))
 
 
 def izhikevich_dv_grads(v, p2, p1):
@@ -238,15 +251,15 @@ class Izhikevich(Model):
             h = 0.5 * dt
             v = v + h * izhikevich_dv(v, u, i, self.p2, self.p1, self.p0)
             v = v + h * izhikevich_dv(v, u, i, self.p2, self.p1, self.p0)
-            u = u + dt * izhikevich_du(v, u, self.a, self.b, rule)
+            u = izhikevich_u_update(v, u, self.a, self.b, dt, rule)
             return s, IzhikevichState(v=v, u=u)
         if self.scheme == "figure2004":
             v = v + dt * izhikevich_dv(v, u, i, self.p2, self.p1, self.p0)
-            u = u + dt * izhikevich_du(v, u, self.a, self.b, rule)
+            u = izhikevich_u_update(v, u, self.a, self.b, dt, rule)
         else:  # euler
             v, u = (
                 v + dt * izhikevich_dv(v, u, i, self.p2, self.p1, self.p0),
-                u + dt * izhikevich_du(v, u, self.a, self.b, rule),
+                izhikevich_u_update(v, u, self.a, self.b, dt, rule),
             )
         s, r = spikes(self, v, self.v_peak, True)
         v = reset_v(r, self.c, v)
@@ -342,15 +355,15 @@ def izhikevich_step(v, u, i, a, b, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
         h = 0.5 * dt
         v = v + h * izhikevich_dv(v, u, i, p2, p1, p0)
         v = v + h * izhikevich_dv(v, u, i, p2, p1, p0)
-        u = u + dt * izhikevich_du(v, u, a, b, rule)
+        u = izhikevich_u_update(v, u, a, b, dt, rule)
         return s, v, u
     if scheme == FIGURE2004:
         v = v + dt * izhikevich_dv(v, u, i, p2, p1, p0)
-        u = u + dt * izhikevich_du(v, u, a, b, rule)
+        u = izhikevich_u_update(v, u, a, b, dt, rule)
     else:
         v_old = v
         v = v_old + dt * izhikevich_dv(v_old, u, i, p2, p1, p0)
-        u = u + dt * izhikevich_du(v_old, u, a, b, rule)
+        u = izhikevich_u_update(v_old, u, a, b, dt, rule)
     s = (v > v_peak) * 1.0
     v = s * c + (1.0 - s) * v
     u = u + s * d

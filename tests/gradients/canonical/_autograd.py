@@ -47,10 +47,10 @@ def izhikevich_torch(model, x, v, u):
     standard = model.u_rule == "standard"
 
     def f(v, u, i):
-        return p2 * v * v + p1 * v + p0 - u + i
+        return p2 * (v * v) + p1 * v + p0 - u + i
 
-    def g(v, u):
-        return a * (b * v - u) if standard else a * b * (v + 65.0)
+    def u_update(v, u):  # the scripts' grouping, (dt*a)*(...)
+        return u + (dt * a) * (b * v - u) if standard else u + (dt * a) * (b * (v + 65.0))
 
     out, vs, us = [], [], []
     v, u = v0, u0
@@ -63,13 +63,13 @@ def izhikevich_torch(model, x, v, u):
             h = 0.5 * dt
             v = v + h * f(v, u, i)
             v = v + h * f(v, u, i)
-            u = u + dt * g(v, u)
+            u = u_update(v, u)
         else:
             if model.scheme == "figure2004":
                 v = v + dt * f(v, u, i)
-                u = u + dt * g(v, u)
+                u = u_update(v, u)
             else:
-                v, u = v + dt * f(v, u, i), u + dt * g(v, u)
+                v, u = v + dt * f(v, u, i), u_update(v, u)
             s = Spike.apply(v - v_peak, True, sur)
             r = s.detach() if det else s
             v = r * c + (1.0 - r) * v

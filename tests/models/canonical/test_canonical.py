@@ -38,7 +38,7 @@ def test_izhikevich_network2003_half_steps():
     m = canonical.Izhikevich(v0=-65.0, dt=1.0, scheme="network2003")
     v = -65.0
     for _ in range(2):
-        v = v + 0.5 * (0.04 * v * v + 5 * v + 140 - (-13.0) + 10.0)
+        v = v + 0.5 * (0.04 * (v * v) + 5 * v + 140 - (-13.0) + 10.0)  # the 2003 script's 0.04*v.^2
     u = -13.0 + 1.0 * 0.02 * (0.2 * v - (-13.0))
     _, st = m.step(None, [10.0])
     assert st.v[0] == v and st.u[0] == u  # exact: + - * / only (see the first test)
@@ -49,15 +49,15 @@ def test_izhikevich_spike_and_reset_strict():
     s, st = m.step(None, [0.0])
     assert s[0] == 1.0 and st.v[0] == -50.0
     # u updated with the new (pre-reset) v, then + d
-    v_new = 29.0 + 0.25 * (0.04 * 29.0 * 29.0 + 5 * 29.0 + 140)
+    v_new = 29.0 + 0.25 * (0.04 * (29.0 * 29.0) + 5 * 29.0 + 140)  # the script's 0.04*V^2
     assert st.u[0] == 0.25 * 0.02 * (0.2 * v_new) + 2.0  # exact: + - * / only
 
 
 def test_izhikevich_accommodation_rule():
     m = canonical.Izhikevich(v0=-65.0, u0=-16.0, b=1.0, u_rule="accommodation", dt=0.5)
     _, st = m.step(None, [0.0])
-    v = -65.0 + 0.5 * (0.04 * 65 * 65 - 325 + 140 + 16)
-    assert st.u[0] == -16.0 + 0.5 * 0.02 * 1.0 * (v + 65)  # exact: + - * / only
+    v = -65.0 + 0.5 * (0.04 * (65 * 65) - 325 + 140 + 16)
+    assert st.u[0] == -16.0 + 0.5 * 0.02 * (1.0 * (v + 65))  # the script's u + tau*a*(b*(V+65)); exact
 
 
 def test_adex_euler_step_by_hand():

@@ -293,8 +293,10 @@ def convergence(model, drive, t_end, dts, *, dt=None, sweep=(), amplitudes=(1.0,
         of the window: a spike late by less than half an interval is counted
         on both sides.
     dts : sequence of float
-        Steps of the convergence fit, each dividing the next (powers of two
-        apart), so that the trace comparison times lie on every grid.
+        Steps of the convergence fit.  The traces are compared at the
+        multiples of the largest step, so each step must divide the largest
+        one (``run.py`` uses ``dt_max / k``, ``k`` = 1, 2, 3, 4, 5, 6, 8, 10,
+        12, 16, 20, 24: not powers of two apart).
     sweep : sequence of float
         Additional (coarser) steps for the qualitative check.
     amplitudes : sequence of float

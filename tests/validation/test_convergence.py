@@ -20,8 +20,7 @@ SLOW = [sc for sc in run.SCENARIOS if sc.name.startswith("canonical.") and not s
 
 
 def _conv(sc, n_amplitudes=None):
-    if sc.name not in names():
-        pytest.skip(f"{sc.name} not registered")
+    assert sc.name in names(), f"{sc.name}: a validation scenario for a model the registry does not have"
     drive = cv.PiecewiseConstant((0.0, sc.t_on), (0.0, sc.level))
     amps = run.amplitudes(n_amplitudes or sc.n_amplitudes)
     return cv.convergence(run._build(sc), drive, sc.t_end, sc.dts, dt=sc.dt0, amplitudes=amps, method=sc.method)
@@ -41,8 +40,9 @@ def _check_orders(sc, res):
         assert max(lv.trace_error for lv in res.levels) <= 1e-10
     else:
         assert abs(res.order_trace - 1.0) <= 0.1, res.order_trace
-        # asymptotic regime: the local orders of the trace error settle at 1 over the fitted dts
-        # (measured within 0.03 everywhere except the coarsest Izhikevich level, 0.94)
+        # asymptotic regime: the local orders of the trace error settle at 1 over the fitted dts but the
+        # coarsest (measured there: within 0.015 of 1 for every model but norse.LSNN, up to 1.041, and
+        # the Izhikevich models down to 0.965; at the coarsest level 1.074 and 0.939)
         loc = res.local_orders_trace
         assert np.all(np.abs(loc[:-1] - 1.0) <= 0.05), loc
 
@@ -95,8 +95,6 @@ def test_local_orders_of_a_known_law():
 
 def test_trace_times_are_common_grid_points():
     sc = next(s for s in run.SCENARIOS if s.name == "spikingjelly.LIF")
-    if sc.name not in names():
-        pytest.skip("spikingjelly.LIF not registered")
     res = _conv(sc, n_amplitudes=2)
     assert res.n_trace_times > 20
     # on a fixed set of times the error of a first-order update halves with dt almost exactly
@@ -110,8 +108,6 @@ def test_trace_times_are_common_grid_points():
     ("snntorch.Alpha", {"alpha": math.exp(-1 / 20), "beta": math.exp(-1 / 10)}),
 ])
 def test_exponential_decay_updates_are_exact_for_impulses(name, params):
-    if name not in names():
-        pytest.skip(f"{name} not registered")
     err, scale = cv.impulse_exactness(get(name)(**params))
     assert scale > 1.0  # the comparison is not of zeros
     # round-off: a few ulp times 1/(1 - decay) <= 21 for decay exp(-1/20) (tolerances.md)

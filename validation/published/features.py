@@ -24,6 +24,13 @@ bursts
     whose ISIs grow smoothly (adaptation grows by well under 3x per ISI).
     :func:`bursts_by_gap` is the absolute variant (a new burst after an ISI
     above a fixed gap) used by the published tables ("ISI > 10 ms").
+ISIs of a burst
+    :func:`burst_isis`: with the bursts of :func:`bursts_by_gap`, the ISIs
+    between the spikes of each burst (a burst of ``n`` spikes has ``n - 1``).
+extrema of a trace
+    :func:`extrema`: samples where the first difference changes sign
+    (strict; samples with a zero difference are skipped), so minima and
+    maxima alternate.
 ISI CV
     standard deviation over mean of the ISIs (population std, ``ddof=0``).
 rebound spikes
@@ -44,6 +51,8 @@ __all__ = [
     "isi_cv",
     "rebound_spikes",
     "monotone",
+    "burst_isis",
+    "extrema",
 ]
 
 
@@ -104,6 +113,28 @@ def bursts_by_gap(spike_times, gap):
     cuts = np.flatnonzero(np.diff(t) > gap)
     edges = np.concatenate([[0], cuts + 1, [t.size]])
     return [int(x) for x in np.diff(edges)]
+
+
+def burst_isis(spike_times, gap):
+    """ISIs inside each burst of :func:`bursts_by_gap` (a list of arrays, one per burst)."""
+    t = _times(spike_times)
+    if t.size == 0:
+        return []
+    d = np.diff(t)
+    cuts = np.flatnonzero(d > gap)
+    edges = np.concatenate([[0], cuts + 1, [t.size]])
+    return [d[a:b - 1] for a, b in zip(edges[:-1], edges[1:])]
+
+
+def extrema(values):
+    """Indices of the strict local extrema of a sampled trace (sign changes of the difference)."""
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    d = np.diff(v)
+    nz = np.flatnonzero(d != 0)
+    s = np.sign(d[nz])
+    turn = np.flatnonzero(s[1:] != s[:-1])
+    # the extremum is the sample after the last difference of the old sign
+    return nz[turn] + 1
 
 
 def isi_cv(spike_times, skip=0):

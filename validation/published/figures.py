@@ -126,7 +126,8 @@ def izhikevich_grid(pairs, out_dir, stem, ncols=4, title=""):
 
 def _label_pub(pairs):
     dts = sorted({float(_data.value(p["dt"])) for p, _, _ in pairs})
-    return "published scheme (Euler, dt = " + ", ".join(f"{d:g}" for d in dts) + " ms; spikes drawn at 30 mV)"
+    dt_txt = ", ".join(f"{d:g}" for d in dts)
+    return f"published scheme (Euler, dt = {dt_txt} ms; spikes drawn at 30 mV at t_k = k dt)"
 
 
 def _spikes(n):
@@ -220,7 +221,8 @@ def adex_grid(rows, out_dir, stem, title=""):
             ph.set_ylabel("w (pA)")
             ph.set_title(f"phase plane, I = {I_max:g} pA", loc="left", fontsize=7.5)
         handles = [
-            Line2D([], [], color=PUB_COLOR, lw=1.0, label="forward Euler, dt = 0.1 ms; ticks: its spike times"),
+            Line2D([], [], color=PUB_COLOR, lw=1.0,
+                   label="forward Euler, dt = 0.1 ms; ticks: its spike times t_k = k dt"),
             Line2D([], [], color=ODE_COLOR, lw=1.0, ls=(0, (3, 1.5)), label="event-resolved ODE; ticks: its spike times"),
             Line2D([], [], color="tab:blue", lw=1.0, label="V-nullcline"),
             Line2D([], [], color="tab:green", lw=1.0, label="w-nullcline"),

@@ -38,7 +38,8 @@ import refneuron as rn
 
 from . import _data
 
-#: relative width at which the bisection stops (the fit is compared at 1e-7)
+#: relative width at which the bisection stops; the fitted tau' and I_rh are compared at the bound
+#: :func:`fit_error_bound` derives from it (about 6.6e-11 for the default durations)
 BISECT_RTOL = 1e-11
 
 
@@ -169,11 +170,13 @@ def _fires(model, steps, amps, n_total):
     return model.run(x, record="output").output.any(axis=0)
 
 
-def strength_duration(tau=10e-3, R=5.0, theta=1.0, dt=1e-4, steps=None):
+def strength_duration(tau=10e-3, R=5.0, theta=1.0, dt=1e-4, steps=None, fit=True):
     """Threshold current per pulse duration by bisection on ``refneuron.snntorch.Lapicque``.
 
     The bisection keeps ``lo`` (does not fire) and ``hi`` (fires) and returns
-    ``hi``: the threshold from above, within ``BISECT_RTOL``.
+    ``hi``: the threshold from above, within ``BISECT_RTOL``.  ``fit=False``
+    skips the RC fit (``tau_fit``, ``I_rh_fit`` are NaN), e.g. for two
+    durations only.
     """
     if steps is None:
         steps = np.unique(np.round(np.geomspace(1, 600, 24)).astype(int))
@@ -196,5 +199,42 @@ def strength_duration(tau=10e-3, R=5.0, theta=1.0, dt=1e-4, steps=None):
     def rc_law(T, tau_, I_rh_):
         return I_rh_ / -np.expm1(-T / tau_)
 
+    if not fit:
+        return StrengthDuration(T, steps, hi, tau, dt, R, theta, math.nan, math.nan)
     (tau_fit, I_rh_fit), _ = curve_fit(rc_law, T, hi, p0=(tau, I_rh), xtol=1e-14, ftol=1e-14, gtol=1e-14)
     return StrengthDuration(T, steps, hi, tau, dt, R, theta, float(tau_fit), float(I_rh_fit))
+
+
+def fit_sensitivity(sd):
+    r"""Linear map from relative errors of the thresholds to relative errors of ``(tau', I_rh)``.
+
+    ``curve_fit`` minimises the plain (unweighted) squared residuals of
+    :math:`I(T) = I_{rh}/(1 - e^{-T/\tau'})`.  To first order, data
+    ``I_j (1 + e_j)`` move the fitted ``(ln tau', ln I_rh)`` by ``A e`` with
+    ``A = (J^T J)^{-1} J^T diag(I)``, ``J = diag(I) [s, 1]`` and
+    :math:`s_j = \partial \ln I / \partial \ln \tau' = x_j e^{-x_j}/(1 - e^{-x_j})`,
+    :math:`x_j = T_j/\tau'`.  Returns ``A`` (shape ``(2, n)``: rows tau', I_rh).
+    """
+    T = np.asarray(sd.durations, dtype=np.float64)
+    x = T / sd.tau_discrete
+    I = sd.I_rh / -np.expm1(-x)
+    s = x * np.exp(-x) / -np.expm1(-x)
+    J = I[:, None] * np.column_stack([s, np.ones_like(s)])
+    return np.linalg.solve(J.T @ J, J.T) * I[None, :]
+
+
+def fit_error_bound(sd, rtol=BISECT_RTOL):
+    """Worst-case relative error of the fitted ``(tau', I_rh)`` from the bisection alone.
+
+    The bisection returns the firing side, so each threshold is high by a
+    relative ``e_j`` in ``[0, rtol]``; the worst case of ``A e`` over that box
+    (:func:`fit_sensitivity`) is ``rtol`` times the larger of the sums of the
+    positive and of the negative entries of each row.  Also returns the
+    first-order prediction ``A e`` for the actual ``e_j`` (``sd.I_th`` against
+    the discrete law), which the measured fit error should match.
+    """
+    A = fit_sensitivity(sd)
+    bound = rtol * np.maximum(np.where(A > 0, A, 0).sum(axis=1), np.where(A < 0, -A, 0).sum(axis=1))
+    a = 1.0 - sd.dt / sd.tau
+    e = sd.I_th / (sd.I_rh / (1.0 - a ** np.asarray(sd.steps, dtype=np.float64))) - 1.0
+    return bound, A @ e

@@ -250,7 +250,7 @@ def _adex_without_exp():
         V1 = V + dt * ((-g_L * (V - E_L) + g_L * Delta_T * ((Vc - V_T) / Delta_T) - w + i) / C_m)
         w1 = w + dt * ((a * (V - E_L) - w) / tau_w)
         s = (V1 > V_peak) * 1.0
-        return s, (V_reset if s > 0 else V1), w1 + s * b
+        return s, s * V_reset + (1.0 - s) * V1, w1 + s * b  # the reset as adex_step writes it
 
     return without_exp
 
@@ -274,7 +274,7 @@ def _adex_reciprocals():
         V1 = V + dt * ((-g_L * (V - E_L) + g_L * Delta_T * E - w + i) * (1.0 / C_m))
         w1 = w + dt * ((a * (V - E_L) - w) * (1.0 / tau_w))
         s = (V1 > V_peak) * 1.0
-        return s, (V_reset if s > 0 else V1), w1 + s * b
+        return s, s * V_reset + (1.0 - s) * V1, w1 + s * b  # the reset as adex_step writes it
 
     return reciprocals
 

@@ -98,10 +98,14 @@ def _check_float64_exact(name, arr):
         big = (arr > _INT_EXACT) | (arr < -_INT_EXACT) if kind == "i" else arr > _INT_EXACT
         if np.any(big):
             first = tuple(int(i) for i in np.argwhere(big)[0])
-            raise InputTypeError(
-                f"{name}: integer {arr[first]} at index {first} exceeds 2**53 in magnitude, beyond which "
-                "float64, the precision refneuron computes in, does not hold every integer"
-            )
+            _refuse_large_integer(name, f"{arr[first]} at index {first}")
+
+
+def _refuse_large_integer(name, shown):
+    raise InputTypeError(
+        f"{name}: integer {shown} exceeds 2**53 in magnitude, beyond which float64, the precision refneuron "
+        "computes in, does not hold every integer"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -154,10 +158,7 @@ def as_float_param(name, value, rule=None, *, per_neuron=True, framework_does=No
         raise InputTypeError(f"{name}: must be a real number, not bool (got {value!r})")
     if isinstance(value, numbers.Real) and not isinstance(value, (np.ndarray, np.generic)):
         if isinstance(value, numbers.Integral) and abs(value) > _INT_EXACT:
-            raise InputTypeError(
-                f"{name}: integer {value} exceeds 2**53 in magnitude, beyond which float64, the precision "
-                "refneuron computes in, does not hold every integer"
-            )
+            _refuse_large_integer(name, value)
         out = float(value)
         check_rule(name, out, rule, framework_does)
         return out

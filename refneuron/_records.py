@@ -152,9 +152,7 @@ class State:
             raise StateError(f"{name}: expected a {cls.__name__} record or a dict (got {type(value).__name__})")
         out = {}
         for n, v in items.items():
-            arr = _checks._numeric_array(f"{name}.{n}", v, allow_bool=False)
-            if arr.dtype.kind == "f" and arr.dtype != np.float64 and arr.dtype.itemsize > 8:
-                raise StateError(f"{name}.{n}: dtype {arr.dtype} would lose precision in float64")
+            arr = _checks._numeric_array(f"{name}.{n}", v, allow_bool=False)  # also refuses a lossy dtype (row 11)
             arr = np.asarray(arr, dtype=np.float64)
             if not np.all(np.isfinite(arr)):
                 from .errors import ParameterError

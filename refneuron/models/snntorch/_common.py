@@ -76,15 +76,18 @@ def as_snntorch_spike_grad(name, value):
     from ...surrogates import as_surrogate
 
     value = as_surrogate(name, value)
-    if value.comparison != ">" or not getattr(value, "spiking", True) or not value.forward_is_threshold:
-        forward = "an analog output" if not getattr(value, "spiking", True) else f"H(x {value.comparison} 0)"
-        if not value.forward_is_threshold and getattr(value, "spiking", True):
-            forward = "a random draw"
-        raise OptionError(
-            f"{name}: the snntorch neurons spike with the strict threshold H(x > 0) of snntorch's (and norse's) "
-            f"surrogates; {value.framework} {type(value).__name__} fires with {forward} (got {value!r})"
-        )
-    return value
+    if not getattr(value, "spiking", True):
+        forward = "an analog output"
+    elif not value.forward_is_threshold:
+        forward = "a random draw"
+    elif value.comparison != ">":
+        forward = f"H(x {value.comparison} 0)"
+    else:
+        return value
+    raise OptionError(
+        f"{name}: the snntorch neurons spike with the strict threshold H(x > 0) of snntorch's (and norse's) "
+        f"surrogates; {value.framework} {type(value).__name__} fires with {forward} (got {value!r})"
+    )
 
 
 def check_state_quant(name, value):

@@ -9,6 +9,7 @@ are re-exported here.
 from . import buffers, compare, errors, golden, gradients, quirks, registry, surrogates, testing
 from .models import Model, canonical, norse, snntorch, spikingjelly
 from .simulate import RunResult, run
+from .backends import _layer as _layer  # registers the fork handler (backends/_layer.py)
 
 __version__ = "0.1.0"
 

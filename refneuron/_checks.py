@@ -254,7 +254,8 @@ def first_nonfinite(arr):
     Integer and bool arrays are finite by construction.  Large C-contiguous
     float64 arrays are scanned by a compiled parallel reduction that reads
     the values in place and stops soon after the first bad one
-    (:mod:`refneuron.backends._scan`, when Numba can be imported); anything
+    (:mod:`refneuron.backends._scan`, when Numba can be imported and parallel
+    kernels can run in this process, :mod:`refneuron.backends._layer`); anything
     else by NumPy in chunks along the first axis, so that no boolean
     temporary larger than about a mebibyte is made.  Either way the index is
     that of ``np.argmax(~np.isfinite(arr).ravel())``.
@@ -281,12 +282,18 @@ def _first_nonfinite_numpy(arr):
 
 
 def _first_nonfinite_compiled(arr):
-    """Flat index (-1 if none) from the compiled scan, or None without Numba."""
+    """Flat index (-1 if none) from the compiled scan, or None without Numba
+    or where parallel kernels cannot run (:mod:`refneuron.backends._layer`)."""
+    from .backends._layer import launching, parallel_usable
+
+    if not parallel_usable():  # forked after Numba started GNU OpenMP: NumPy scans instead
+        return None
     try:
         from .backends._scan import first_nonfinite_flat
     except ImportError:
         return None
-    return first_nonfinite_flat(arr)
+    with launching():
+        return first_nonfinite_flat(arr)
 
 
 def _first_nonfinite_chunked(arr):

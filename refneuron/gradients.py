@@ -137,6 +137,10 @@ def vjp(model, inputs, upstream, state=None, *, check_finite=True, backend="nump
         (float64 otherwise) and ``forward.states`` are views of the tape.
     """
     _checks.check_option("backend", backend, BACKENDS)
+    if backend == "cpu":
+        from .backends._layer import check_cpu_backend
+
+        check_cpu_backend()  # a process forked after Numba started GNU OpenMP cannot run the kernels
     if not hasattr(model, "_vjp_step"):
         raise NotImplementedError(f"{model.name}: no hand-derived backward pass yet")
     if not isinstance(upstream, dict):

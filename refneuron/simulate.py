@@ -167,6 +167,10 @@ def run(
     """
     _checks.check_option("record", record, RECORD_OPTIONS)
     _checks.check_option("backend", backend, BACKENDS)
+    if backend == "cpu":
+        from .backends._layer import check_cpu_backend
+
+        check_cpu_backend()  # a process forked after Numba started GNU OpenMP cannot run the kernels
     sdt = _spike_dtype(spike_dtype)
     if backend == "cuda":
         from .backends import cuda as _cuda_mod  # noqa: F401  (raises BackendUnavailable)

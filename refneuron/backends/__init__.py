@@ -44,6 +44,13 @@ A backend that cannot run a model raises
 :class:`~refneuron.errors.BackendUnavailable` naming the reason; there is no
 silent fallback.
 
+Threads and processes (:mod:`._layer`): every CPU kernel launch holds one
+lock, so Python threads may call the backends at once on every Numba
+threading layer (``workqueue`` would otherwise terminate the process); in a
+process forked after Numba started GNU OpenMP, which does not survive
+``fork``, ``"cpu"`` raises :class:`~refneuron.errors.BackendUnavailable`
+with the remedies and the input scan uses NumPy.
+
 Where the equations live
 ------------------------
 Nowhere in this package.  Each model's file defines element-wise functions

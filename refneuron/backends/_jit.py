@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import BackendUnavailable
+from ._layer import launching
 
 #: options of every CPU kernel
 NJIT_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": False, "nogil": True}
@@ -259,12 +260,19 @@ def call_kernel(kernel, *args):
     compiled version is chosen by the exact Numba types of the arguments
     (dtype, dimensions, layout, read-only flag) and the option values, so
     it is always the one the dispatcher itself would pick.
+
+    Every call holds :func:`._layer.launching`: one parallel launch at a time
+    (safe from several Python threads on every Numba threading layer), and a
+    :class:`BackendUnavailable` instead of a terminated process after an
+    unsafe ``fork``.
     """
     key = (kernel, tuple(_arg_key(a) for a in args))
     entry = _ENTRY_POINTS.get(key)
     if entry is not None:
-        return entry(*args)
-    result = kernel(*args)
+        with launching():
+            return entry(*args)
+    with launching():
+        result = kernel(*args)
     import gc
 
     gc.collect()  # free the literal dispatch's exception cycle, which holds the arguments

@@ -336,7 +336,7 @@ def as_inputs(value, *, name="inputs", check_finite=True, min_ndim=1):
         idx = first_nonfinite(arr)
         if idx is not None:
             raise InputError(
-                f"{name}: must be finite; first non-finite value {arr[idx]!r} at index "
+                f"{name}: must be finite; first non-finite value {float(arr[idx])!r} at index "
                 f"(t={idx[0]}, neuron={idx[1:]}) (pass check_finite=False to propagate it)"
             )
     return arr

@@ -27,6 +27,11 @@ their limits reach refneuron's users:
   layer.  The lock is made anew in a forked child, where a copy taken while
   another thread held it would never be released.
 
+With ``NUMBA_DISABLE_JIT=1`` (Numba's switch for debugging compiled code as
+Python) the kernels cannot run at all, their intrinsics having no Python
+form: ``"cpu"`` raises :class:`~refneuron.errors.BackendUnavailable` saying
+so, and the input scan uses NumPy.
+
 Not covered: a process that was forked from a GNU OpenMP user of Numba
 *before* refneuron was imported in either (the fork handler is registered by
 ``import refneuron``); Numba still terminates it at the first parallel
@@ -41,7 +46,7 @@ import threading
 
 from ..errors import BackendUnavailable
 
-__all__ = ["check_cpu_backend", "launching", "parallel_usable", "threading_layer"]
+__all__ = ["check_cpu_backend", "jit_disabled", "launching", "parallel_usable", "threading_layer"]
 
 _LAUNCH = threading.RLock()
 #: pid of the parent whose GNU OpenMP layer this process inherited through fork, else None
@@ -88,13 +93,30 @@ if hasattr(os, "register_at_fork"):
 
 def parallel_usable():
     """False in a process forked after Numba started GNU OpenMP, where any
-    parallel launch terminates the process; True otherwise."""
-    return _FORKED_FROM is None
+    parallel launch terminates the process, and with ``NUMBA_DISABLE_JIT=1``,
+    where a kernel would run as a Python loop; True otherwise."""
+    return _FORKED_FROM is None and not jit_disabled()
+
+
+def jit_disabled():
+    """Whether Numba's compiler is turned off (``NUMBA_DISABLE_JIT=1``): its
+    ``njit`` functions then run as Python, which the kernels cannot (their
+    intrinsics have no Python form)."""
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        return bool(numba.config.DISABLE_JIT)
+    return os.environ.get("NUMBA_DISABLE_JIT", "0").strip() not in ("", "0")
 
 
 def check_cpu_backend(backend="cpu"):
-    """Raise :class:`BackendUnavailable` in a process forked after Numba
-    started GNU OpenMP, where the CPU kernels cannot run."""
+    """Raise :class:`BackendUnavailable` where the CPU kernels cannot run: with
+    ``NUMBA_DISABLE_JIT=1``, and in a process forked after Numba started GNU
+    OpenMP."""
+    if jit_disabled():
+        raise BackendUnavailable(
+            f"backend: {backend!r} needs Numba's compiler, which NUMBA_DISABLE_JIT=1 turns off; "
+            "backend='numpy' gives the same results"
+        )
     if _FORKED_FROM is None:
         return
     raise BackendUnavailable(

@@ -24,12 +24,21 @@ process (the first call in a fresh environment compiles once per kernel, option
 and argument-type combination: 2-3 s for a forward kernel and 10-15 s for a
 backward kernel on a 2-core machine, of which LLVM takes a quarter to a third
 and Numba's own typing and parfor passes the rest; loading one from the cache
-takes about 0.6 s; see ``benchmarks/RESULTS.md``).  The
-cache does not notice edits to a model's functions in *another* module: after
-editing a model file, delete ``refneuron/backends/__pycache__/*.nbi|*.nbc``.
+takes about 0.6 s; see ``benchmarks/RESULTS.md``).  Numba
+keys a cached kernel to the modification time and size of the one file that
+defines it, and a kernel calls functions of many (the models', the
+surrogates', :mod:`refneuron._math`): an editable install updated by
+``git pull``, which rewrites only the files that changed, would load kernels
+compiled from the old equations.  :func:`key_caches_to_sources` therefore adds
+a digest of every source file of the package to each kernel's stamp; a kernel
+compiled from other sources is compiled anew (tests/backends/test_cache.py).
 """
 
 from __future__ import annotations
+
+import functools
+import hashlib
+import pathlib
 
 import numpy as np
 
@@ -54,6 +63,39 @@ def numba_or_raise(backend="cpu"):
     except ImportError as exc:  # pragma: no cover - numba is a dependency
         raise BackendUnavailable(f"backend: {backend!r} needs numba, which cannot be imported ({exc})") from None
     return numba
+
+
+@functools.lru_cache(maxsize=None)
+def source_digest():
+    """SHA-256 (hex) of every ``.py`` file of the ``refneuron`` package, by path
+    relative to it, in sorted order: what compiled kernels may be built from."""
+    root = pathlib.Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def key_caches_to_sources(namespace):
+    """Add :func:`source_digest` to the on-disk cache stamp of every cached
+    Numba dispatcher (CPU or CUDA) in ``namespace`` (a module's ``globals()``,
+    called at the end of each module that defines kernels).
+
+    Numba compares a cached kernel's stamp, the modification time and size of
+    its own source file, with the file's current one, and compiles anew when
+    they differ; with the digest in the stamp, so does an edit to any other
+    file of the package.  Returns the number of dispatchers keyed."""
+    keyed = 0
+    for obj in list(namespace.values()):
+        cache_file = getattr(getattr(obj, "_cache", None), "_cache_file", None)
+        stamp = getattr(cache_file, "_source_stamp", None)
+        if stamp is None:
+            continue  # not a cached dispatcher (or Numba's cache is off: NUMBA_DISABLE_JIT, the CUDA simulator)
+        if not (isinstance(stamp, tuple) and len(stamp) == 2 and stamp[1] == source_digest()):
+            cache_file._source_stamp = (stamp, source_digest())
+        keyed += 1
+    return keyed
 
 
 _REGISTERED_CPU: set = set()

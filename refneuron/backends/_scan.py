@@ -72,3 +72,8 @@ def first_nonfinite_flat(arr):
         if i >= 0:
             return int(i)
     return -1
+
+
+from ._jit import key_caches_to_sources  # noqa: E402
+
+key_caches_to_sources(globals())  # cached kernels are keyed to the package sources (_jit)

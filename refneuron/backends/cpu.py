@@ -94,7 +94,7 @@ import math
 
 import numpy as np
 
-from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise, spikes_as_uint8
+from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, key_caches_to_sources, numba_or_raise, spikes_as_uint8
 from ._steps import (
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
@@ -1033,3 +1033,6 @@ def _row_shaped(a, T):
     take one row view per step from every record, kept or not, and store
     into it only when it is kept."""
     return a if a.shape[0] == T else np.empty((T, 0), dtype=a.dtype)
+
+
+key_caches_to_sources(globals())  # cached kernels are keyed to the package sources (_jit)

@@ -104,7 +104,7 @@ from ._backward import (
     sj_qif_back,
     synaptic_back,
 )
-from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise
+from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, key_caches_to_sources, numba_or_raise
 from .cpu import MAX_BLOCK
 from ._steps import (
     MODEL_FUNCTIONS,
@@ -1489,3 +1489,6 @@ def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params, block=None):
     upstream = sum(1 << k for k, a in enumerate((gy, *gups)) if a.shape[1] > 0)
     call_kernel(kernel, x, gy, *gups, tape, out, gx, gS0, gP, bad_blocks, np.int64(block), upstream, stream, *params)
     return bool(bad_blocks.any())
+
+
+key_caches_to_sources(globals())  # cached kernels are keyed to the package sources (_jit)

@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import _checks
 from ..errors import InputError, InputTypeError, OptionError, ShapeError
-from ._jit import at, cuda_or_raise, jitable_cuda
+from ._jit import at, cuda_or_raise, jitable_cuda, key_caches_to_sources
 from ._steps import (
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
@@ -721,3 +721,6 @@ def device_out_buffers(model, out, record, names, shape, spike_dtype, contiguous
     if avail is not None:
         _checks.check_memory(need, f"run of {model.name} on the GPU with T={T}, {n} neurons", available=avail)
     return bufs
+
+
+key_caches_to_sources(globals())  # cached kernels are keyed to the package sources (_jit)

@@ -68,7 +68,7 @@ import numpy as np
 
 from ..errors import BackendUnavailable
 from ._backward import BACKWARD_FUNCTIONS, surrogate_slope
-from ._jit import cuda_or_raise, jitable_cuda
+from ._jit import cuda_or_raise, jitable_cuda, key_caches_to_sources
 from .recurrent import (
     MODEL_FUNCTIONS,
     NEURON_FUNCTIONS,
@@ -446,3 +446,6 @@ def run_device(model, inputs, state, *, record, check_finite, spike_dtype, out, 
     if nonfinite is not None:
         _warn_nonfinite(model, nonfinite)
     return RunResult(output=output, states=traces, final_state=final, nonfinite=nonfinite)
+
+
+key_caches_to_sources(globals())  # cached kernels are keyed to the package sources (_jit)

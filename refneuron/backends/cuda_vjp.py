@@ -36,7 +36,7 @@ from ._backward import (
     sj_qif_back,
     synaptic_back,
 )
-from ._jit import at, cuda_or_raise, jitable_cuda
+from ._jit import at, cuda_or_raise, jitable_cuda, key_caches_to_sources
 from ._steps import (
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
@@ -801,3 +801,6 @@ def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params):
     k = 2 + len(gups)
     for d_a, h in zip(dev[k:], (tape, out, gx, gS0, gP)):
         d_a.copy_to_host(h)
+
+
+key_caches_to_sources(globals())  # cached kernels are keyed to the package sources (_jit)

@@ -99,7 +99,7 @@ from ..models.norse.lif_adex import (
 )
 from ..models.norse.lsnn import lsnn_decay, lsnn_update, lsnn_update_adjoint
 from ._backward import BACKWARD_FUNCTIONS, surrogate_slope
-from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, numba_or_raise, spikes_as_uint8
+from ._jit import NJIT_OPTIONS, at, call_kernel, jitable_cpu, key_caches_to_sources, numba_or_raise, spikes_as_uint8
 
 numba = numba_or_raise("cpu")
 from numba import njit, prange  # noqa: E402
@@ -888,3 +888,6 @@ def gradients_from_tape(model, x, neuron_shape, tape, out, gJ, c, acc):
     pgrads["recurrent_weights"] = g_w_rec
     init = {nm: c[k].reshape(neuron_shape).copy() for k, nm in enumerate(names)}
     return Gradients(inputs=g_x, initial_state=init, params=pgrads, forward=fwd)
+
+
+key_caches_to_sources(globals())  # cached kernels are keyed to the package sources (_jit)

@@ -310,10 +310,9 @@ def call_kernel(kernel, *args):
     """
     key = (kernel, tuple(_arg_key(a) for a in args))
     entry = _ENTRY_POINTS.get(key)
-    if entry is not None:
-        with launching():
-            return entry(*args)
     with launching():
+        if entry is not None:
+            return entry(*args)
         result = kernel(*args)
     import gc
 

@@ -526,8 +526,10 @@ def is_device_array(obj):
     return hasattr(obj, "__cuda_array_interface__") or hasattr(obj, "copy_to_host")
 
 
-def _grid(n):
-    return ((n + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK, THREADS_PER_BLOCK)
+def _grid(n, threads=THREADS_PER_BLOCK):
+    """``(blocks, threads)`` for ``n`` threads: at least one block (a GPU
+    refuses a launch of zero blocks; with ``n == 0`` every thread returns)."""
+    return (max(1, (n + threads - 1) // threads), threads)
 
 
 def _device_params(params):
@@ -577,6 +579,8 @@ def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
 
     T = x.shape[0]
     n = int(np.prod(neuron_shape, dtype=np.int64))
+    if n == 0:  # no neurons: the records are empty already, and the final state is the initial one
+        return state_from_flat(model, flat_state(model, state, 0), neuron_shape), None
     names = model.State.names()
     x2 = np.ascontiguousarray(x).reshape(T, n)
     d_S = cuda.to_device(flat_state(model, state, n))
@@ -672,7 +676,7 @@ def run_device(model, inputs, state, *, record, check_finite, spike_dtype, out, 
     d_params = _device_params(spec.params(model, neuron_shape))
     o2 = output.reshape(T, n) if output is not None else None
     t2 = [traces[nm].reshape(T, n) for nm in names] if traces is not None else None
-    for t0 in range(0, T, chunk):
+    for t0 in range(0, T, chunk) if n else ():  # no neurons: nothing to launch
         t1 = min(t0 + chunk, T)
         d_out = o2[t0:t1] if o2 is not None else _empty_device()
         d_trs = [a[t0:t1] for a in t2] if t2 is not None else [_empty_device()] * len(names)

@@ -69,6 +69,7 @@ import numpy as np
 from ..errors import BackendUnavailable
 from ._backward import BACKWARD_FUNCTIONS, surrogate_slope
 from ._jit import cuda_or_raise, jitable_cuda, key_caches_to_sources
+from .cuda import _grid
 from .recurrent import (
     MODEL_FUNCTIONS,
     NEURON_FUNCTIONS,
@@ -283,6 +284,11 @@ def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):
     avail = _free_device_bytes()
     if avail is not None:
         _checks.check_memory(dev, f"backward pass of {model.name} on the GPU with T={T}, {n} neurons", available=avail)
+    if n == 0:  # no neurons: the empty tape and records the device would return, without device arrays
+        return gradients_from_tape(
+            model, x, neuron_shape, np.zeros((ns, T + 1, 0)), np.zeros((T, 0), dtype=np.uint8), np.zeros((T, 0)),
+            np.zeros((ns, 0)), np.zeros((npar, 0)),
+        )  # fmt: skip
     # forward, keeping the tape and the current after the jump
     x3 = np.reshape(x, (T, rows, n_in))
     d_P = cuda.to_device(input_projection(model, x3, 0, T))  # one GEMM, as the CPU driver
@@ -300,7 +306,7 @@ def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):
     d_params = tuple(cuda.to_device(p) if isinstance(p, np.ndarray) else p for p in params)
     fwd_params = d_params[:-3]
     trs = [d_tape[k, 1:] for k in range(ns)]
-    grid = ((n + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK, THREADS_PER_BLOCK)
+    grid = _grid(n, THREADS_PER_BLOCK)
     kernel = globals()[kind]
     for t in range(T):
         par = t % 2
@@ -340,12 +346,12 @@ def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
     are written in place when they are device arrays (:func:`run_device`).
     Returns ``(final state, nonfinite)`` (``simulate.run``'s cuda branch)."""
     from ..simulate import flat_state, nonfinite_from_bad, state_from_flat
-    from .recurrent import gemm_steps, input_projection
+    from .recurrent import _shape, gemm_steps, input_projection
 
     T = x.shape[0]
-    n_out, n_in = model.input_weights.shape
-    n = int(np.prod(neuron_shape, dtype=np.int64))
-    rows = n // n_out
+    n_out, n_in, n, rows = _shape(model, neuron_shape)
+    if n == 0:  # no neurons: the records are empty already, and the final state is the initial one
+        return state_from_flat(model, flat_state(model, state, 0), neuron_shape), None
     names = model.State.names()
     kernel = globals()[KERNELS[model.name]]
     x3 = np.reshape(x, (T, rows, n_in))
@@ -368,7 +374,7 @@ def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
         d_tbufs, tr2, on_trace = None, None, tr2  # device records: the kernel writes them in place
     else:
         on_trace = None
-    grid = ((n + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK, THREADS_PER_BLOCK)
+    grid = _grid(n, THREADS_PER_BLOCK)
     for s0 in range(0, T, G):
         s1 = min(s0 + G, T)
         P = input_projection(model, x3, s0, s1)

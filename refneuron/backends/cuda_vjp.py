@@ -37,6 +37,7 @@ from ._backward import (
     synaptic_back,
 )
 from ._jit import at, cuda_or_raise, jitable_cuda, key_caches_to_sources
+from .cuda import _grid
 from ._steps import (
     MODEL_FUNCTIONS,
     STEP_FUNCTIONS,
@@ -794,10 +795,11 @@ def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params):
     """Copy the host arrays to the device, run ``kernel_name``, copy the results back."""
     kernel = globals()[kernel_name]
     n = x.shape[1]
+    if n == 0:  # no neurons: every array is empty
+        return
     dev = [cuda.to_device(a) for a in (x, gy, *gups, tape, out, gx, gS0, gP)]
     d_params = tuple(cuda.to_device(p) if isinstance(p, np.ndarray) else p for p in params)
-    grid = max(1, (n + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK)
-    kernel[grid, THREADS_PER_BLOCK](*dev, *d_params)
+    kernel[_grid(n, THREADS_PER_BLOCK)](*dev, *d_params)
     k = 2 + len(gups)
     for d_a, h in zip(dev[k:], (tape, out, gx, gS0, gP)):
         d_a.copy_to_host(h)

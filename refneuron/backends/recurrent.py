@@ -728,9 +728,10 @@ def layout(n_rows, n_out, threads=None):
 
 
 def _shape(model, neuron_shape):
+    """``(n_out, n_in, neurons, batch rows)``; any of them may be 0."""
     n_out, n_in = model.input_weights.shape
     n = int(np.prod(neuron_shape, dtype=np.int64))
-    return n_out, n_in, n, n // n_out
+    return n_out, n_in, n, int(np.prod(neuron_shape[:-1], dtype=np.int64))
 
 
 def _records(a, T):
@@ -739,9 +740,9 @@ def _records(a, T):
 
 def input_projection(model, x3, t0, t1):
     """``X_t W_in^T`` for steps ``t0:t1`` as ``(t1 - t0, rows * n_out)`` (one GEMM)."""
-    n_in = x3.shape[2]
-    p = np.reshape(x3[t0:t1], (-1, n_in)) @ model.input_weights.T
-    return np.ascontiguousarray(p).reshape(t1 - t0, -1)
+    _, rows, n_in = x3.shape  # explicit shapes: -1 is ambiguous for 0 neurons or inputs
+    p = np.reshape(x3[t0:t1], ((t1 - t0) * rows, n_in)) @ model.input_weights.T
+    return np.ascontiguousarray(p).reshape(t1 - t0, rows * model.input_weights.shape[0])
 
 
 def run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape):

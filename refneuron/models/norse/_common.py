@@ -191,8 +191,9 @@ def weight_grad(g, x):
     BLAS, no threads), so the result does not depend on the machine's thread
     count; the driver then adds the per-step matrices in reverse time order.
     """
-    g2 = np.reshape(g, (-1, np.shape(g)[-1]))
-    x2 = np.reshape(x, (-1, np.shape(x)[-1]))
+    rows = int(np.prod(np.shape(g)[:-1], dtype=np.int64))  # explicit: -1 is ambiguous for 0 neurons or inputs
+    g2 = np.reshape(g, (rows, np.shape(g)[-1]))
+    x2 = np.reshape(x, (rows, np.shape(x)[-1]))
     return np.einsum("bo,bi->oi", g2, x2)
 
 

@@ -137,3 +137,23 @@ def test_step_equals_run(name):
         for n in model.State.names():
             np.testing.assert_array_equal(getattr(st, n), res.states[n][t])
     assert dataclasses.is_dataclass(st) and type(st) is model.State
+
+
+@pytest.mark.frameworks
+@pytest.mark.parametrize("name", [n for n in NAMES if n in RECURRENT])
+@pytest.mark.parametrize("n_out,n_in", [(4, 0), (0, 3)], ids=["no inputs", "no neurons"])
+def test_recurrent_without_inputs_or_neurons(name, n_out, n_in):
+    # a net driven only by its recurrent weights (norse builds it: torch's empty
+    # GEMMs give 0), and one with no neurons (bad-input row 14): the reference
+    # agrees with norse's functional step and module as in the cases above
+    rng = np.random.default_rng(_seed(name, n_out, n_in))
+    model = rn.registry.get(name)(input_weights=rng.normal(0.0, 1.0, (n_out, n_in)),
+                                  recurrent_weights=rng.normal(0.0, 0.6, (n_out, n_out)))  # fmt: skip
+    x = rng.normal(0.0, 1.0, (30, 2, n_in))
+    state = dataclasses.replace(model.initial_state((2, n_out)), v=rng.uniform(0.5, 1.5, (2, n_out)))
+    res = model.run(x, state=state)
+    assert res.output.shape == (30, 2, n_out)
+    if n_out:
+        assert res.output.any(), "the initial membranes above threshold must start the recurrent activity"
+    _compare(f"{name} functional ({n_out} out, {n_in} in)", model, res, *run_functional(model, x, state))
+    _compare(f"{name} module ({n_out} out, {n_in} in)", model, res, *run_module(model, x, state))

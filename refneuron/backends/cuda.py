@@ -671,12 +671,15 @@ def run_device(model, inputs, state, *, record, check_finite, spike_dtype, out, 
     traces = None
     if record == "all":
         traces = {nm: bufs.get(nm) if nm in bufs else cuda.device_array(shape, dtype=np.float64) for nm in names}
+    if n == 0:  # no neurons: the (empty) records are allocated, and the final state is the initial one
+        return RunResult(output=output, states=traces, final_state=state_from_flat(model, flat_state(model, state0, 0),
+                         neuron_shape), nonfinite=None)  # fmt: skip
     d_S = cuda.to_device(flat_state(model, state0, n))
     d_bad = cuda.to_device(np.full((2, n), -1, dtype=np.int64))
     d_params = _device_params(spec.params(model, neuron_shape))
     o2 = output.reshape(T, n) if output is not None else None
     t2 = [traces[nm].reshape(T, n) for nm in names] if traces is not None else None
-    for t0 in range(0, T, chunk) if n else ():  # no neurons: nothing to launch
+    for t0 in range(0, T, chunk):
         t1 = min(t0 + chunk, T)
         d_out = o2[t0:t1] if o2 is not None else _empty_device()
         d_trs = [a[t0:t1] for a in t2] if t2 is not None else [_empty_device()] * len(names)

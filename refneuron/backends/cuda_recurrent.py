@@ -266,7 +266,7 @@ def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):
     from .. import _checks
     from ..simulate import flat_state
     from .cuda import _free_device_bytes
-    from .recurrent import GRAD_NAMES, _shape, gradients_from_tape, input_projection
+    from .recurrent import GRAD_NAMES, _shape, gradients_from_tape, gradients_without_neurons, input_projection
     from .vjp import kernel_args
 
     _, params = kernel_args(model, backend, neuron_shape)  # refusals: smoothed, surrogate, ...
@@ -284,11 +284,8 @@ def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):
     avail = _free_device_bytes()
     if avail is not None:
         _checks.check_memory(dev, f"backward pass of {model.name} on the GPU with T={T}, {n} neurons", available=avail)
-    if n == 0:  # no neurons: the empty tape and records the device would return, without device arrays
-        return gradients_from_tape(
-            model, x, neuron_shape, np.zeros((ns, T + 1, 0)), np.zeros((T, 0), dtype=np.uint8), np.zeros((T, 0)),
-            np.zeros((ns, 0)), np.zeros((npar, 0)),
-        )  # fmt: skip
+    if n == 0:  # no neurons: no device arrays, no launch
+        return gradients_without_neurons(model, x, neuron_shape)
     # forward, keeping the tape and the current after the jump
     x3 = np.reshape(x, (T, rows, n_in))
     d_P = cuda.to_device(input_projection(model, x3, 0, T))  # one GEMM, as the CPU driver

@@ -756,6 +756,8 @@ def run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape):
 
     T = x.shape[0]
     n_out, n_in, n, rows = _shape(model, neuron_shape)
+    if n == 0:  # no neurons: the records are empty already, and the final state is the initial one
+        return state_from_flat(model, flat_state(model, state, 0), neuron_shape), None
     names = model.State.names()
     kernel = globals()[KERNELS[model.name]]
     x3 = np.reshape(x, (T, rows, n_in))
@@ -814,6 +816,8 @@ def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):
         cuda_recurrent.no_backward(model)  # raises BackendUnavailable with the reason
     T = x.shape[0]
     n_out, n_in, n, rows = _shape(model, neuron_shape)
+    if n == 0:
+        return gradients_without_neurons(model, x, neuron_shape)
     names = model.State.names()
     ns = len(names)
     kind = KERNELS[model.name]
@@ -850,6 +854,17 @@ def vjp(model, x, neuron_shape, s0, g_out, g_states, backend):
         *params,
     )  # fmt: skip
     return gradients_from_tape(model, x, neuron_shape, tape, out, gJ, c, acc)
+
+
+def gradients_without_neurons(model, x, neuron_shape):
+    """:func:`gradients_from_tape` for a run without neurons (a batch of 0 or
+    ``n_out = 0``): the empty tape and records a kernel would leave, without
+    calling one (shared by :func:`vjp` and :func:`.cuda_recurrent.vjp`)."""
+    T, ns = x.shape[0], len(model.State.names())
+    return gradients_from_tape(
+        model, x, neuron_shape, np.zeros((ns, T + 1, 0)), np.zeros((T, 0), dtype=np.uint8), np.zeros((T, 0)),
+        np.zeros((ns, 0)), np.zeros((len(GRAD_NAMES[model.name]), 0)),
+    )  # fmt: skip
 
 
 def gradients_from_tape(model, x, neuron_shape, tape, out, gJ, c, acc):

@@ -795,8 +795,6 @@ def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params):
     """Copy the host arrays to the device, run ``kernel_name``, copy the results back."""
     kernel = globals()[kernel_name]
     n = x.shape[1]
-    if n == 0:  # no neurons: every array is empty
-        return
     dev = [cuda.to_device(a) for a in (x, gy, *gups, tape, out, gx, gS0, gP)]
     d_params = tuple(cuda.to_device(p) if isinstance(p, np.ndarray) else p for p in params)
     kernel[_grid(n, THREADS_PER_BLOCK)](*dev, *d_params)

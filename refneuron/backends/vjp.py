@@ -210,7 +210,9 @@ def vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
     gx = buffers.empty((T, n))
     gS0 = np.empty((ns, n))
     gP = np.empty((npar, n))
-    if backend == "cpu":
+    if n == 0:  # no neurons: every array is empty, there is no kernel to run
+        maybe_nonfinite = False
+    elif backend == "cpu":
         from . import cpu_vjp
 
         maybe_nonfinite = cpu_vjp.run(bspec.kernel, x2, gy, gups, tape, out, gx, gS0, gP, params)

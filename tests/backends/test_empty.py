@@ -6,7 +6,8 @@ may be 0 as well (a network driven only by its recurrent weights).
 Before: every backend failed on these shapes (``reshape(-1, ...)`` of an empty
 array, ``n // n_out``), and the CUDA host driver failed on any N == 0 run (a
 zero-size copy; a GPU also refuses a launch of zero blocks).  The element-wise
-models' N == 0 runs on NumPy and the CPU are in the models' bad-input tests.
+models' N == 0 runs on NumPy are in the models' bad-input tests; here the CPU
+backend's, which run no kernel.
 
 Comparisons: the CPU kernels against the NumPy reference with the recurrent
 tolerance of tests/backends/test_recurrent.py (the recurrent sum runs in
@@ -74,6 +75,39 @@ def test_recurrent_without_neurons_or_inputs(cls, n_out, n_in):
         assert gref.params["recurrent_weights"].shape == (n_out, n_out)
         for k in gref.params:
             _close(gcpu.params[k], gref.params[k])
+
+
+def _elementwise_models():
+    from ._cases import all_cases
+
+    seen = {}
+    for _, m in all_cases():
+        seen.setdefault(m.name, m)
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("model", _elementwise_models(), ids=lambda m: m.name)
+def test_elementwise_without_neurons(model):
+    # the reference's N == 0 run is in the models' bad-input tests; here the CPU
+    # backend, forward and backward, gives the same empty shapes without
+    # compiling a kernel (there is nothing to compute)
+    for shape in ((5, 0), (5, 3, 0)):
+        x = np.ones(shape)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ref = rn.run(model, x)
+            got = rn.run(model, x, backend="cpu")
+            up = {"output": np.ones(shape)}
+            gref = gradients.vjp(model, x, up)
+            gcpu = gradients.vjp(model, x, up, backend="cpu")
+        assert got.output.shape == ref.output.shape == shape and got.output.dtype == ref.output.dtype
+        for k in model.State.names():
+            assert got.states[k].shape == shape and getattr(got.final_state, k).shape == shape[1:]
+        assert gcpu.inputs.shape == gref.inputs.shape == shape
+        assert set(gcpu.params) == set(gref.params)
+        for k in gref.params:
+            assert np.shape(gcpu.params[k]) == np.shape(gref.params[k])
+            np.testing.assert_array_equal(gcpu.params[k], gref.params[k])  # sums over no neurons: 0
 
 
 _CUDASIM = r"""

@@ -229,6 +229,8 @@ def run(
         traces = {nm: bufs[nm] if nm in bufs else _empty(shape, np.float64, backend) for nm in names}
     if backend == "numpy":
         final, nonfinite = _run_numpy(model, x, state, output, traces, chunk)
+    elif n == 0:  # no neurons: the records are empty, the final state is the initial one; no kernel to run
+        final, nonfinite = state_from_flat(model, flat_state(model, state, 0), neuron_shape), None
     elif backend == "cpu":
         final, nonfinite = _run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape, fused_check)
         if final is None:  # the kernel met a non-finite input
@@ -363,8 +365,6 @@ def _run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape, check_i
 
     T = x.shape[0]
     n = int(np.prod(neuron_shape, dtype=np.int64))
-    if n == 0:  # no neurons: the records are empty already, and the final state is the initial one
-        return state_from_flat(model, flat_state(model, state, 0), neuron_shape), None
     names = model.State.names()
     x2 = np.ascontiguousarray(x).reshape(T, n)
     S = flat_state(model, state, n)

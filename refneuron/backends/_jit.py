@@ -80,7 +80,7 @@ def source_digest():
 def key_caches_to_sources(namespace):
     """Add :func:`source_digest` to the on-disk cache stamp of every cached
     Numba dispatcher (CPU or CUDA) in ``namespace`` (a module's ``globals()``,
-    called at the end of each module that defines kernels).
+    called once, at the end of each module that defines kernels).
 
     Numba compares a cached kernel's stamp, the modification time and size of
     its own source file, with the file's current one, and compiles anew when
@@ -92,8 +92,7 @@ def key_caches_to_sources(namespace):
         stamp = getattr(cache_file, "_source_stamp", None)
         if stamp is None:
             continue  # not a cached dispatcher (or Numba's cache is off: NUMBA_DISABLE_JIT, the CUDA simulator)
-        if not (isinstance(stamp, tuple) and len(stamp) == 2 and stamp[1] == source_digest()):
-            cache_file._source_stamp = (stamp, source_digest())
+        cache_file._source_stamp = (stamp, source_digest())
         keyed += 1
     return keyed
 

@@ -22,9 +22,9 @@ their limits reach refneuron's users:
 * **workqueue is not thread-safe**: two Python threads in parallel kernels
   at once terminate the process ("Concurrent access has been detected").
   :func:`launching` serialises refneuron's own launches behind one lock (each
-  launch already uses every thread of the layer, so this costs no
-  throughput), which makes concurrent calls from Python threads safe on every
-  layer.  The lock is made anew in a forked child, where a copy taken while
+  launch already spreads over every thread of the layer; the cost of the
+  serialisation was not measured), which makes concurrent calls from Python
+  threads safe on every layer.  The lock is made anew in a forked child, where a copy taken while
   another thread held it would never be released.
 
 With ``NUMBA_DISABLE_JIT=1`` (Numba's switch for debugging compiled code as

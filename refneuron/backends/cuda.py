@@ -579,8 +579,6 @@ def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
 
     T = x.shape[0]
     n = int(np.prod(neuron_shape, dtype=np.int64))
-    if n == 0:  # no neurons: the records are empty already, and the final state is the initial one
-        return state_from_flat(model, flat_state(model, state, 0), neuron_shape), None
     names = model.State.names()
     x2 = np.ascontiguousarray(x).reshape(T, n)
     d_S = cuda.to_device(flat_state(model, state, n))

@@ -347,7 +347,7 @@ def run_host(model, spec, x, state, output, traces, chunk, neuron_shape):
 
     T = x.shape[0]
     n_out, n_in, n, rows = _shape(model, neuron_shape)
-    if n == 0:  # no neurons: the records are empty already, and the final state is the initial one
+    if n == 0:  # run_device's path (simulate.run returns before the drivers): nothing to launch
         return state_from_flat(model, flat_state(model, state, 0), neuron_shape), None
     names = model.State.names()
     kernel = globals()[KERNELS[model.name]]

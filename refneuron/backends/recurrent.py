@@ -756,8 +756,6 @@ def run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape):
 
     T = x.shape[0]
     n_out, n_in, n, rows = _shape(model, neuron_shape)
-    if n == 0:  # no neurons: the records are empty already, and the final state is the initial one
-        return state_from_flat(model, flat_state(model, state, 0), neuron_shape), None
     names = model.State.names()
     kernel = globals()[KERNELS[model.name]]
     x3 = np.reshape(x, (T, rows, n_in))

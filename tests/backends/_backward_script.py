@@ -10,18 +10,17 @@ import sys
 import numpy as np
 
 from refneuron import gradients
-from tests.backends.test_backward import CASES, problem
+from tests.backends.test_backward import CASES, case_problem
 
 
 def flat_gradients(backend, shape):
     """Every case's gradients, one flat float64 array per case."""
     out = {}
-    for name, make, scale in CASES:
-        model = make()
-        x, up = problem(model, scale, shape, seed=5)
-        g = gradients.vjp(model, x, up, backend=backend, check_finite=False)
+    for case in CASES:
+        model, x, up, s0 = case_problem(case, shape, seed=5)
+        g = gradients.vjp(model, x, up, s0, backend=backend, check_finite=False)
         arrs = (g.inputs, *g.initial_state.values(), *(np.asarray(v) for v in g.params.values()))
-        out[name] = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrs])
+        out[case.name] = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrs])
     return out
 
 

@@ -15,6 +15,7 @@ factors of order one, so we allow 1e-13 relative to the array's scale
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -40,75 +41,156 @@ Izh = rn.canonical.Izhikevich
 AdEx = rn.canonical.AdEx
 S, J, N = rn.snntorch, rn.spikingjelly, rn.norse
 
-#: (name, factory, input scale, uses exp)
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One backward configuration.
+
+    ``make()`` builds the model; ``per_neuron`` names parameters made
+    per-neuron (``(name, lo, hi)``: a ramp over the neurons of each problem's
+    shape).  ``upstream`` says which upstream gradients are given: ``"first"``
+    the output's and the first state variable's, ``"all"`` the output's and
+    every state variable's, ``"states"`` every state variable's and none on
+    the output.  ``s0`` draws a non-default initial state ``(rng, neurons)``.
+    ``exp``: the step or the surrogate calls ``exp``, so 1 ulp of it
+    propagates (module docstring); ``analog_exp``: the output itself goes
+    through ``exp``/``tanh``.
+
+    Each configuration of option codes, parameter kinds (scalar or per
+    neuron) and upstream pattern is a kernel of its own, compiled once (10-15
+    s), so the cases cover each option value, the per-neuron parameters and
+    the upstream patterns of every kernel without taking their product.
+    """
+
+    name: str
+    make: object
+    scale: float
+    upstream: str = "first"
+    per_neuron: tuple = ()
+    s0: object = None
+    exp: bool = False
+    analog_exp: bool = False
+
+    def model(self, neurons):
+        """The model, with the ``per_neuron`` parameters ramped over ``neurons``."""
+        model = self.make()
+        count = int(np.prod(neurons))
+        ramps = {p: np.linspace(lo, hi, count).reshape(neurons) for p, lo, hi in self.per_neuron}
+        return model.replace(**ramps) if ramps else model
+
+
+def _norse_s0(rng, neurons, names):
+    # every state off its default: the adaptation a, the threshold b, the current i enter the carried gradients
+    s0 = {nm: rng.uniform(-0.3, 0.3, neurons) for nm in names}
+    if "b" in s0:
+        s0["b"] = s0["b"] + 1.0  # LSNN's adaptive threshold, which starts at v_th (1 by default)
+    return s0
+
+
+def _adex_s0(rng, neurons):
+    return {"V": rng.uniform(-70.0, -45.0, neurons), "w": rng.uniform(0.0, 80.0, neurons)}
+
+
+def _lif_adex_s0(rng, neurons):
+    return _norse_s0(rng, neurons, N.LIFAdEx.State.names())
+
+
+def _encoder_s0(rng, neurons):
+    return _norse_s0(rng, neurons, N.LIFAdExCurrentEncoder.State.names())
+
+
+def _lsnn_s0(rng, neurons):
+    return _norse_s0(rng, neurons, N.LSNN.State.names())
+
+
+C = Case
 CASES = [
-    ("leaky default", lambda: Leaky(beta=0.9), 0.6),
-    ("leaky zero immediate f32", lambda: Leaky(beta=0.8, reset_mechanism="zero", reset_delay=False, threshold=0.35), 0.5),
-    ("leaky subtract immediate graded", lambda: Leaky(beta=0.85, reset_delay=False, graded_spikes_factor=1.7), 0.6),
-    ("leaky none f64 fastsigmoid", lambda: Leaky(beta=0.7, reset_mechanism="none", float32_spikes=False,
+    C("leaky default", lambda: Leaky(beta=0.9), 0.6),
+    C("leaky zero immediate f32 sigmoid", lambda: Leaky(beta=0.8, reset_mechanism="zero", reset_delay=False,
+                                                        threshold=0.35, spike_grad=st.Sigmoid(slope=5.0)), 0.5, exp=True),
+    C("leaky subtract immediate graded disable per-neuron", lambda: Leaky(beta=0.85, reset_delay=False, graded_spikes_factor=1.7,
+                                                                          spike_grad=st.Sigmoid(), surrogate_disable=True),
+      0.6, per_neuron=(("beta", 0.5, 0.95),)),
+    C("leaky none f64 fastsigmoid", lambda: Leaky(beta=0.7, reset_mechanism="none", float32_spikes=False,
                                                   spike_grad=st.FastSigmoid()), 0.6),
-    ("leaky sigmoid disable", lambda: Leaky(beta=0.9, spike_grad=st.Sigmoid(), surrogate_disable=True), 0.6),
-    ("leaky sigmoid", lambda: Leaky(beta=0.9, spike_grad=st.Sigmoid(slope=5.0)), 0.6),
-    ("sj hard", lambda: SJLIF(), 1.2),
-    ("sj soft detach", lambda: SJLIF(v_reset=None, detach_reset=True, decay_input=False, tau=3.0), 0.8),
-    ("sj atan", lambda: SJLIF(surrogate_function=sj.ATan(), tau=1.5), 1.2),
-    ("norse default", lambda: NLIF(), 8.0),
-    ("norse v_th 0.3 alpha 20", lambda: NLIF(v_th=0.3, method="super", alpha=20.0), 8.0),
-    ("norse heaviside", lambda: NLIF(method="heaviside"), 8.0),
-    ("izh figure2004", lambda: Izh(), 15.0),
-    ("izh network2003 accommodation detach", lambda: Izh(scheme="network2003", u_rule="accommodation",
-                                                           detach_reset=True), 15.0),
-    ("izh euler fastsigmoid", lambda: Izh(scheme="euler", surrogate=st.FastSigmoid(slope=1.0)), 15.0),
-    ("adex default", lambda: AdEx(), 1500.0),
-    ("adex detach sj-sigmoid", lambda: AdEx(detach_reset=True, surrogate=sj.Sigmoid(alpha=0.5)), 1500.0),
-    ("synaptic default", lambda: S.Synaptic(alpha=0.7, beta=0.8), 0.5),
-    ("synaptic zero immediate sigmoid", lambda: S.Synaptic(alpha=0.6, beta=0.9, reset_mechanism="zero",
-                                                           reset_delay=False, spike_grad=st.Sigmoid()), 0.5),
-    ("synaptic f64 none", lambda: S.Synaptic(alpha=0.3, beta=0.9, float32_spikes=False, reset_mechanism="none"), 0.5),
-    ("alpha subtract", lambda: S.Alpha(alpha=0.8, beta=0.6), 0.5),
-    ("alpha zero f64 fastsigmoid", lambda: S.Alpha(alpha=0.9, beta=0.5, reset_mechanism="zero", float32_spikes=False,
-                                                   spike_grad=st.FastSigmoid()), 0.5),
-    ("lapicque beta", lambda: S.Lapicque(beta=0.9), 1.5),
-    ("lapicque beta R zero", lambda: S.Lapicque(beta=0.9, R=2.0, reset_mechanism="zero"), 1.5),
-    ("lapicque R C", lambda: S.Lapicque(R=2.0, C=0.5, time_step=0.3), 1.5),
-    ("sj if soft detach atan", lambda: J.IF(v_reset=None, detach_reset=True, surrogate_function=sj.ATan()), 0.5),
-    ("sj eif", lambda: J.EIF(), 0.6),
-    ("sj qif atan", lambda: J.QIF(surrogate_function=sj.ATan()), 0.6),
-    ("sj izhikevich atan", lambda: J.Izhikevich(a=0.3, b=0.2, surrogate_function=sj.ATan()), 0.7),
-    ("sj klif scale_reset atan", lambda: J.KLIF(k=1.3, scale_reset=True, surrogate_function=sj.ATan()), 1.5),
-    ("sj klif soft detach atan", lambda: J.KLIF(k=0.8, v_reset=None, detach_reset=True, surrogate_function=sj.ATan()), 1.5),
-    ("sj plif atan", lambda: J.ParametricLIF(init_tau=3.0, decay_input=False, surrogate_function=sj.ATan()), 1.5),
-    ("sj liaf relu atan", lambda: J.LIAF(act="relu", surrogate_function=sj.ATan()), 1.5),
-    ("sj liaf tanh", lambda: J.LIAF(act="tanh", v_reset=None), 1.5),
-    ("norse adex default", lambda: N.LIFAdEx(), 8.0),
-    ("norse adex custom alpha 20", lambda: N.LIFAdEx(adaptation_current=1.0, adaptation_spike=0.5, delta_T=0.3,
-                                                     tau_ada_inv=5.0, v_th=0.8, v_reset=-0.2, alpha=20.0), 8.0),
-    ("norse adex heaviside", lambda: N.LIFAdEx(method="heaviside", v_leak=-0.1), 8.0),
-    ("norse encoder released", lambda: N.LIFAdExCurrentEncoder(tau_ada_inv=0.5), 8.0),
-    ("norse encoder corrected", lambda: N.LIFAdExCurrentEncoder(corrected_adaptation=True, adaptation_spike=0.3), 8.0),
-    ("norse encoder corrected heaviside", lambda: N.LIFAdExCurrentEncoder(corrected_adaptation=True,
-                                                                          method="heaviside"), 8.0),
-    ("norse lsnn default", lambda: N.LSNN(), 8.0),
-    ("norse lsnn custom alpha 20", lambda: N.LSNN(beta=0.5, tau_adapt_inv=50.0, v_th=0.8, v_reset=-0.1, alpha=20.0), 8.0),
-    ("norse lsnn heaviside", lambda: N.LSNN(method="heaviside", beta=0.2), 8.0),
-]
-EXP = {"leaky sigmoid", "sj hard", "sj soft detach", "adex default", "adex detach sj-sigmoid",
-       "synaptic zero immediate sigmoid", "sj eif", "sj liaf tanh", "norse adex default",
-       "norse adex custom alpha 20", "norse adex heaviside", "norse encoder released", "norse encoder corrected",
-       "norse encoder corrected heaviside"}
-#: analog outputs through exp/tanh: the forward output itself may differ by 1 ulp
-ANALOG_EXP = {"sj liaf tanh"}
+    C("sj hard", lambda: SJLIF(), 1.2, exp=True),
+    C("sj soft detach atan", lambda: SJLIF(v_reset=None, detach_reset=True, decay_input=False, tau=3.0,
+                                           surrogate_function=sj.ATan()), 0.8),
+    C("norse default", lambda: NLIF(), 8.0),
+    C("norse v_th 0.3 alpha 20", lambda: NLIF(v_th=0.3, method="super", alpha=20.0), 8.0),
+    C("norse heaviside per-neuron", lambda: NLIF(method="heaviside"), 8.0, per_neuron=(("v_th", 0.2, 0.8),)),
+    C("izh figure2004", lambda: Izh(), 15.0),
+    C("izh network2003 accommodation detach", lambda: Izh(scheme="network2003", u_rule="accommodation",
+                                                          detach_reset=True), 15.0),
+    C("izh euler fastsigmoid per-neuron", lambda: Izh(scheme="euler", surrogate=st.FastSigmoid(slope=1.0)), 15.0,
+      per_neuron=(("a", 0.02, 0.1), ("d", 2.0, 8.0))),
+    C("adex default", lambda: AdEx(), 1500.0, exp=True),
+    C("adex detach sj-sigmoid states", lambda: AdEx(detach_reset=True, surrogate=sj.Sigmoid(alpha=0.5)), 1500.0,
+      upstream="states", s0=_adex_s0, exp=True),
+    C("synaptic default", lambda: S.Synaptic(alpha=0.7, beta=0.8), 0.5),
+    C("synaptic zero immediate sigmoid", lambda: S.Synaptic(alpha=0.6, beta=0.9, reset_mechanism="zero",
+                                                            reset_delay=False, spike_grad=st.Sigmoid()), 0.5, exp=True),
+    C("synaptic f64 none per-neuron", lambda: S.Synaptic(alpha=0.3, beta=0.9, float32_spikes=False, reset_mechanism="none"), 0.5,
+      per_neuron=(("alpha", 0.1, 0.9), ("threshold", 0.5, 1.5))),
+    C("alpha subtract", lambda: S.Alpha(alpha=0.8, beta=0.6), 0.5),
+    C("alpha zero f64 fastsigmoid per-neuron", lambda: S.Alpha(alpha=0.9, beta=0.5, reset_mechanism="zero", float32_spikes=False,
+                                                               spike_grad=st.FastSigmoid()), 0.5,
+      per_neuron=(("beta", 0.3, 0.8), ("threshold", 0.6, 1.2))),
+    C("lapicque beta", lambda: S.Lapicque(beta=0.9), 1.5),
+    C("lapicque beta R zero", lambda: S.Lapicque(beta=0.9, R=2.0, reset_mechanism="zero"), 1.5),
+    C("lapicque R C", lambda: S.Lapicque(R=2.0, C=0.5, time_step=0.3), 1.5),
+    C("sj if soft detach atan", lambda: J.IF(v_reset=None, detach_reset=True, surrogate_function=sj.ATan()), 0.5),
+    C("sj eif", lambda: J.EIF(), 0.6, exp=True),
+    C("sj qif atan", lambda: J.QIF(surrogate_function=sj.ATan()), 0.6),
+    C("sj izhikevich atan", lambda: J.Izhikevich(a=0.3, b=0.2, surrogate_function=sj.ATan()), 0.7),
+    C("sj klif scale_reset atan", lambda: J.KLIF(k=1.3, scale_reset=True, surrogate_function=sj.ATan()), 1.5),
+    C("sj klif soft detach atan", lambda: J.KLIF(k=0.8, v_reset=None, detach_reset=True, surrogate_function=sj.ATan()), 1.5),
+    C("sj plif atan", lambda: J.ParametricLIF(init_tau=3.0, decay_input=False, surrogate_function=sj.ATan()), 1.5),
+    C("sj liaf relu atan", lambda: J.LIAF(act="relu", surrogate_function=sj.ATan()), 1.5),
+    C("sj liaf tanh", lambda: J.LIAF(act="tanh", v_reset=None), 1.5, exp=True, analog_exp=True),
+    C("norse adex default", lambda: N.LIFAdEx(), 8.0, exp=True),
+    C("norse adex custom alpha 20 per-neuron all", lambda: N.LIFAdEx(adaptation_current=1.0, tau_ada_inv=5.0, v_th=0.8,
+                                                                     v_reset=-0.2, alpha=20.0), 8.0,
+      per_neuron=(("delta_T", 0.2, 0.6), ("adaptation_spike", 0.0, 1.0)), upstream="all", s0=_lif_adex_s0, exp=True),
+    C("norse adex heaviside states", lambda: N.LIFAdEx(method="heaviside", v_leak=-0.1), 8.0, upstream="states",
+      s0=_lif_adex_s0, exp=True),
+    C("norse encoder released all", lambda: N.LIFAdExCurrentEncoder(tau_ada_inv=0.5), 8.0, upstream="all",
+      s0=_encoder_s0, exp=True),
+    C("norse encoder corrected per-neuron", lambda: N.LIFAdExCurrentEncoder(corrected_adaptation=True,
+                                                                            adaptation_spike=0.3), 8.0,
+      per_neuron=(("v_th", 0.7, 1.3),), exp=True),
+    C("norse encoder corrected heaviside states", lambda: N.LIFAdExCurrentEncoder(corrected_adaptation=True,
+                                                                                  method="heaviside"), 8.0,
+      upstream="states", s0=_encoder_s0, exp=True),
+    C("norse lsnn default", lambda: N.LSNN(), 8.0),
+    C("norse lsnn custom alpha 20 per-neuron all", lambda: N.LSNN(v_reset=-0.1, alpha=20.0), 8.0,
+      per_neuron=(("beta", 0.1, 2.0), ("v_th", 0.6, 1.2), ("tau_adapt_inv", 1.0, 60.0)), upstream="all", s0=_lsnn_s0),
+    C("norse lsnn heaviside states", lambda: N.LSNN(method="heaviside", beta=0.2), 8.0, upstream="states", s0=_lsnn_s0),
+]  # fmt: skip
+BY_NAME = {c.name: c for c in CASES}
 
 
-def problem(model, scale, shape, seed):
+def problem(model, scale, shape, seed, upstream="first"):
+    """Inputs ``(T, *neurons)`` uniform on ``[0, 2 scale)`` and standard normal
+    upstream gradients on the outputs and states that ``upstream`` names (see
+    :class:`Case`)."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.0, 2.0, shape) * scale
     neuron = model.neuron_shape(shape[1:])
     full = (shape[0], *neuron)
-    up = {"output": rng.standard_normal(full)}
-    for nm in model.State.names()[:1]:  # one state gets an upstream gradient, the others none
+    names = {"first": model.State.names()[:1], "all": model.State.names(), "states": model.State.names()}[upstream]
+    up = {} if upstream == "states" else {"output": rng.standard_normal(full)}
+    for nm in names:
         up[nm] = rng.standard_normal(full)
     return x, up
+
+
+def case_problem(case, shape, seed):
+    """``case``'s model for inputs of ``shape``, the inputs, the upstream
+    gradients and the initial state (None: the default)."""
+    model = case.model(tuple(shape[1:]))
+    x, up = problem(model, case.scale, shape, seed, case.upstream)
+    s0 = case.s0(np.random.default_rng(seed + 1000), tuple(shape[1:])) if case.s0 else None
+    return model, x, up, s0
 
 
 def _rel(a, b):
@@ -138,87 +220,53 @@ def _compare(name, ref, got, bound, analog_exp=False):
     return worst
 
 
-@pytest.mark.parametrize("name,make,scale", CASES, ids=[c[0] for c in CASES])
-def test_cpu_backward_matches_numpy(name, make, scale):
-    model = make()
-    x, up = problem(model, scale, (60, 2, 37), seed=3)
-    ref = gradients.vjp(model, x, up)
-    got = gradients.vjp(model, x, up, backend="cpu")
-    if name.startswith("sj liaf"):  # analog output: the spikes are in the reset
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_cpu_backward_matches_numpy(case):
+    model, x, up, s0 = case_problem(case, (60, 2, 37), seed=3)
+    ref = gradients.vjp(model, x, up, s0)
+    got = gradients.vjp(model, x, up, s0, backend="cpu")
+    if case.name.startswith("sj liaf"):  # analog output: the spikes are in the reset
         assert (ref.forward.states["v"] == model.v_leak).any() or model.v_reset is None
     else:
         assert ref.forward.output.any(), "the case must spike, or the reset branches are not exercised"
     # no exp: bitwise (same functions, same order); exp: 1 ulp of exp propagated, see the module docstring
-    _compare(name, ref, got, 1e-13 if name in EXP else 0.0, name in ANALOG_EXP)
+    _compare(case.name, ref, got, 1e-13 if case.exp else 0.0, case.analog_exp)
 
 
-def test_per_neuron_parameters_and_awkward_shapes():
-    # per-neuron parameters reach the kernel as flat arrays; scalar gradients are sums
-    model = Izh(a=np.linspace(0.02, 0.1, 7), d=np.linspace(2.0, 8.0, 7))
-    for shape in [(1, 7), (33, 1, 7), (5, 3, 7)]:
-        x, up = problem(model, 15.0, shape, seed=4)
-        _compare(f"izh per-neuron {shape}", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"), 0.0)
-    model = NLIF(v_th=np.linspace(0.2, 0.8, 5)[:, None] * np.ones((5, 4)))
-    x, up = problem(model, 8.0, (17, 5, 4), seed=6)
-    _compare("norse per-neuron 2d", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"), 0.0)
-    # per-neuron alpha/beta/threshold (with thr_d and Alpha's dc/dalpha, dc/dbeta per neuron)
-    model = S.Synaptic(alpha=np.linspace(0.1, 0.9, 7), beta=0.9, threshold=np.linspace(0.5, 1.5, 7))
-    x, up = problem(model, 0.5, (30, 3, 7), seed=9)
-    _compare("synaptic per-neuron", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"), 0.0)
-    model = S.Alpha(alpha=0.9, beta=np.linspace(0.3, 0.8, 7), threshold=np.linspace(0.6, 1.2, 7))
-    x, up = problem(model, 0.5, (30, 3, 7), seed=10)
-    _compare("alpha per-neuron", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"), 0.0)
-    # norse LSNN (no exp: bitwise) and LIFAdEx (exp: 1 ulp propagated, module docstring) per neuron
-    model = N.LSNN(beta=np.linspace(0.1, 2.0, 6), v_th=np.linspace(0.6, 1.2, 6), tau_adapt_inv=np.linspace(1.0, 60.0, 6))
-    x, up = problem(model, 8.0, (40, 3, 6), seed=11)
-    _compare("norse lsnn per-neuron", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"), 0.0)
-    model = N.LIFAdEx(delta_T=np.linspace(0.2, 0.6, 6), adaptation_spike=np.linspace(0.0, 1.0, 6))
-    x, up = problem(model, 8.0, (40, 3, 6), seed=12)
-    _compare("norse adex per-neuron", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"), 1e-13)
-    model = N.LIFAdExCurrentEncoder(corrected_adaptation=True, v_th=np.linspace(0.7, 1.3, 6))
-    x, up = problem(model, 8.0, (40, 3, 6), seed=13)
-    _compare("norse encoder per-neuron", gradients.vjp(model, x, up), gradients.vjp(model, x, up, backend="cpu"),
-             1e-13)  # fmt: skip
-    # a neuron count that is no multiple of anything, and non-contiguous inputs
-    model = Leaky(beta=np.linspace(0.5, 0.95, 4099))
-    x, up = problem(model, 0.6, (9, 4099), seed=7)
+PER_NEURON = [c for c in CASES if c.per_neuron]
+
+
+@pytest.mark.parametrize("case", PER_NEURON, ids=[c.name for c in PER_NEURON])
+def test_per_neuron_parameters_and_awkward_shapes(case):
+    # per-neuron parameters reach the kernel as flat arrays whatever the neuron shape (the
+    # kernel compiled for test_cpu_backward_matches_numpy), and scalar gradients are sums
+    for shape in [(1, 7), (33, 1, 7), (5, 3, 7), (17, 5, 4)]:
+        model, x, up, s0 = case_problem(case, shape, seed=4)
+        _compare(f"{case.name} {shape}", gradients.vjp(model, x, up, s0),
+                 gradients.vjp(model, x, up, s0, backend="cpu"), 1e-13 if case.exp else 0.0)  # fmt: skip
+
+
+def test_many_neurons_and_noncontiguous_inputs():
+    # a neuron count that is no multiple of anything (blocks and their remainder), non-contiguous inputs
+    case = BY_NAME["leaky subtract immediate graded disable per-neuron"]
+    model, x, up, s0 = case_problem(case, (9, 4099), seed=7)
+    assert not x[:, ::-1].flags.c_contiguous
     _compare("leaky 4099 per-neuron", gradients.vjp(model, x[:, ::-1], up),
              gradients.vjp(model, x[:, ::-1], up, backend="cpu"), 0.0)  # fmt: skip
 
 
-def test_no_upstream_and_initial_state():
-    model = AdEx()
-    x, up = problem(model, 1500.0, (40, 9), seed=8)
-    s0 = {"V": np.linspace(-70.0, -45.0, 9), "w": np.linspace(0.0, 80.0, 9)}
-    up = {"w": up["output"]}  # no output gradient at all
-    _compare("adex state-only upstream", gradients.vjp(model, x, up, s0), gradients.vjp(model, x, up, s0, backend="cpu"), 1e-13)
+def test_every_upstream_pattern_is_covered():
+    # the upstream patterns are kernels of their own (compile-time flags): every kernel of the
+    # norse models, whose adaptation or threshold state enters the carried gradients directly,
+    # meets all three, with a non-default initial state for the two that give every state one
+    from refneuron.backends.vjp import BACKWARD
 
-
-@pytest.mark.parametrize("make,bound", [
-    (lambda: N.LIFAdEx(v_leak=-0.1), 1e-13),  # exp: 1 ulp propagated (module docstring)
-    (lambda: N.LIFAdExCurrentEncoder(tau_ada_inv=0.5), 1e-13),
-    (lambda: N.LIFAdExCurrentEncoder(corrected_adaptation=True), 1e-13),
-    (lambda: N.LSNN(beta=0.5, tau_adapt_inv=50.0), 0.0),  # no exp: bitwise
-], ids=["adex", "encoder released", "encoder corrected", "lsnn"])  # fmt: skip
-def test_norse_every_state_upstream_and_initial_state(make, bound):
-    # an upstream gradient on every state variable (the adaptation a, the
-    # threshold b, the current i enter the carried gradients directly), and a
-    # non-default initial state
-    model = make()
-    rng = np.random.default_rng(21)
-    x = rng.uniform(0.0, 16.0, (50, 2, 5))
-    up = {nm: rng.standard_normal((50, 2, 5)) for nm in ("output", *model.State.names())}
-    s0 = {nm: rng.uniform(-0.3, 0.3, (2, 5)) for nm in model.State.names()}
-    if "b" in s0:
-        s0["b"] = s0["b"] + 1.0
-    ref = gradients.vjp(model, x, up, s0)
-    assert ref.forward.output.any()
-    name = model.name + (" corrected" if getattr(model, "corrected_adaptation", False) else "")
-    _compare(f"{name} all states upstream", ref, gradients.vjp(model, x, up, s0, backend="cpu"), bound)
-    # no output gradient at all
-    del up["output"]
-    _compare(f"{name} state-only upstream", gradients.vjp(model, x, up, s0),
-             gradients.vjp(model, x, up, s0, backend="cpu"), bound)  # fmt: skip
+    patterns = {}
+    for case in CASES:
+        patterns.setdefault(BACKWARD[case.make().name].kernel, set()).add((case.upstream, case.s0 is not None))
+    for name in ("norse.LIFAdEx", "norse.LIFAdExCurrentEncoder", "norse.LSNN"):
+        assert patterns[BACKWARD[name].kernel] == {("first", False), ("all", True), ("states", True)}, name
+    assert ("states", True) in patterns[BACKWARD["canonical.AdEx"].kernel]
 
 
 def test_refusals_name_the_reason():
@@ -252,8 +300,8 @@ def _first_case_per_kernel():
 
     seen, cases = set(), []
     for case in CASES:
-        kernel = BACKWARD[case[1]().name].kernel
-        if kernel not in seen:
+        kernel = BACKWARD[case.make().name].kernel
+        if kernel not in seen and case.upstream != "states":
             seen.add(kernel)
             cases.append(case)
     return cases
@@ -262,37 +310,36 @@ def _first_case_per_kernel():
 KERNEL_CASES = _first_case_per_kernel()
 
 
-def _vjp_input_error(model, x, up, **kw):
+def _vjp_input_error(model, x, up, s0=None, **kw):
     with pytest.raises(rn.errors.InputError) as info:
-        gradients.vjp(model, x, up, **kw)
+        gradients.vjp(model, x, up, s0, **kw)
     return str(info.value)
 
 
-@pytest.mark.parametrize("name,make,scale", KERNEL_CASES, ids=[c[0] for c in KERNEL_CASES])
-def test_nonfinite_inputs_and_upstream_are_rejected_like_numpy(name, make, scale):
+@pytest.mark.parametrize("case", KERNEL_CASES, ids=[c.name for c in KERNEL_CASES])
+def test_nonfinite_inputs_and_upstream_are_rejected_like_numpy(case):
     """The CPU backward kernels test the inputs and the upstream gradients as
     they read them instead of a scan of each before the run; a flagged value
     must give the NumPy reference's error word for word, wherever it is (first
     or last step, the first neuron, the last of a block remainder: 74 neurons
     are blocks of 64 and 10) and in whichever array, the inputs taking
     precedence as they do in the reference."""
-    model = make()
-    x, up = problem(model, scale, (60, 2, 37), seed=3)
-    first = model.State.names()[0]  # the state that gets an upstream gradient (see problem)
+    model, x, up, s0 = case_problem(case, (60, 2, 37), seed=3)
+    first = model.State.names()[0]  # a state that gets an upstream gradient (see problem)
     spots = [("inputs", 0, (0, 0), np.nan), ("inputs", 59, (1, 36), np.inf), ("output", 31, (1, 27), -np.inf),
              ("output", 59, (0, 0), np.nan), (first, 0, (1, 36), np.nan), (first, 17, (0, 5), np.inf)]  # fmt: skip
     for where, t, idx, bad in spots:
         xb, ub = x.copy(), {k: v.copy() for k, v in up.items()}
         (xb if where == "inputs" else ub[where])[(t, *idx)] = bad
-        ref = _vjp_input_error(model, xb, ub)
+        ref = _vjp_input_error(model, xb, ub, s0)
         assert f"(t={t}, neuron={idx})" in ref and (where == "inputs" or f"upstream[{where!r}]" in ref), ref
-        assert _vjp_input_error(model, xb, ub, backend="cpu") == ref
+        assert _vjp_input_error(model, xb, ub, s0, backend="cpu") == ref
     # a bad input and a bad upstream gradient: the input is reported, as by the reference
     xb, ub = x.copy(), {k: v.copy() for k, v in up.items()}
     xb[40, 1, 3] = np.nan
     ub["output"][2, 0, 0] = np.nan
-    ref = _vjp_input_error(model, xb, ub)
-    assert ref.startswith("inputs") and _vjp_input_error(model, xb, ub, backend="cpu") == ref
+    ref = _vjp_input_error(model, xb, ub, s0)
+    assert ref.startswith("inputs") and _vjp_input_error(model, xb, ub, s0, backend="cpu") == ref
 
 
 def test_nonfinite_upstream_propagates_without_check_finite():
@@ -349,7 +396,7 @@ def test_cuda_simulator_matches_cpu(tmp_path):
     _digest({"NUMBA_ENABLE_CUDASIM": "1"}, "cuda", tmp_path / "sim.npz")
     sim = np.load(tmp_path / "sim.npz")
     cpu = flat_gradients("cpu", (23, 3, 11))
-    for name, _, _ in CASES:
+    for name in BY_NAME:
         worst = _rel(cpu[name], sim[name])
         record(f"vjp cuda-simulator vs cpu, relative: {name}", [worst], [0.0])
         assert worst <= 1e-13, (name, worst)
@@ -363,7 +410,7 @@ def test_nonfinite_state_is_reported_like_numpy():
     model = J.EIF(delta_T=1.0, theta_rh=0.8, tau=2.0, v_threshold=1e6)
     x = np.full((12, 3, 5), 0.5)
     x[4, 2, 3] = 2000.0  # h = v + (x - ...)/tau ~ 1000 at step 4: exp overflows at step 5
-    up = {"output": np.ones_like(x)}
+    up = {"output": np.ones_like(x), "v": np.zeros_like(x)}  # the upstream pattern of the "sj eif" case: its kernel
     with np.errstate(all="ignore"):
         ref = gradients.vjp(model, x, up, check_finite=False)
         got = gradients.vjp(model, x, up, backend="cpu", check_finite=False)

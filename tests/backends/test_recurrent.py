@@ -99,8 +99,9 @@ def test_forward_matches_numpy(name, autapses, batch):
 def test_per_neuron_parameters_initial_state_and_noncontiguous_input(name):
     rng = np.random.default_rng(5)
     batch, n_out = (3,), 21
-    per = {"v_th": rng.uniform(0.8, 1.2, (n_out,)), "tau_mem_inv": rng.uniform(80.0, 120.0, (*batch, n_out))}
-    model = make(name, n_out=n_out, **per)
+    per = {"v_th": rng.uniform(0.8, 1.2, (n_out,)), "tau_mem_inv": rng.uniform(80.0, 120.0, (*batch, n_out)),
+           "v_leak": rng.uniform(-0.1, 0.1, (*batch, n_out))}  # fmt: skip
+    model = make(name, n_out=n_out, **per)  # the parameter kinds of the backward test below
     big = inputs(model, 90, (6,), seed=6)
     x = big[:, ::2]  # non-contiguous (every other batch row)
     assert not x.flags.c_contiguous
@@ -108,8 +109,10 @@ def test_per_neuron_parameters_initial_state_and_noncontiguous_input(name):
     state = {k: np.array(getattr(s0, k)) for k in model.State.names()}
     state["v"] = rng.uniform(-0.5, 0.9, (*batch, n_out))
     state["z"] = (rng.uniform(size=(*batch, n_out)) < 0.3) * 1.0  # spikes before the first step
-    ref = rn.run(model, x, state)
-    got = rn.run(model, x, state, backend="cpu")
+    # uint8 spikes, as the backward's forward keeps them: with the parameter kinds, one kernel for both tests
+    ref = rn.run(model, x, state, spike_dtype="uint8")
+    got = rn.run(model, x, state, backend="cpu", spike_dtype="uint8")
+    assert got.output.dtype == np.uint8
     assert_close_run(model, ref, got, "per-neuron, initial state, strided input")
     assert not np.shares_memory(got.states["v"], x)
     np.testing.assert_array_equal(x, big[:, ::2])  # the inputs are not written
@@ -294,7 +297,7 @@ def test_backward_per_neuron_initial_state_noncontiguous(name, method):
     rng = np.random.default_rng(8)
     batch, n_out = (2,), 13
     model = make(name, n_in=4, n_out=n_out, method=method, v_th=rng.uniform(0.8, 1.2, (n_out,)),
-                 v_leak=rng.uniform(-0.1, 0.1, (*batch, n_out)))  # fmt: skip
+                 tau_mem_inv=rng.uniform(80.0, 120.0, (*batch, n_out)), v_leak=rng.uniform(-0.1, 0.1, (*batch, n_out)))  # fmt: skip
     x = inputs(model, 80, (4,), seed=9)[:, ::2]
     s0 = model.initial_state((*batch, n_out))
     state = {k: np.array(getattr(s0, k)) for k in model.State.names()}
@@ -304,6 +307,7 @@ def test_backward_per_neuron_initial_state_noncontiguous(name, method):
     ref = gradients.vjp(model, x, up, state)
     got = gradients.vjp(model, x, up, state, backend="cpu")
     assert got.params["v_th"].shape == (n_out,) and got.params["v_leak"].shape == (*batch, n_out)
+    assert got.params["tau_mem_inv"].shape == (*batch, n_out)
     _assert_close_grads(model, ref, got, f"per-neuron, {method}")
 
 

@@ -240,7 +240,7 @@ PER_NEURON = [c for c in CASES if c.per_neuron]
 def test_per_neuron_parameters_and_awkward_shapes(case):
     # per-neuron parameters reach the kernel as flat arrays whatever the neuron shape (the
     # kernel compiled for test_cpu_backward_matches_numpy), and scalar gradients are sums
-    for shape in [(1, 7), (33, 1, 7), (5, 3, 7), (17, 5, 4)]:
+    for shape in [(1, 7), (9, 1), (33, 1, 7), (5, 3, 7), (17, 5, 4)]:  # one step, one neuron, 1 x 7, 3 x 7, 5 x 4
         model, x, up, s0 = case_problem(case, shape, seed=4)
         _compare(f"{case.name} {shape}", gradients.vjp(model, x, up, s0),
                  gradients.vjp(model, x, up, s0, backend="cpu"), 1e-13 if case.exp else 0.0)  # fmt: skip

@@ -48,9 +48,9 @@ class Case:
     ``make()`` builds the model; ``per_neuron`` names parameters made
     per-neuron (``(name, lo, hi)``: a ramp over the neurons of each problem's
     shape).  ``upstream`` says which upstream gradients are given: ``"first"``
-    the output's and the first state variable's, ``"all"`` the output's and
-    every state variable's, ``"states"`` every state variable's and none on
-    the output.  ``s0`` draws a non-default initial state ``(rng, neurons)``.
+    the output's and the first state variable's, ``"output"`` the output's
+    alone (a loss on the spikes), ``"all"`` the output's and every state
+    variable's, ``"states"`` every state variable's and none on the output.  ``s0`` draws a non-default initial state ``(rng, neurons)``.
     ``exp``: the step or the surrogate calls ``exp``, so 1 ulp of it
     propagates (module docstring); ``analog_exp``: the output itself goes
     through ``exp``/``tanh``.
@@ -104,7 +104,7 @@ def _lsnn_s0(rng, neurons):
 
 C = Case
 CASES = [
-    C("leaky default", lambda: Leaky(beta=0.9), 0.6),
+    C("leaky default", lambda: Leaky(beta=0.9), 0.6, upstream="output"),
     C("leaky zero immediate f32 sigmoid", lambda: Leaky(beta=0.8, reset_mechanism="zero", reset_delay=False,
                                                         threshold=0.35, spike_grad=st.Sigmoid(slope=5.0)), 0.5, exp=True),
     C("leaky subtract immediate graded disable per-neuron", lambda: Leaky(beta=0.85, reset_delay=False, graded_spikes_factor=1.7,
@@ -177,7 +177,8 @@ def problem(model, scale, shape, seed, upstream="first"):
     x = rng.uniform(0.0, 2.0, shape) * scale
     neuron = model.neuron_shape(shape[1:])
     full = (shape[0], *neuron)
-    names = {"first": model.State.names()[:1], "all": model.State.names(), "states": model.State.names()}[upstream]
+    names = {"first": model.State.names()[:1], "output": (), "all": model.State.names(),
+             "states": model.State.names()}[upstream]  # fmt: skip
     up = {} if upstream == "states" else {"output": rng.standard_normal(full)}
     for nm in names:
         up[nm] = rng.standard_normal(full)
@@ -258,7 +259,8 @@ def test_many_neurons_and_noncontiguous_inputs():
 def test_every_upstream_pattern_is_covered():
     # the upstream patterns are kernels of their own (compile-time flags): every kernel of the
     # norse models, whose adaptation or threshold state enters the carried gradients directly,
-    # meets all three, with a non-default initial state for the two that give every state one
+    # meets three, with a non-default initial state for the two that give every state one; the
+    # output's gradient alone (also test_upstream_checks' and the threading tests' kernel) is Leaky's
     from refneuron.backends.vjp import BACKWARD
 
     patterns = {}
@@ -267,6 +269,7 @@ def test_every_upstream_pattern_is_covered():
     for name in ("norse.LIFAdEx", "norse.LIFAdExCurrentEncoder", "norse.LSNN"):
         assert patterns[BACKWARD[name].kernel] == {("first", False), ("all", True), ("states", True)}, name
     assert ("states", True) in patterns[BACKWARD["canonical.AdEx"].kernel]
+    assert ("output", False) in patterns[BACKWARD["snntorch.Leaky"].kernel]
 
 
 def test_refusals_name_the_reason():
@@ -301,7 +304,7 @@ def _first_case_per_kernel():
     seen, cases = set(), []
     for case in CASES:
         kernel = BACKWARD[case.make().name].kernel
-        if kernel not in seen and case.upstream != "states":
+        if kernel not in seen and case.upstream in ("first", "all"):  # the output and the first state
             seen.add(kernel)
             cases.append(case)
     return cases
@@ -346,7 +349,7 @@ def test_nonfinite_upstream_propagates_without_check_finite():
     # check_finite=False: a NaN upstream gradient flows through the recursion as in the reference,
     # and the forward (whose states stay finite) reports no non-finite state
     model = Leaky(beta=0.9)
-    x, up = problem(model, 0.6, (60, 2, 37), seed=3)
+    x, up = problem(model, 0.6, (60, 2, 37), seed=3, upstream="output")  # the kernel of "leaky default"
     up["output"][30, 1, 20] = np.nan
     ref = gradients.vjp(model, x, up, check_finite=False)
     got = gradients.vjp(model, x, up, backend="cpu", check_finite=False)

@@ -6,7 +6,7 @@ import importlib.util
 
 import pytest
 
-from . import _oracle
+from . import _compiles, _oracle
 
 
 def pytest_configure(config):
@@ -23,6 +23,13 @@ def pytest_configure(config):
     """
     if importlib.util.find_spec("norse") is not None and importlib.util.find_spec("torch") is not None:
         import norse.torch  # noqa: F401
+    _compiles.install()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Compilations from here on belong to this test's file (:mod:`tests._compiles`)."""
+    _compiles.entering(item.nodeid)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -41,20 +48,25 @@ def pytest_sessionfinish(session):
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["refneuron_measured"] = {k: list(v) for k, v in _oracle.measured_rows().items()}
+        workeroutput["refneuron_compiles"] = _compiles.rows()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
     """On the pytest-xdist controller, collect what each worker measured."""
     _oracle.merge_rows(getattr(node, "workeroutput", {}).get("refneuron_measured", {}))
+    _compiles.merge(getattr(node, "workeroutput", {}).get("refneuron_compiles", {}))
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Print the maximum |difference| measured per model against each framework."""
+    """Print the kernel compilations per test file and the maximum |difference|
+    measured per model against each framework."""
+    tr = terminalreporter
+    tr.section("Numba compilations by test file (outermost)")
+    _compiles.report(tr.write_line)
     rows = _oracle.measured_rows()
     if not rows:
         return
-    tr = terminalreporter
     tr.section("refneuron vs frameworks (float64): measured max |diff|")
     for key, (diff, n_cases, n_spikes) in sorted(rows.items()):
         tr.write_line(f"{key:<55s} max|diff| = {diff:.3e}   cases = {n_cases:4d}   spikes = {n_spikes}")

@@ -243,13 +243,15 @@ def _adex_without_exp():
     it into its own body as it does ``adex_step``."""
     from numba.extending import register_jitable
 
+    from refneuron import _math
+
     @register_jitable(error_model="numpy")
     def without_exp(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
-        m = (V > V_peak) * 1.0
+        m = _math.indicator(V > V_peak)
         Vc = m * V_peak + (1.0 - m) * V
         V1 = V + dt * ((-g_L * (V - E_L) + g_L * Delta_T * ((Vc - V_T) / Delta_T) - w + i) / C_m)
         w1 = w + dt * ((a * (V - E_L) - w) / tau_w)
-        s = (V1 > V_peak) * 1.0
+        s = _math.indicator(V1 > V_peak)
         return s, s * V_reset + (1.0 - s) * V1, w1 + s * b  # the reset as adex_step writes it
 
     return without_exp
@@ -268,12 +270,12 @@ def _adex_reciprocals():
 
     @register_jitable(error_model="numpy")
     def reciprocals(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
-        m = (V > V_peak) * 1.0
+        m = _math.indicator(V > V_peak)
         Vc = m * V_peak + (1.0 - m) * V
         E = _math.exp((Vc - V_T) * (1.0 / Delta_T))
         V1 = V + dt * ((-g_L * (V - E_L) + g_L * Delta_T * E - w + i) * (1.0 / C_m))
         w1 = w + dt * ((a * (V - E_L) - w) * (1.0 / tau_w))
-        s = (V1 > V_peak) * 1.0
+        s = _math.indicator(V1 > V_peak)
         return s, s * V_reset + (1.0 - s) * V1, w1 + s * b  # the reset as adex_step writes it
 
     return reciprocals

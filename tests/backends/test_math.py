@@ -1,11 +1,11 @@
 """refneuron._math: the functions the models call where NumPy and the
-compilers differ (exp, log, tanh, maximum, minimum, where, ones_like,
-to_float32, expit), compiled with numba.njit on scalars, against the NumPy
+compilers differ (exp, log, tanh, maximum, minimum, where, indicator,
+ones_like, to_float32, expit), compiled with numba.njit on scalars, against the NumPy
 forms the reference evaluates.  These replace the former GPU twins: the CUDA
 target uses the same scalar implementations (checked under the simulator
 through the kernels in test_cuda.py / test_backward.py).
 
-Tolerances: the selections (maximum, minimum, where, ones_like) and the
+Tolerances: the selections (maximum, minimum, where, indicator, ones_like) and the
 float32 rounding are exact, NaN, infinities and signed zeros included
 (bitwise).  exp, log, tanh and expit are the C library's scalar routines
 against NumPy's vectorised ones; both are faithfully rounded, so they may
@@ -45,6 +45,11 @@ def _min(a, b):
 @njit
 def _where(c, a, b):
     return _math.where(c, a, b)
+
+
+@njit
+def _indicator(c):
+    return _math.indicator(c)
 
 
 @njit
@@ -89,10 +94,31 @@ def test_selections_are_bitwise():
                          (_where(a > b, a, b), np.where(fa > fb, fa, fb))]:  # fmt: skip
             # NaN payloads aside, the same bits (signed zeros kept)
             assert (np.isnan(got) and np.isnan(ref)) or _bits(got) == _bits(ref), (a, b, got, ref)
+            assert _bits(_indicator(a > b)) == _bits(_math.indicator(fa > fb)), (a, b)
+            assert _bits(_indicator(a >= b)) == _bits(_math.indicator(np.greater_equal(fa, fb))), (a, b)
         assert _bits(_ones(a)) == _bits(np.ones_like(fa))
     for a in vals + [3.4028235677973366e38, 3.5e38, 1.0000000596046448]:
         ref = _math.to_float32(np.float64(a))
         assert (np.isnan(ref) and np.isnan(_f32(a))) or _bits(_f32(a)) == _bits(ref), a
+
+
+def test_indicator_is_a_select_in_compiled_loops():
+    """``indicator(c)`` compiles to a select, not to ``c * 1.0``'s conversion
+    through an integer (``uitofp``): the shorter form is why the long steps
+    call it (refneuron/backends/cpu.py); the values are the same (above)."""
+
+    @njit
+    def loop(x, out):
+        for k in range(x.shape[0]):
+            out[k] = _math.indicator(x[k] > 0.5) * x[k]
+
+    x = np.random.default_rng(1).random(64)
+    out = np.empty_like(x)
+    loop(x, out)
+    assert np.array_equal(out, (x > 0.5) * 1.0 * x)
+    llvm = loop.inspect_llvm(loop.signatures[0])
+    assert "x double>" in llvm  # vectorised
+    assert "uitofp" not in llvm and "sitofp" not in llvm
 
 
 @pytest.mark.parametrize("name,fn,lo,hi", [

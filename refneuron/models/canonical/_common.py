@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._math import indicator
 from ...errors import ParameterError
 
 
 def hard_spike(v, v_peak, strict):
     """The model's spike ``[v > v_peak]`` (``strict``) or ``[v >= v_peak]`` as 0.0 / 1.0."""
-    return (v > v_peak) * 1.0 if strict else (v >= v_peak) * 1.0
+    return indicator(v > v_peak) if strict else indicator(v >= v_peak)
 
 
 def reset_v(r, c, v):

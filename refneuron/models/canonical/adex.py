@@ -84,7 +84,7 @@ def adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):
     where ``np.minimum`` gives ``V_peak`` (``0*inf``); a run never reaches
     that state, since V is reset whenever it passes ``V_peak``.
     """
-    s = (V > V_peak) * 1.0
+    s = _math.indicator(V > V_peak)
     Vc = s * V_peak + (1.0 - s) * V
     return (-g_L * (V - E_L) + g_L * Delta_T * _math.exp((Vc - V_T) / Delta_T) - w + i) / C_m
 
@@ -108,7 +108,7 @@ def adex_adjoint(
     g_b, g_V_reset, g_V_peak)``.
     """
     # forward intermediates, as adex_dV / adex_dw compute them
-    m = (V > V_peak) * 1.0
+    m = _math.indicator(V > V_peak)
     Vc = m * V_peak + (1.0 - m) * V
     E = _math.exp((Vc - V_T) / Delta_T)
     N = -g_L * (V - E_L) + g_L * Delta_T * E - w + i
@@ -275,7 +275,7 @@ def adex_step(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak
     """canonical ``AdEx`` (``AdEx._step``, forward Euler)."""
     V_new = V + dt * adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak)
     w_new = w + dt * adex_dw(V, w, a, E_L, tau_w)
-    s = (V_new > V_peak) * 1.0
+    s = _math.indicator(V_new > V_peak)
     V_new = s * V_reset + (1.0 - s) * V_new  # reset_v's arithmetic: an infinite V_new gives NaN, as in _step
     w_new = w_new + s * b
     return s, V_new, w_new

@@ -55,6 +55,7 @@ import dataclasses
 import numpy as np
 
 from ... import _checks
+from ..._math import indicator
 from ..._records import State, flag, option, other, param
 from ...registry import register
 from ...surrogates import ATan, as_surrogate
@@ -349,7 +350,7 @@ class Izhikevich(Model):
 def izhikevich_step(v, u, i, a, b, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
     """canonical ``Izhikevich`` (``Izhikevich._step``), all three schemes."""
     if scheme == NETWORK2003:
-        s = (v >= v_peak) * 1.0
+        s = indicator(v >= v_peak)
         v = s * c + (1.0 - s) * v
         u = u + s * d
         h = 0.5 * dt
@@ -364,7 +365,7 @@ def izhikevich_step(v, u, i, a, b, c, d, v_peak, dt, p2, p1, p0, scheme, rule):
         v_old = v
         v = v_old + dt * izhikevich_dv(v_old, u, i, p2, p1, p0)
         u = izhikevich_u_update(v_old, u, a, b, dt, rule)
-    s = (v > v_peak) * 1.0
+    s = indicator(v > v_peak)
     v = s * c + (1.0 - s) * v
     u = u + s * d
     return s, v, u

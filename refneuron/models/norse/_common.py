@@ -19,6 +19,7 @@ import dataclasses
 import numpy as np
 
 from ... import _checks
+from ..._math import indicator
 from ..._records import flag, matrix, option, param
 from ...errors import ShapeError
 
@@ -34,7 +35,7 @@ def spike_gt(x):
 
     Element-wise on arrays and Python floats alike (no branch on values).
     """
-    return (x > 0) * 1.0
+    return indicator(x > 0)
 
 
 # ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..._checks import _show
-from ..._math import to_float32
+from ..._math import indicator, to_float32
 from ...errors import BackendUnavailable, InputTypeError, OptionError, ShapeError
 
 RESETS = ("subtract", "zero", "none")
@@ -33,7 +33,7 @@ RESET_CODE = {"subtract": SUBTRACT, "zero": ZERO, "none": NONE}
 
 def spike_gt(u, thr):
     """snntorch's firing rule ``H>(u - thr)`` as float (works on arrays and scalars)."""
-    return (u - thr > 0) * 1.0
+    return indicator(u - thr > 0)
 
 
 def float32_rounded(value):

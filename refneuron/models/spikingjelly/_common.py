@@ -31,6 +31,7 @@ import dataclasses
 import numpy as np
 
 from ... import _checks
+from ..._math import indicator
 from ..._records import State, flag, other, param
 from ...errors import OptionError
 from ...surrogates import Sigmoid, as_surrogate
@@ -52,7 +53,7 @@ def spike_ge(h, v_threshold):
 
     Works element-wise on arrays and on scalars; NaN never fires.
     """
-    return (h - v_threshold >= 0) * 1.0
+    return indicator(h - v_threshold >= 0)
 
 
 def voltage_reset(h, s, v_threshold, v_reset, reset):

@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from ..._math import exp, maximum, minimum, ones_like, tanh, where
+from ..._math import exp, indicator, maximum, minimum, ones_like, tanh, where
 from ..._records import flag, option
 from ...registry import register
 from ...surrogates._codes import surrogate_slope
@@ -73,7 +73,7 @@ def liaf_output_derivative(h, v_threshold, act, threshold_related):
     """
     u = h - v_threshold if threshold_related else h * 1.0
     if act == RELU:
-        return (u > 0.0) * 1.0
+        return indicator(u > 0.0)
     if act == LEAKY_RELU:
         return where(u > 0.0, 1.0, 0.01)
     if act == SIGMOID:
@@ -83,7 +83,7 @@ def liaf_output_derivative(h, v_threshold, act, threshold_related):
         y = tanh(u)
         return 1.0 - y * y
     if act == HARDTANH:
-        return ((u > -1.0) & (u < 1.0)) * 1.0
+        return indicator((u > -1.0) & (u < 1.0))
     return ones_like(u)
 
 

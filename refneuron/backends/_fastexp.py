@@ -25,13 +25,22 @@ Algorithm
    :math:`l = k L_{lo}` (:math:`|l| < 2.1 \cdot 10^{-7}`) and
    :math:`r = h - l`, rounded.
 3. :math:`e^{h - l} \approx 1 + h - l + r^2 q(r)`, where :math:`q` is a
-   degree-10 polynomial (Horner) for :math:`(e^r - 1 - r)/r^2` on
+   degree-10 polynomial for :math:`(e^r - 1 - r)/r^2` on
    :math:`[-0.35, 0.35]`: the Chebyshev fit of mpmath's ``chebyfit`` at 200
    bits, maximum error :math:`1.6 \cdot 10^{-18}` (:math:`\le 2 \cdot
    10^{-19}` after the factor :math:`r^2`, 0.002 ulp of 1).  The interval is
    a little wider than :math:`\pm \ln 2/2` because :math:`x/\ln 2` is
-   rounded before :math:`k` is.  The sum is taken as
-   :math:`s + (e + (r^2 q - l))` with :math:`s = 1 + h` and its exact
+   rounded before :math:`k` is.  It is evaluated as :math:`q = q_0 + r\,q'(r)`
+   with :math:`q'` (degree 9) by Estrin's scheme: five independent
+   first-degree pairs :math:`q_j + q_{j+1} r`, combined with :math:`r^2`,
+   :math:`r^4` and :math:`r^8`.  That is five multiply-adds in a row where
+   Horner's scheme has ten; in the kernels' vector loops, whose long steps
+   (AdEx) wait on latency rather than on throughput, this was measured to
+   count (:mod:`refneuron.backends.cpu`).  Adding :math:`q_0 = 1/2` last, in
+   one multiply-add, keeps Horner's accuracy: with :math:`q_0` inside the
+   tree, three roundings of numbers near 1/2 reach the result and the
+   maximum error rose from 0.647 to 0.679 ulp (measured as below).  The
+   sum is taken as :math:`s + (e + (r^2 q - l))` with :math:`s = 1 + h` and its exact
    rounding error :math:`e = (1 - s) + h` (Fast2Sum), so that only the
    small terms are rounded before the final addition.
 4. Scaling by :math:`2^k` as :math:`(p \cdot 2^{k_1}) \cdot 2^{k_2}`,
@@ -54,9 +63,11 @@ Error bound
 Normal results, :math:`p \in [1/\sqrt 2, \sqrt 2]` with ulp :math:`2^{-53}`
 below 1 and :math:`2^{-52}` above: the rounding of :math:`r` (at most
 :math:`2^{-55}`) reaches the result only through :math:`r^2 q` (factor
-:math:`\le 0.4`); the roundings of :math:`r^2`, of Horner's scheme (relative
-:math:`\approx 2^{-52}` of :math:`r^2 q \le 0.07`) and of the two small
-additions add at most about :math:`2^{-55.5}`; then :math:`s + (\dots)`
+:math:`\le 0.4`); the roundings of :math:`r^2`, of the polynomial (the last
+multiply-add, :math:`q_0 + r q'`, rounds at :math:`2^{-54}` of
+:math:`q \approx 1/2`, the earlier ones reach :math:`q` through the factor
+:math:`r`: relative :math:`\approx 2^{-52}` of :math:`r^2 q \le 0.07`) and
+of the two small additions add at most about :math:`2^{-55.5}`; then :math:`s + (\dots)`
 rounds once (half an ulp).  Bound: about 0.5 + 0.2 = 0.7 ulp with FMA and
 0.5 + 0.27 = 0.77 ulp without, multiplied exactly by :math:`2^k`.
 Subnormal results: :math:`p` (error below 0.77 of its own ulp) is rounded
@@ -67,13 +78,17 @@ So at most 1 ulp everywhere: the result is faithfully rounded.
 
 Measured against mpmath at 120 bits on 2,000,000 seeded arguments (half
 uniform on [-745.2, 709.8], a quarter on [-1, 1], an eighth on
-[-745.2, -708.3] (subnormal results), an eighth on [-40, 40]): maximum
-error 0.642 ulp (normal results) and 0.757 units of the subnormal grid with
-FMA, 0.652 and 0.755 without; not correctly rounded on 1.42 % (1.47 %) of
-the arguments.  It differs from glibc's ``math.exp`` (at most 0.504 ulp,
-not correctly rounded on 0.06 %) on 1.43 % of these arguments and from
-NumPy's ``np.exp`` (AVX-512 on the measuring machine: at most 0.672 ulp, not
-correctly rounded on 3.9 %) on 4.4 %.  ``tests/backends/test_fastexp.py``
+[-745.2, -708.3] (subnormal results), an eighth on [-40, 40]; seed
+20261207): maximum error 0.643 ulp (normal results) and 0.755 units of the
+subnormal grid with FMA, 0.657 and 0.754 without; not correctly rounded on
+1.43 % (1.48 %) of the arguments.  Horner's scheme, which this evaluation
+replaced, gave 0.647 and 0.755 with FMA, also 1.43 %, and differs from it on
+0.065 % of the arguments.  It differs from glibc's ``math.exp`` (at most
+0.504 ulp, not correctly rounded on 0.06 %) on 1.44 % of these arguments.
+NumPy's ``np.exp`` gave glibc's value on all but two of them on the AMD
+EPYC (AVX2) machine of these figures; on an AVX-512 machine, where NumPy has
+its own vectorised ``exp`` (at most 0.672 ulp, not correctly rounded on
+3.9 %), it differed from this one on 4.4 %.  ``tests/backends/test_fastexp.py``
 repeats the check on 20,000 arguments.
 
 Special values are exact: ``exp(nan)`` is NaN, ``exp(inf) = inf``,
@@ -177,19 +192,19 @@ def exp(x):
     h = _fma(kd, -_LN2_HI, x)  # x - k ln2_hi, exact
     nlo = kd * -_LN2_LO
     r = h + nlo
-    q = _fma(_Q10, r, _Q9)
-    q = _fma(q, r, _Q8)
-    q = _fma(q, r, _Q7)
-    q = _fma(q, r, _Q6)
-    q = _fma(q, r, _Q5)
-    q = _fma(q, r, _Q4)
-    q = _fma(q, r, _Q3)
-    q = _fma(q, r, _Q2)
-    q = _fma(q, r, _Q1)
-    q = _fma(q, r, _Q0)
+    # q(r) = q0 + r q'(r), q' by Estrin's scheme (independent pairs, then powers of r^2)
+    r2 = r * r
+    r4 = r2 * r2
+    qt = _fma(
+        _fma(_fma(_Q8, r, _Q7), r2, _fma(_Q6, r, _Q5)),
+        r4,
+        _fma(_fma(_Q4, r, _Q3), r2, _fma(_Q2, r, _Q1)),
+    )
+    qt = _fma(_fma(_Q10, r, _Q9), r4 * r4, qt)
+    q = _fma(qt, r, _Q0)
     s = 1.0 + h
     e = (1.0 - s) + h  # s + e = 1 + h exactly (Fast2Sum, |h| < 1)
-    p = s + (e + _fma(r * r, q, nlo))  # 1 + h - lo + r^2 q(r)
+    p = s + (e + _fma(r2, q, nlo))  # 1 + h - lo + r^2 q(r)
     # p * 2^k as (p * 2^k1) * 2^k2: the first exact (exponent bits), the second rounds once
     k1 = k >> 1
     return _as_float64(_as_int64(p) + (k1 << 52)) * _as_float64((k - k1 + 1023) << 52)

@@ -77,8 +77,8 @@ def indicator(x):
     Compiled: ``1.0 if x else 0.0``, the same value.  Written as ``x * 1.0``
     in compiled code, LLVM converts the condition through an integer (on an
     AVX2 CPU: compare, narrow the lane mask to 32 bits, mask, convert to
-    double, four instructions and about twelve cycles after the compare); the
-    select is one masking instruction.  On a long step, whose vector loop
+    double, four instructions in a row after the compare); the select is one
+    masking instruction.  On a long step, whose vector loop
     waits on latency, that was measured to count (:mod:`refneuron.backends.cpu`).
     """
     return x * 1.0

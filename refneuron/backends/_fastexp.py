@@ -40,9 +40,9 @@ Algorithm
    one multiply-add, keeps Horner's accuracy: with :math:`q_0` inside the
    tree, three roundings of numbers near 1/2 reach the result and the
    maximum error rose from 0.647 to 0.679 ulp (measured as below).  The
-   sum is taken as :math:`s + (e + (r^2 q - l))` with :math:`s = 1 + h` and its exact
-   rounding error :math:`e = (1 - s) + h` (Fast2Sum), so that only the
-   small terms are rounded before the final addition.
+   sum is taken as :math:`s + (e + (r^2 q - l))` with :math:`s = 1 + h`
+   and its exact rounding error :math:`e = (1 - s) + h` (Fast2Sum), so
+   that only the small terms are rounded before the final addition.
 4. Scaling by :math:`2^k` as :math:`(p \cdot 2^{k_1}) \cdot 2^{k_2}`,
    :math:`k_1 = \lfloor k/2 \rfloor`, :math:`k_2 = k - k_1`: the first by
    adding :math:`k_1` to the exponent bits of :math:`p` (exact, the result
@@ -67,8 +67,8 @@ below 1 and :math:`2^{-52}` above: the rounding of :math:`r` (at most
 multiply-add, :math:`q_0 + r q'`, rounds at :math:`2^{-54}` of
 :math:`q \approx 1/2`, the earlier ones reach :math:`q` through the factor
 :math:`r`: relative :math:`\approx 2^{-52}` of :math:`r^2 q \le 0.07`) and
-of the two small additions add at most about :math:`2^{-55.5}`; then :math:`s + (\dots)`
-rounds once (half an ulp).  Bound: about 0.5 + 0.2 = 0.7 ulp with FMA and
+of the two small additions add at most about :math:`2^{-55.5}`; then
+:math:`s + (\dots)` rounds once (half an ulp).  Bound: about 0.5 + 0.2 = 0.7 ulp with FMA and
 0.5 + 0.27 = 0.77 ulp without, multiplied exactly by :math:`2^k`.
 Subnormal results: :math:`p` (error below 0.77 of its own ulp) is rounded
 to the subnormal grid, whose unit is at least :math:`2^{-53}` relative:

@@ -31,7 +31,7 @@ reverse step                model file (``refneuron/models/...``)
 ``norse_encoder_back``      ``norse/lif_adex.py``
 ``norse_lsnn_back``         ``norse/lsnn.py``
 ``izhikevich_back``         ``canonical/izhikevich.py``
-``adex_back``               ``canonical/adex.py``
+``adex_back``               ``canonical/adex.py`` (+ ``adex_back_of_exp``)
 ==========================  ==============================================
 
 This module only gathers them for the kernels: it re-exports the reverse
@@ -62,7 +62,7 @@ from __future__ import annotations
 
 from ..errors import BackendUnavailable
 from ..models.canonical._common import hard_spike, reset_u, reset_v
-from ..models.canonical.adex import adex_adjoint, adex_back
+from ..models.canonical.adex import adex_adjoint, adex_back, adex_back_of_exp
 from ..models.canonical.izhikevich import (
     izhikevich_adjoint,
     izhikevich_back,
@@ -210,6 +210,7 @@ BACKWARD_FUNCTIONS = (
 #: no faster and took 322 s.
 INLINED = (
     adex_back,
+    adex_back_of_exp,
     adex_adjoint,
     sj_eif_back,
     eif_charge_adjoint,
@@ -225,7 +226,7 @@ INLINED = (
 )
 
 BACK_STEPS = (
-    leaky_back, sj_lif_back, norse_lif_back, izhikevich_back, adex_back, synaptic_back, alpha_back, lapicque_back,
-    sj_if_back, sj_eif_back, sj_qif_back, sj_izhikevich_back, sj_klif_back, sj_plif_back, sj_liaf_back,
+    leaky_back, sj_lif_back, norse_lif_back, izhikevich_back, adex_back, adex_back_of_exp, synaptic_back, alpha_back,
+    lapicque_back, sj_if_back, sj_eif_back, sj_qif_back, sj_izhikevich_back, sj_klif_back, sj_plif_back, sj_liaf_back,
     norse_lif_adex_back, norse_encoder_back, norse_lsnn_back,
 )  # fmt: skip

@@ -25,7 +25,7 @@ step                        model file (``refneuron/models/...``)
 ``norse_lsnn_step``         ``norse/lsnn.py``
 ``izhikevich_step``         ``canonical/izhikevich.py`` (+ ``FIGURE2004``,
                             ``NETWORK2003``, ``EULER``)
-``adex_step``               ``canonical/adex.py``
+``adex_step``               ``canonical/adex.py`` (+ ``adex_step_and_exp``)
 ==========================  ==============================================
 
 This module only gathers them for the kernels: it re-exports the steps
@@ -50,7 +50,7 @@ without ``exp``) or within a stated bound.
 
 from __future__ import annotations
 
-from ..models.canonical.adex import adex_dV, adex_dw, adex_step
+from ..models.canonical.adex import adex_dV, adex_dV_of_exp, adex_dw, adex_exp_term, adex_step, adex_step_and_exp
 from ..models.canonical.izhikevich import EULER, FIGURE2004, NETWORK2003  # noqa: F401  (re-exported)
 from ..models.canonical.izhikevich import izhikevich_du, izhikevich_dv, izhikevich_step, izhikevich_u_update
 from ..models.norse._common import spike_gt as norse_spike_gt
@@ -88,6 +88,8 @@ MODEL_FUNCTIONS = (
     izhikevich_dv,
     izhikevich_du,
     izhikevich_u_update,
+    adex_exp_term,
+    adex_dV_of_exp,
     adex_dV,
     adex_dw,
     spike_ge,
@@ -116,6 +118,7 @@ STEP_FUNCTIONS = (
     synaptic_step,
     izhikevich_step,
     adex_step,
+    adex_step_and_exp,
     sj_lif_step,
     sj_if_step,
     norse_lif_step,

@@ -421,3 +421,51 @@ def test_nonfinite_state_is_reported_like_numpy():
     assert got.forward.nonfinite == ref.forward.nonfinite
     fine = gradients.vjp(model, np.full((12, 3, 5), 0.5), up, backend="cpu")
     assert fine.forward.nonfinite is None
+
+
+def test_adex_kernel_keeps_the_exp_without_changing_a_bit():
+    # The CPU AdEx kernel keeps each step's exp in the input-gradient buffer from its forward pass to
+    # its reverse pass (refneuron/backends/cpu_vjp.py).  A serial compiled loop over the model's own
+    # steps that computes the exp again in the reverse step (adex_step, adex_back: what the CUDA
+    # kernel does) must give the same bits: the kept value is the one the reverse step would compute.
+    import numba
+
+    from refneuron.backends import cpu_vjp  # noqa: F401  (registers the steps with Numba)
+    from refneuron.backends._backward import adex_back
+    from refneuron.backends._steps import adex_step
+    from refneuron.backends.vjp import kernel_args
+
+    @numba.njit(error_model="numpy")
+    def serial(x, gy, V0, w0, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt, detach, sg, sp0, sp1):
+        T, N = x.shape
+        V, w = np.empty((T + 1, N)), np.empty((T + 1, N))
+        V[0], w[0] = V0, w0
+        for t in range(T):
+            for j in range(N):
+                _, V[t + 1, j], w[t + 1, j] = adex_step(
+                    V[t, j], w[t, j], x[t, j], C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt
+                )
+        gx, gV, gw = np.empty((T, N)), np.zeros(N), np.zeros(N)
+        for t in range(T - 1, -1, -1):
+            for j in range(N):
+                r = adex_back(
+                    V[t, j], w[t, j], x[t, j], gy[t, j], gV[j], gw[j], C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b,
+                    V_reset, V_peak, dt, detach, sg, sp0, sp1,
+                )  # fmt: skip
+                gx[t, j], gV[j], gw[j] = r[0], r[1], r[2]
+        return gx, gV, gw, V, w
+
+    for name in ("adex default", "adex detach sj-sigmoid states"):
+        case = BY_NAME[name]
+        model, x, up, _ = case_problem(case, (60, 74), seed=5)
+        gy = up.get("output", np.zeros_like(x))
+        got = gradients.vjp(model, x, {"output": gy}, backend="cpu")
+        assert got.forward.output.any() and not got.forward.output.all()  # both branches of the reset
+        _, params = kernel_args(model, "cpu", (74,))
+        s0 = model.initial_state((74,))
+        gx, gV, gw, V, w = serial(x, gy, s0.V, s0.w, *params)
+        np.testing.assert_array_equal(got.forward.states["V"], V[1:])
+        np.testing.assert_array_equal(got.forward.states["w"], w[1:])
+        np.testing.assert_array_equal(got.inputs, gx)
+        np.testing.assert_array_equal(got.initial_state["V"], gV)
+        np.testing.assert_array_equal(got.initial_state["w"], gw)

@@ -2,7 +2,8 @@ r"""The adaptive exponential integrate-and-fire model (Brette & Gerstner 2005)
 in physical units (pF, nS, mV, ms, pA).
 
 Compiled kernels: one-neuron step :func:`adex_step`, reverse step :func:`adex_back` (both in this
-file).
+file; the CPU backward kernel calls their forms that pass the step's ``exp`` along,
+:func:`adex_step_and_exp` and :func:`adex_back_of_exp`).
 
 .. math::
 
@@ -74,8 +75,9 @@ class AdExState(State):
     w: object
 
 
-def adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):
-    """dV/dt in mV/ms (the exponent uses min(V, V_peak)).
+def adex_exp_term(V, V_T, Delta_T, V_peak):
+    r"""The exponential factor of dV/dt, :math:`E = \exp((\min(V, V_\text{peak}) - V_T)/\Delta_T)`
+    (dimensionless).
 
     The minimum is written arithmetically, ``s*V_peak + (1 - s)*V`` with
     ``s = (V > V_peak)``, so that the same function runs on NumPy arrays and,
@@ -86,7 +88,19 @@ def adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):
     """
     s = _math.indicator(V > V_peak)
     Vc = s * V_peak + (1.0 - s) * V
-    return (-g_L * (V - E_L) + g_L * Delta_T * _math.exp((Vc - V_T) / Delta_T) - w + i) / C_m
+    return _math.exp((Vc - V_T) / Delta_T)
+
+
+def adex_dV_of_exp(V, w, i, E, C_m, g_L, E_L, Delta_T):
+    r"""dV/dt in mV/ms, given the exponential factor ``E`` (:func:`adex_exp_term`):
+    :math:`(-g_L (V - E_L) + g_L \Delta_T E - w + I) / C`."""
+    return (-g_L * (V - E_L) + g_L * Delta_T * E - w + i) / C_m
+
+
+def adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak):
+    """dV/dt in mV/ms (the exponent uses min(V, V_peak)): :func:`adex_dV_of_exp`
+    with :func:`adex_exp_term`."""
+    return adex_dV_of_exp(V, w, i, adex_exp_term(V, V_T, Delta_T, V_peak), C_m, g_L, E_L, Delta_T)
 
 
 def adex_dw(V, w, a, E_L, tau_w):
@@ -95,22 +109,22 @@ def adex_dw(V, w, a, E_L, tau_w):
 
 
 def adex_adjoint(
-    V, w, i, V1, r, ds, g_output, gV_out, gw_out, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt,
+    V, w, i, E, V1, r, ds, g_output, gV_out, gw_out, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt,
     detach,
 ):  # fmt: skip
     """One step of :meth:`AdEx._vjp_step`, element-wise (arrays or scalars;
     the compiled backward kernels call it per neuron).
 
-    ``V1 = V + dt * adex_dV(...)`` is the updated membrane, ``r`` the reset's
+    ``E`` is the step's exponential factor (:func:`adex_exp_term`),
+    ``V1 = V + dt * adex_dV(...)`` the updated membrane, ``r`` the reset's
     spike, ``ds`` the surrogate derivative at ``V1 - V_peak``, ``detach`` is
     ``detach_reset``; the equations are in the method's docstring.  Returns
     ``(g_i, g_V, g_w, g_C_m, g_g_L, g_E_L, g_V_T, g_Delta_T, g_tau_w, g_a,
     g_b, g_V_reset, g_V_peak)``.
     """
-    # forward intermediates, as adex_dV / adex_dw compute them
+    # forward intermediates, as adex_exp_term / adex_dV_of_exp / adex_dw compute them
     m = _math.indicator(V > V_peak)
     Vc = m * V_peak + (1.0 - m) * V
-    E = _math.exp((Vc - V_T) / Delta_T)
     N = -g_L * (V - E_L) + g_L * Delta_T * E - w + i
     q = a * (V - E_L) - w
     # reset
@@ -253,10 +267,11 @@ class AdEx(Model):
         dt = self.dt
         C_m, g_L, E_L, V_T, Delta_T = self.C_m, self.g_L, self.E_L, self.V_T, self.Delta_T
         V_peak = self.V_peak
-        V1 = V + dt * adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak)
+        E = adex_exp_term(V, V_T, Delta_T, V_peak)
+        V1 = V + dt * adex_dV_of_exp(V, w, i, E, C_m, g_L, E_L, Delta_T)
         _, r = spikes(self, V1, V_peak, True)
         gi, gV, gw, *g = adex_adjoint(
-            V, w, i, V1, r, slope(self, V1 - V_peak), g_output, g_state["V"], g_state["w"], C_m, g_L, E_L, V_T,
+            V, w, i, E, V1, r, slope(self, V1 - V_peak), g_output, g_state["V"], g_state["w"], C_m, g_L, E_L, V_T,
             Delta_T, self.tau_w, self.a, self.b, self.V_reset, V_peak, dt, self.detach_reset,
         )  # fmt: skip
         shape = np.shape(V)
@@ -271,14 +286,37 @@ class AdEx(Model):
 # (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
 
 
-def adex_step(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
-    """canonical ``AdEx`` (``AdEx._step``, forward Euler)."""
-    V_new = V + dt * adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak)
+def adex_step_and_exp(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
+    """:func:`adex_step` that also returns the step's exponential factor
+    ``E`` (:func:`adex_exp_term`): ``(s, V_new, w_new, E)``.  The CPU backward
+    kernel keeps ``E`` from its forward pass for the reverse step
+    (:func:`adex_back_of_exp`) instead of computing the ``exp`` twice."""
+    E = adex_exp_term(V, V_T, Delta_T, V_peak)
+    V_new = V + dt * adex_dV_of_exp(V, w, i, E, C_m, g_L, E_L, Delta_T)
     w_new = w + dt * adex_dw(V, w, a, E_L, tau_w)
     s = _math.indicator(V_new > V_peak)
     V_new = s * V_reset + (1.0 - s) * V_new  # reset_v's arithmetic: an infinite V_new gives NaN, as in _step
     w_new = w_new + s * b
+    return s, V_new, w_new, E
+
+
+def adex_step(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt):
+    """canonical ``AdEx`` (``AdEx._step``, forward Euler): ``(s, V_new, w_new)``."""
+    s, V_new, w_new, _ = adex_step_and_exp(V, w, i, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt)
     return s, V_new, w_new
+
+
+def adex_back_of_exp(
+    V, w, i, E, gy, gV, gw, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt, detach, sg, sp0, sp1,
+):  # fmt: skip
+    """:func:`adex_back` given the step's exponential factor ``E``
+    (:func:`adex_exp_term` of ``V``, as :func:`adex_step_and_exp` returns it)."""
+    V1 = V + dt * adex_dV_of_exp(V, w, i, E, C_m, g_L, E_L, Delta_T)
+    r = hard_spike(V1, V_peak, True)
+    ds = surrogate_slope(sg, V1 - V_peak, sp0, sp1)
+    return adex_adjoint(
+        V, w, i, E, V1, r, ds, gy, gV, gw, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt, detach
+    )
 
 
 def adex_back(
@@ -286,9 +324,7 @@ def adex_back(
 ):  # fmt: skip
     """canonical ``AdEx._vjp_step``: ``(g_i, g_V, g_w, g_C_m, g_g_L, g_E_L,
     g_V_T, g_Delta_T, g_tau_w, g_a, g_b, g_V_reset, g_V_peak)``."""
-    V1 = V + dt * adex_dV(V, w, i, C_m, g_L, E_L, V_T, Delta_T, V_peak)
-    r = hard_spike(V1, V_peak, True)
-    ds = surrogate_slope(sg, V1 - V_peak, sp0, sp1)
-    return adex_adjoint(
-        V, w, i, V1, r, ds, gy, gV, gw, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt, detach
-    )
+    return adex_back_of_exp(
+        V, w, i, adex_exp_term(V, V_T, Delta_T, V_peak), gy, gV, gw, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b,
+        V_reset, V_peak, dt, detach, sg, sp0, sp1,
+    )  # fmt: skip

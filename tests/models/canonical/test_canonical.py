@@ -85,9 +85,8 @@ def test_rhs_scalar_and_array_agree_and_compile():
     V = np.array([-70.0, -50.0, 0.0, 25.0])  # 25 > V_peak: the exponent is capped
     args = (3.0, 100.0, 281.0, 30.0, -70.6, -50.4, 2.0, 20.0)
     ref = adex_dV(V, *args[:1], *args[1:])
-    from refneuron import _math
+    import refneuron.backends.cpu  # noqa: F401  (registers the model functions and refneuron._math with Numba)
 
-    _math.register_cpu()  # the model functions call refneuron._math.exp: its numba overload
     cdV = numba.njit(adex_dV)
     cdw = numba.njit(adex_dw)
     cv = numba.njit(izhikevich_dv)

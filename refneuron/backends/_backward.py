@@ -19,7 +19,7 @@ reverse step                model file (``refneuron/models/...``)
 ``lapicque_back``           ``snntorch/lapicque.py``
 ``sj_lif_back``             ``spikingjelly/lif.py``
 ``sj_if_back``              ``spikingjelly/if_.py``
-``sj_eif_back``             ``spikingjelly/eif.py``
+``sj_eif_back``             ``spikingjelly/eif.py`` (+ ``sj_eif_back_of_exp``)
 ``sj_qif_back``             ``spikingjelly/qif.py``
 ``sj_izhikevich_back``      ``spikingjelly/izhikevich.py``
 ``sj_klif_back``            ``spikingjelly/klif.py``
@@ -88,7 +88,7 @@ from ..models.snntorch.lapicque import lapicque_back, lapicque_charge_adjoint
 from ..models.snntorch.leaky import leaky_back, leaky_charge_adjoint
 from ..models.snntorch.synaptic import synaptic_back, synaptic_charge_adjoint
 from ..models.spikingjelly._common import _sj_fire_back, lif_charge_adjoint, reset_adjoint
-from ..models.spikingjelly.eif import eif_charge_adjoint, sj_eif_back
+from ..models.spikingjelly.eif import eif_charge_adjoint, eif_charge_adjoint_of_exp, sj_eif_back, sj_eif_back_of_exp
 from ..models.spikingjelly.if_ import sj_if_back
 from ..models.spikingjelly.izhikevich import izhikevich_adjoint as sj_izhikevich_adjoint
 from ..models.spikingjelly.izhikevich import sj_izhikevich_back
@@ -178,6 +178,7 @@ BACKWARD_FUNCTIONS = (
     alpha_charge_adjoint,
     lapicque_charge_adjoint,
     eif_charge_adjoint,
+    eif_charge_adjoint_of_exp,
     qif_charge_adjoint,
     sj_izhikevich_adjoint,
     klif_adjoint,
@@ -213,7 +214,9 @@ INLINED = (
     adex_back_of_exp,
     adex_adjoint,
     sj_eif_back,
+    sj_eif_back_of_exp,
     eif_charge_adjoint,
+    eif_charge_adjoint_of_exp,
     _sj_fire_back,
     norse_lif_adex_back,
     lif_adex_update_adjoint,
@@ -227,6 +230,7 @@ INLINED = (
 
 BACK_STEPS = (
     leaky_back, sj_lif_back, norse_lif_back, izhikevich_back, adex_back, adex_back_of_exp, synaptic_back, alpha_back,
-    lapicque_back, sj_if_back, sj_eif_back, sj_qif_back, sj_izhikevich_back, sj_klif_back, sj_plif_back, sj_liaf_back,
+    lapicque_back, sj_if_back, sj_eif_back, sj_eif_back_of_exp, sj_qif_back, sj_izhikevich_back, sj_klif_back,
+    sj_plif_back, sj_liaf_back,
     norse_lif_adex_back, norse_encoder_back, norse_lsnn_back,
 )  # fmt: skip

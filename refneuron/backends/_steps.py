@@ -13,7 +13,7 @@ step                        model file (``refneuron/models/...``)
 ``lapicque_step``           ``snntorch/lapicque.py``
 ``sj_lif_step``             ``spikingjelly/lif.py``
 ``sj_if_step``              ``spikingjelly/if_.py``
-``sj_eif_step``             ``spikingjelly/eif.py``
+``sj_eif_step``             ``spikingjelly/eif.py`` (+ ``sj_eif_step_and_exp``)
 ``sj_qif_step``             ``spikingjelly/qif.py``
 ``sj_izhikevich_step``      ``spikingjelly/izhikevich.py``
 ``sj_klif_step``            ``spikingjelly/klif.py``
@@ -69,7 +69,7 @@ from ..models.snntorch.lapicque import lapicque_charge, lapicque_step
 from ..models.snntorch.leaky import leaky_charge, leaky_immediate_reset, leaky_step
 from ..models.snntorch.synaptic import synaptic_charge, synaptic_step
 from ..models.spikingjelly._common import lif_charge, spike_ge, voltage_reset
-from ..models.spikingjelly.eif import eif_charge, sj_eif_step
+from ..models.spikingjelly.eif import eif_charge, eif_charge_of_exp, eif_exp, sj_eif_step, sj_eif_step_and_exp
 from ..models.spikingjelly.if_ import if_charge, sj_if_step
 from ..models.spikingjelly.izhikevich import izhikevich_adapt, sj_izhikevich_step
 from ..models.spikingjelly.izhikevich import izhikevich_charge as sj_izhikevich_charge
@@ -100,6 +100,8 @@ MODEL_FUNCTIONS = (
     lif_update,
     alpha_charge,
     lapicque_charge,
+    eif_exp,
+    eif_charge_of_exp,
     eif_charge,
     qif_charge,
     sj_izhikevich_charge,
@@ -125,6 +127,7 @@ STEP_FUNCTIONS = (
     alpha_step,
     lapicque_step,
     sj_eif_step,
+    sj_eif_step_and_exp,
     sj_qif_step,
     sj_izhikevich_step,
     sj_klif_step,

@@ -47,8 +47,11 @@ less.  Measured (AMD EPYC Zen 4, AVX-512, ns per neuron-step, exp recomputed
 -> kept): the kernel alone on touched buffers, both compiled in one process,
 N = 1e5, T = 1000, medians of 7 alternating rounds, 4.36 -> 3.60; through
 ``gradients.vjp(check_finite=False)`` at N = 5e4, T = 400, 6 alternating
-processes, 4.77 -> 4.05.  The other ``exp`` models (spikingjelly ``EIF``,
-norse ``LIFAdEx`` and its encoder) still compute it again.
+processes, 4.77 -> 4.05.  spikingjelly ``EIF``'s kernel does the same with
+its factor ``exp((v - theta_rh)/delta_T)``
+(``sj_eif_step_and_exp``, ``sj_eif_back_of_exp``): kernel alone, N = 5e4,
+T = 400, default ``EIF`` (whose Sigmoid surrogate computes an ``exp`` of its
+own), 4.57 -> 4.24.  norse ``LIFAdEx`` and its encoder still compute it again.
 
 Arguments: ``x (T, N)``, ``gy (T, N)`` (gradient on the output, ``(T, 0)``
 for none), one upstream state gradient ``(T, N)`` per state variable
@@ -111,7 +114,7 @@ from ._backward import (
     norse_lif_adex_back,
     norse_lif_back,
     norse_lsnn_back,
-    sj_eif_back,
+    sj_eif_back_of_exp,
     sj_if_back,
     sj_izhikevich_back,
     sj_klif_back,
@@ -135,7 +138,7 @@ from ._steps import (
     norse_lif_adex_step,
     norse_lif_step,
     norse_lsnn_step,
-    sj_eif_step,
+    sj_eif_step_and_exp,
     sj_if_step,
     sj_izhikevich_step,
     sj_klif_step,
@@ -876,14 +879,16 @@ def sj_eif(
             x_t = x[t, lo : lo + n]
             out_t = out[t, lo : lo + n]
             tape0_next = tape[0, t + 1, lo : lo + n]
+            e_t = gx[t, lo : lo + n]  # holds the step's exp until the reverse loop (module docstring)
             for q in range(n):
                 j = lo + q
-                r = sj_eif_step(
+                r = sj_eif_step_and_exp(
                     tape0_t[q], x_t[q], at(tau, j), at(v_rest, j), at(theta_rh, j), at(delta_T, j),
                     at(v_threshold, j), at(v_leak, j), at(reset, j),
                 )  # fmt: skip
                 out_t[q] = r[0]
                 tape0_next[q] = r[1]
+                e_t[q] = r[2]
                 fin |= ((r[1] - r[1]) + (x_t[q] - x_t[q])) != 0.0
         c = np.zeros((1, ACC_COLS))
         acc = np.zeros((0, ACC_COLS))  # see ACC_COLS
@@ -894,12 +899,12 @@ def sj_eif(
             x_t = x[t, lo : lo + n]
             gy_t = gy[t, lo : lo + n]
             gv_up_t = gv_up[t, lo : lo + n]
-            gx_t = gx[t, lo : lo + n]
+            gx_t = gx[t, lo : lo + n]  # the step's exp, read before the input gradient replaces it
             for q in range(n):
                 j = lo + q
                 gfin |= (((gy_t[q] - gy_t[q]) if has_y else 0.0) + ((gv_up_t[q] - gv_up_t[q]) if has_0 else 0.0)) != 0.0
-                b = sj_eif_back(
-                    tape0_t[q], x_t[q], gy_t[q] if has_y else 0.0,
+                b = sj_eif_back_of_exp(
+                    tape0_t[q], x_t[q], gx_t[q], gy_t[q] if has_y else 0.0,
                     c[0, q] + (gv_up_t[q] if has_0 else 0.0), at(tau, j), at(v_rest, j), at(theta_rh, j),
                     at(delta_T, j), at(v_threshold, j), at(v_leak, j), at(reset, j), at(detach, j), at(sg, j),
                     at(sp0, j), at(sp1, j),

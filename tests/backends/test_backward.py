@@ -423,17 +423,13 @@ def test_nonfinite_state_is_reported_like_numpy():
     assert fine.forward.nonfinite is None
 
 
-def test_adex_kernel_keeps_the_exp_without_changing_a_bit():
-    # The CPU AdEx kernel keeps each step's exp in the input-gradient buffer from its forward pass to
-    # its reverse pass (refneuron/backends/cpu_vjp.py).  A serial compiled loop over the model's own
-    # steps that computes the exp again in the reverse step (adex_step, adex_back: what the CUDA
-    # kernel does) must give the same bits: the kept value is the one the reverse step would compute.
+def _serial_adex(x, gy, s0, params):
+    """The canonical AdEx forward and reverse loops, one neuron-step at a time, with
+    the steps that compute the exp in the reverse step again (adex_step, adex_back)."""
     import numba
 
-    from refneuron.backends import cpu_vjp  # noqa: F401  (registers the steps with Numba)
     from refneuron.backends._backward import adex_back
     from refneuron.backends._steps import adex_step
-    from refneuron.backends.vjp import kernel_args
 
     @numba.njit(error_model="numpy")
     def serial(x, gy, V0, w0, C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt, detach, sg, sp0, sp1):
@@ -453,19 +449,58 @@ def test_adex_kernel_keeps_the_exp_without_changing_a_bit():
                     V_reset, V_peak, dt, detach, sg, sp0, sp1,
                 )  # fmt: skip
                 gx[t, j], gV[j], gw[j] = r[0], r[1], r[2]
-        return gx, gV, gw, V, w
+        return gx, {"V": gV, "w": gw}, {"V": V[1:], "w": w[1:]}
 
-    for name in ("adex default", "adex detach sj-sigmoid states"):
-        case = BY_NAME[name]
-        model, x, up, _ = case_problem(case, (60, 74), seed=5)
-        gy = up.get("output", np.zeros_like(x))
-        got = gradients.vjp(model, x, {"output": gy}, backend="cpu")
-        assert got.forward.output.any() and not got.forward.output.all()  # both branches of the reset
-        _, params = kernel_args(model, "cpu", (74,))
-        s0 = model.initial_state((74,))
-        gx, gV, gw, V, w = serial(x, gy, s0.V, s0.w, *params)
-        np.testing.assert_array_equal(got.forward.states["V"], V[1:])
-        np.testing.assert_array_equal(got.forward.states["w"], w[1:])
-        np.testing.assert_array_equal(got.inputs, gx)
-        np.testing.assert_array_equal(got.initial_state["V"], gV)
-        np.testing.assert_array_equal(got.initial_state["w"], gw)
+    return serial(x, gy, s0.V, s0.w, *params)
+
+
+def _serial_sj_eif(x, gy, s0, params):
+    """spikingjelly EIF's loops as :func:`_serial_adex` (sj_eif_step, sj_eif_back)."""
+    import numba
+
+    from refneuron.backends._backward import sj_eif_back
+    from refneuron.backends._steps import sj_eif_step
+
+    @numba.njit(error_model="numpy")
+    def serial(x, gy, v0, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset, detach, sg, sp0, sp1):
+        T, N = x.shape
+        v = np.empty((T + 1, N))
+        v[0] = v0
+        for t in range(T):
+            for j in range(N):
+                _, v[t + 1, j] = sj_eif_step(v[t, j], x[t, j], tau, v_rest, theta_rh, delta_T, v_threshold, v_leak,
+                                             reset)  # fmt: skip
+        gx, gv = np.empty((T, N)), np.zeros(N)
+        for t in range(T - 1, -1, -1):
+            for j in range(N):
+                gx[t, j], gv[j] = sj_eif_back(
+                    v[t, j], x[t, j], gy[t, j], gv[j], tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset,
+                    detach, sg, sp0, sp1,
+                )  # fmt: skip
+        return gx, {"v": gv}, {"v": v[1:]}
+
+    return serial(x, gy, s0.v, *params)
+
+
+@pytest.mark.parametrize(
+    "name, serial", [("adex default", _serial_adex), ("adex detach sj-sigmoid states", _serial_adex),
+                     ("sj eif", _serial_sj_eif)],  # fmt: skip
+)
+def test_kernels_keep_the_exp_without_changing_a_bit(name, serial):
+    # The CPU kernels of AdEx and spikingjelly EIF keep each step's exp in the input-gradient buffer
+    # from their forward pass to their reverse pass (refneuron/backends/cpu_vjp.py).  A serial compiled
+    # loop over the model's own steps that computes the exp again in the reverse step (what the CUDA
+    # kernels do) must give the same bits: the kept value is the one the reverse step would compute.
+    from refneuron.backends import cpu_vjp  # noqa: F401  (registers the steps with Numba)
+    from refneuron.backends.vjp import kernel_args
+
+    model, x, up, _ = case_problem(BY_NAME[name], (60, 74), seed=5)
+    gy = up.get("output", np.zeros_like(x))
+    got = gradients.vjp(model, x, {"output": gy}, backend="cpu")
+    assert got.forward.output.any() and not got.forward.output.all()  # both branches of the reset
+    _, params = kernel_args(model, "cpu", (74,))
+    gx, gS0, states = serial(x, gy, model.initial_state((74,)), params)
+    for k in states:
+        np.testing.assert_array_equal(got.forward.states[k], states[k])
+        np.testing.assert_array_equal(got.initial_state[k], gS0[k])
+    np.testing.assert_array_equal(got.inputs, gx)

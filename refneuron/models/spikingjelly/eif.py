@@ -35,23 +35,41 @@ class EIFState(VState):
     """State of :class:`EIF`: the post-reset membrane ``v``."""
 
 
+def eif_exp(v, theta_rh, delta_T):
+    r"""The exponential factor of the charge, :math:`E = e^{(V - \theta_\mathrm{rh})/\Delta_T}`."""
+    return exp((v - theta_rh) / delta_T)
+
+
+def eif_charge_of_exp(v, x, tau, v_rest, delta_T, e):
+    """EIF charge given the exponential factor ``e`` (:func:`eif_exp` of ``v``):
+    ``v + (x + v_rest - v + delta_T*e) / tau``, the bracket evaluated left to right."""
+    return v + (x + v_rest - v + delta_T * e) / tau
+
+
 def eif_charge(v, x, tau, v_rest, theta_rh, delta_T):
-    """EIF charge ``v + (x + v_rest - v + delta_T*exp((v - theta_rh)/delta_T)) / tau``.
+    """EIF charge ``v + (x + v_rest - v + delta_T*exp((v - theta_rh)/delta_T)) / tau``
+    (:func:`eif_charge_of_exp` with :func:`eif_exp`).
 
     Element-wise, evaluated left to right inside the bracket:
     ``((x + v_rest) - v) + delta_T*exp(...)``.  ``np.exp`` overflows to inf
     for arguments above 709.78 (then H = inf, and NaN after the reset), as
     ``torch.exp`` does.
     """
-    return v + (x + v_rest - v + delta_T * exp((v - theta_rh) / delta_T)) / tau
+    return eif_charge_of_exp(v, x, tau, v_rest, delta_T, eif_exp(v, theta_rh, delta_T))
+
+
+def eif_charge_adjoint_of_exp(g_h, e, tau):
+    r"""Adjoint of :func:`eif_charge_of_exp` in ``v`` and ``x``: ``(g_v, g_x)`` from
+    :math:`\bar H` (element-wise): :math:`\partial H/\partial V = 1 + (E - 1)/\tau`,
+    :math:`\partial H/\partial X = 1/\tau`, with ``e`` = :math:`E` (:func:`eif_exp`)."""
+    return g_h * (1.0 + (e - 1.0) / tau), g_h / tau
 
 
 def eif_charge_adjoint(g_h, v, tau, theta_rh, delta_T):
     r"""Adjoint of :func:`eif_charge`: ``(g_v, g_x)`` from :math:`\bar H`
     (element-wise): :math:`\partial H/\partial V = 1 + (E - 1)/\tau` with
     :math:`E = e^{(V - \theta_\mathrm{rh})/\Delta_T}`, :math:`\partial H/\partial X = 1/\tau`."""
-    e = exp((v - theta_rh) / delta_T)
-    return g_h * (1.0 + (e - 1.0) / tau), g_h / tau
+    return eif_charge_adjoint_of_exp(g_h, eif_exp(v, theta_rh, delta_T), tau)
 
 
 @register
@@ -61,7 +79,8 @@ class EIF(SpikingJellyNode):
         r"""spikingjelly ``EIFNode`` (2.0.0), reproduced in float64.
 
     Compiled kernels: one-neuron step :func:`sj_eif_step`, reverse step :func:`sj_eif_back` (both
-    in this file).
+    in this file; the CPU backward kernel calls their forms that pass the step's ``exp`` along,
+    :func:`sj_eif_step_and_exp` and :func:`sj_eif_back_of_exp`).
 
     .. math::
 
@@ -170,19 +189,42 @@ class EIF(SpikingJellyNode):
 # (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
 
 
+def sj_eif_step_and_exp(v, x, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
+    """:func:`sj_eif_step` that also returns the step's exponential factor
+    (:func:`eif_exp`): ``(s, v, e)``.  The CPU backward kernel keeps ``e``
+    from its forward pass for the reverse step (:func:`sj_eif_back_of_exp`)."""
+    e = eif_exp(v, theta_rh, delta_T)
+    h = eif_charge_of_exp(v, x, tau, v_rest, delta_T, e)
+    s = spike_ge(h, v_threshold)
+    return s, voltage_reset(h, s, v_threshold, v_leak, reset), e
+
+
 def sj_eif_step(v, x, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset):
     """spikingjelly ``EIFNode`` (``EIF._step`` with the ``>=`` Heaviside)."""
-    h = eif_charge(v, x, tau, v_rest, theta_rh, delta_T)
-    s = spike_ge(h, v_threshold)
-    return s, voltage_reset(h, s, v_threshold, v_leak, reset)
+    s, v_new, _ = sj_eif_step_and_exp(v, x, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset)
+    return s, v_new
+
+
+def sj_eif_back_of_exp(
+    v, x, e, gy, gv, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset, detach, sg, sp0, sp1,
+):  # fmt: skip
+    """:func:`sj_eif_back` given the step's exponential factor ``e`` (:func:`eif_exp`
+    of ``v``, as :func:`sj_eif_step_and_exp` returns it)."""
+    h = eif_charge_of_exp(v, x, tau, v_rest, delta_T, e)
+    g_h = _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
+    g_v, g_x = eif_charge_adjoint_of_exp(g_h, e, tau)
+    return g_x, g_v
 
 
 def sj_eif_back(v, x, gy, gv, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset, detach, sg, sp0, sp1):
     """spikingjelly ``EIF._vjp_step``: ``(g_x, g_v)``."""
-    h = eif_charge(v, x, tau, v_rest, theta_rh, delta_T)
-    g_h = _sj_fire_back(h, gy, gv, v_threshold, v_leak, reset, detach, sg, sp0, sp1)
-    g_v, g_x = eif_charge_adjoint(g_h, v, tau, theta_rh, delta_T)
-    return g_x, g_v
+    return sj_eif_back_of_exp(
+        v, x, eif_exp(v, theta_rh, delta_T), gy, gv, tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset,
+        detach, sg, sp0, sp1,
+    )  # fmt: skip
 
 
-__all__ = ["EIF", "EIFState", "eif_charge", "eif_charge_adjoint", "sj_eif_step", "sj_eif_back"]
+__all__ = [
+    "EIF", "EIFState", "eif_exp", "eif_charge_of_exp", "eif_charge", "eif_charge_adjoint_of_exp", "eif_charge_adjoint",
+    "sj_eif_step_and_exp", "sj_eif_step", "sj_eif_back_of_exp", "sj_eif_back",
+]  # fmt: skip

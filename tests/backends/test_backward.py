@@ -16,6 +16,7 @@ factors of order one, so we allow 1e-13 relative to the array's scale
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import subprocess
 import sys
@@ -423,9 +424,11 @@ def test_nonfinite_state_is_reported_like_numpy():
     assert fine.forward.nonfinite is None
 
 
-def _serial_adex(x, gy, s0, params):
+@functools.cache
+def _serial_adex_loop():
     """The canonical AdEx forward and reverse loops, one neuron-step at a time, with
-    the steps that compute the exp in the reverse step again (adex_step, adex_back)."""
+    the steps that compute the exp in the reverse step again (adex_step, adex_back);
+    compiled once for the cases that use it."""
     import numba
 
     from refneuron.backends._backward import adex_back
@@ -451,11 +454,16 @@ def _serial_adex(x, gy, s0, params):
                 gx[t, j], gV[j], gw[j] = r[0], r[1], r[2]
         return gx, {"V": gV, "w": gw}, {"V": V[1:], "w": w[1:]}
 
-    return serial(x, gy, s0.V, s0.w, *params)
+    return serial
 
 
-def _serial_sj_eif(x, gy, s0, params):
-    """spikingjelly EIF's loops as :func:`_serial_adex` (sj_eif_step, sj_eif_back)."""
+def _serial_adex(x, gy, s0, params):
+    return _serial_adex_loop()(x, gy, s0.V, s0.w, *params)
+
+
+@functools.cache
+def _serial_sj_eif_loop():
+    """spikingjelly EIF's loops as :func:`_serial_adex_loop` (sj_eif_step, sj_eif_back)."""
     import numba
 
     from refneuron.backends._backward import sj_eif_back
@@ -479,7 +487,11 @@ def _serial_sj_eif(x, gy, s0, params):
                 )  # fmt: skip
         return gx, {"v": gv}, {"v": v[1:]}
 
-    return serial(x, gy, s0.v, *params)
+    return serial
+
+
+def _serial_sj_eif(x, gy, s0, params):
+    return _serial_sj_eif_loop()(x, gy, s0.v, *params)
 
 
 @pytest.mark.parametrize(

@@ -59,16 +59,16 @@ def eif_charge(v, x, tau, v_rest, theta_rh, delta_T):
 
 
 def eif_charge_adjoint_of_exp(g_h, e, tau):
-    r"""Adjoint of :func:`eif_charge_of_exp` in ``v`` and ``x``: ``(g_v, g_x)`` from
-    :math:`\bar H` (element-wise): :math:`\partial H/\partial V = 1 + (E - 1)/\tau`,
-    :math:`\partial H/\partial X = 1/\tau`, with ``e`` = :math:`E` (:func:`eif_exp`)."""
+    r"""Adjoint of :func:`eif_charge` given its exponential factor ``e`` (:func:`eif_exp`
+    of ``v``): ``(g_v, g_x)`` from :math:`\bar H` (element-wise),
+    :math:`\partial H/\partial V = 1 + (E - 1)/\tau` (the derivative through ``e``
+    included), :math:`\partial H/\partial X = 1/\tau`."""
     return g_h * (1.0 + (e - 1.0) / tau), g_h / tau
 
 
 def eif_charge_adjoint(g_h, v, tau, theta_rh, delta_T):
-    r"""Adjoint of :func:`eif_charge`: ``(g_v, g_x)`` from :math:`\bar H`
-    (element-wise): :math:`\partial H/\partial V = 1 + (E - 1)/\tau` with
-    :math:`E = e^{(V - \theta_\mathrm{rh})/\Delta_T}`, :math:`\partial H/\partial X = 1/\tau`."""
+    """Adjoint of :func:`eif_charge`: ``(g_v, g_x)``, :func:`eif_charge_adjoint_of_exp`
+    with :func:`eif_exp`."""
     return eif_charge_adjoint_of_exp(g_h, eif_exp(v, theta_rh, delta_T), tau)
 
 

@@ -27,8 +27,8 @@ reverse step                model file (``refneuron/models/...``)
 ``sj_liaf_back``            ``spikingjelly/liaf.py``
 ``_sj_fire_back``           ``spikingjelly/_common.py`` (shared fire/reset)
 ``norse_lif_back``          ``norse/lif.py``
-``norse_lif_adex_back``     ``norse/lif_adex.py``
-``norse_encoder_back``      ``norse/lif_adex.py``
+``norse_lif_adex_back``     ``norse/lif_adex.py`` (+ ``norse_lif_adex_back_of_exp``)
+``norse_encoder_back``      ``norse/lif_adex.py`` (+ ``norse_encoder_back_of_exp``)
 ``norse_lsnn_back``         ``norse/lsnn.py``
 ``izhikevich_back``         ``canonical/izhikevich.py``
 ``adex_back``               ``canonical/adex.py`` (+ ``adex_back_of_exp``)
@@ -75,11 +75,15 @@ from ..models.norse.lif_adex import (
     adaptation_adjoint_parts,
     adex_dv as norse_adex_dv,
     adex_dv_adjoint_parts,
+    adex_dv_of_exp as norse_adex_dv_of_exp,
+    adex_exp as norse_adex_exp,
     lif_adex_decay,
     lif_adex_encoder_adjoint,
     lif_adex_update_adjoint,
     norse_encoder_back,
+    norse_encoder_back_of_exp,
     norse_lif_adex_back,
+    norse_lif_adex_back_of_exp,
 )
 from ..models.norse.lsnn import lsnn_decay, lsnn_update_adjoint, norse_lsnn_back
 from ..models.snntorch._common import round32, spike_reset_adjoint
@@ -185,6 +189,8 @@ BACKWARD_FUNCTIONS = (
     plif_charge_adjoint,
     liaf_output_derivative,
     _sj_fire_back,
+    norse_adex_exp,
+    norse_adex_dv_of_exp,
     norse_adex_dv,
     adex_dv_adjoint_parts,
     adaptation_adjoint_parts,
@@ -219,8 +225,10 @@ INLINED = (
     eif_charge_adjoint_of_exp,
     _sj_fire_back,
     norse_lif_adex_back,
+    norse_lif_adex_back_of_exp,
     lif_adex_update_adjoint,
     norse_encoder_back,
+    norse_encoder_back_of_exp,
     lif_adex_encoder_adjoint,
     leaky_back,
     leaky_charge_adjoint,
@@ -232,5 +240,5 @@ BACK_STEPS = (
     leaky_back, sj_lif_back, norse_lif_back, izhikevich_back, adex_back, adex_back_of_exp, synaptic_back, alpha_back,
     lapicque_back, sj_if_back, sj_eif_back, sj_eif_back_of_exp, sj_qif_back, sj_izhikevich_back, sj_klif_back,
     sj_plif_back, sj_liaf_back,
-    norse_lif_adex_back, norse_encoder_back, norse_lsnn_back,
+    norse_lif_adex_back, norse_lif_adex_back_of_exp, norse_encoder_back, norse_encoder_back_of_exp, norse_lsnn_back,
 )  # fmt: skip

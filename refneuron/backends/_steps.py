@@ -20,8 +20,8 @@ step                        model file (``refneuron/models/...``)
 ``sj_plif_step``            ``spikingjelly/parametric_lif.py``
 ``sj_liaf_step``            ``spikingjelly/liaf.py``
 ``norse_lif_step``          ``norse/lif.py``
-``norse_lif_adex_step``     ``norse/lif_adex.py``
-``norse_encoder_step``      ``norse/lif_adex.py``
+``norse_lif_adex_step``     ``norse/lif_adex.py`` (+ ``norse_lif_adex_step_and_exp``)
+``norse_encoder_step``      ``norse/lif_adex.py`` (+ ``norse_encoder_step_and_exp``)
 ``norse_lsnn_step``         ``norse/lsnn.py``
 ``izhikevich_step``         ``canonical/izhikevich.py`` (+ ``FIGURE2004``,
                             ``NETWORK2003``, ``EULER``)
@@ -57,10 +57,16 @@ from ..models.norse._common import spike_gt as norse_spike_gt
 from ..models.norse.lif import lif_update, norse_lif_step
 from ..models.norse.lif_adex import (
     adex_dv as norse_adex_dv,
+    adex_dv_of_exp as norse_adex_dv_of_exp,
+    adex_exp as norse_adex_exp,
     lif_adex_encoder_update,
+    lif_adex_encoder_update_and_exp,
     lif_adex_update,
+    lif_adex_update_and_exp,
     norse_encoder_step,
+    norse_encoder_step_and_exp,
     norse_lif_adex_step,
+    norse_lif_adex_step_and_exp,
 )
 from ..models.norse.lsnn import lsnn_update, norse_lsnn_step
 from ..models.snntorch._common import spike_gt
@@ -110,8 +116,12 @@ MODEL_FUNCTIONS = (
     klif_reset,
     plif_charge,
     liaf_output,
+    norse_adex_exp,
+    norse_adex_dv_of_exp,
     norse_adex_dv,
+    lif_adex_update_and_exp,
     lif_adex_update,
+    lif_adex_encoder_update_and_exp,
     lif_adex_encoder_update,
     lsnn_update,
 )
@@ -134,7 +144,9 @@ STEP_FUNCTIONS = (
     sj_plif_step,
     sj_liaf_step,
     norse_lif_adex_step,
+    norse_lif_adex_step_and_exp,
     norse_encoder_step,
+    norse_encoder_step_and_exp,
     norse_lsnn_step,
 )
 

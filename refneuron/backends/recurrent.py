@@ -93,9 +93,12 @@ from ..models.norse.lif_adex import (
     adaptation_adjoint_parts,
     adex_dv,
     adex_dv_adjoint_parts,
+    adex_dv_of_exp,
+    adex_exp,
     lif_adex_decay,
     lif_adex_update,
     lif_adex_update_adjoint,
+    lif_adex_update_and_exp,
 )
 from ..models.norse.lsnn import lsnn_decay, lsnn_update, lsnn_update_adjoint
 from ._backward import BACKWARD_FUNCTIONS, surrogate_slope
@@ -106,9 +109,9 @@ from numba import njit, prange  # noqa: E402
 
 #: the models' element-wise functions the kernels call (registered for numba)
 MODEL_FUNCTIONS = (
-    spike_gt, lif_update, lif_decay, lif_decay_adjoint_parts, lif_update_adjoint, adex_dv, lif_adex_update,
-    lif_adex_decay, adex_dv_adjoint_parts, adaptation_adjoint_parts, lif_adex_update_adjoint, lsnn_update,
-    lsnn_decay, lsnn_update_adjoint,
+    spike_gt, lif_update, lif_decay, lif_decay_adjoint_parts, lif_update_adjoint, adex_exp, adex_dv_of_exp, adex_dv,
+    lif_adex_update_and_exp, lif_adex_update, lif_adex_decay, adex_dv_adjoint_parts, adaptation_adjoint_parts,
+    lif_adex_update_adjoint, lsnn_update, lsnn_decay, lsnn_update_adjoint,
 )  # fmt: skip
 jitable_cpu(*MODEL_FUNCTIONS, *BACKWARD_FUNCTIONS, surrogate_slope)
 
@@ -306,8 +309,9 @@ def lif_adex_back_neuron(
     z = spike_gt(u)
     sigma = surrogate_slope(sg, u, sp0, sp1)
     r = lif_adex_update_adjoint(
-        v, i_jump, a, v_decayed, z, sigma, gz, gv, gi, ga, tsi, tmi, tai, vl, vth, vr, dT, kappa, bump, dt
-    )
+        v, i_jump, a, adex_exp(v, vth, dT), v_decayed, z, sigma, gz, gv, gi, ga, tsi, tmi, tai, vl, vth, vr, dT,
+        kappa, bump, dt,
+    )  # fmt: skip
     c[1, j] = r[0]
     c[2, j] = r[1]
     c[3, j] = r[2]

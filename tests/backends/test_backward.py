@@ -494,15 +494,96 @@ def _serial_sj_eif(x, gy, s0, params):
     return _serial_sj_eif_loop()(x, gy, s0.v, *params)
 
 
+@functools.cache
+def _serial_norse_lif_adex_loop():
+    """norse LIFAdEx's loops as :func:`_serial_adex_loop` (norse_lif_adex_step, norse_lif_adex_back);
+    parameters scalar or per-neuron (``at``)."""
+    import numba
+
+    from refneuron.backends._backward import norse_lif_adex_back
+    from refneuron.backends._jit import at
+    from refneuron.backends._steps import norse_lif_adex_step
+
+    @numba.njit(error_model="numpy")
+    def serial(x, gy, v0, i0, a0, tsi, tmi, tai, vl, vth, vr, dT, kappa, bump, dt, sg, sp0, sp1):
+        T, N = x.shape
+        v, i, a = np.empty((T + 1, N)), np.empty((T + 1, N)), np.empty((T + 1, N))
+        v[0], i[0], a[0] = v0, i0, a0
+        for t in range(T):
+            for j in range(N):
+                _, v[t + 1, j], i[t + 1, j], a[t + 1, j] = norse_lif_adex_step(
+                    v[t, j], i[t, j], a[t, j], x[t, j], at(tsi, j), at(tmi, j), at(tai, j), at(vl, j), at(vth, j),
+                    at(vr, j), at(dT, j), at(kappa, j), at(bump, j), dt,
+                )  # fmt: skip
+        gx, gv, gi, ga = np.empty((T, N)), np.zeros(N), np.zeros(N), np.zeros(N)
+        for t in range(T - 1, -1, -1):
+            for j in range(N):
+                r = norse_lif_adex_back(
+                    v[t, j], i[t, j], a[t, j], x[t, j], gy[t, j], gv[j], gi[j], ga[j], at(tsi, j), at(tmi, j),
+                    at(tai, j), at(vl, j), at(vth, j), at(vr, j), at(dT, j), at(kappa, j), at(bump, j), dt, sg, sp0,
+                    sp1,
+                )  # fmt: skip
+                gx[t, j], gv[j], gi[j], ga[j] = r[0], r[1], r[2], r[3]
+        return gx, {"v": gv, "i": gi, "a": ga}, {"v": v[1:], "i": i[1:], "a": a[1:]}
+
+    return serial
+
+
+def _serial_norse_lif_adex(x, gy, s0, params):
+    return _serial_norse_lif_adex_loop()(x, gy, s0.v, s0.i, s0.a, *params)
+
+
+@functools.cache
+def _serial_norse_encoder_loop():
+    """norse LIFAdExCurrentEncoder's loops as :func:`_serial_adex_loop` (norse_encoder_step,
+    norse_encoder_back); parameters scalar or per-neuron (``at``)."""
+    import numba
+
+    from refneuron.backends._backward import norse_encoder_back
+    from refneuron.backends._jit import at
+    from refneuron.backends._steps import norse_encoder_step
+
+    @numba.njit(error_model="numpy")
+    def serial(x, gy, v0, a0, tmi, tai, vl, vth, vr, dT, kappa, bump, dt, corrected, sg, sp0, sp1):
+        T, N = x.shape
+        v, a = np.empty((T + 1, N)), np.empty((T + 1, N))
+        v[0], a[0] = v0, a0
+        for t in range(T):
+            for j in range(N):
+                _, v[t + 1, j], a[t + 1, j] = norse_encoder_step(
+                    v[t, j], a[t, j], x[t, j], at(tmi, j), at(tai, j), at(vl, j), at(vth, j), at(vr, j), at(dT, j),
+                    at(kappa, j), at(bump, j), dt, corrected,
+                )  # fmt: skip
+        gx, gv, ga = np.empty((T, N)), np.zeros(N), np.zeros(N)
+        for t in range(T - 1, -1, -1):
+            for j in range(N):
+                r = norse_encoder_back(
+                    v[t, j], a[t, j], x[t, j], gy[t, j], gv[j], ga[j], at(tmi, j), at(tai, j), at(vl, j), at(vth, j),
+                    at(vr, j), at(dT, j), at(kappa, j), at(bump, j), dt, corrected, sg, sp0, sp1,
+                )  # fmt: skip
+                gx[t, j], gv[j], ga[j] = r[0], r[1], r[2]
+        return gx, {"v": gv, "a": ga}, {"v": v[1:], "a": a[1:]}
+
+    return serial
+
+
+def _serial_norse_encoder(x, gy, s0, params):
+    return _serial_norse_encoder_loop()(x, gy, s0.v, s0.a, *params)
+
+
 @pytest.mark.parametrize(
     "name, serial", [("adex default", _serial_adex), ("adex detach sj-sigmoid states", _serial_adex),
-                     ("sj eif", _serial_sj_eif)],  # fmt: skip
+                     ("sj eif", _serial_sj_eif), ("norse adex default", _serial_norse_lif_adex),
+                     ("norse adex custom alpha 20 per-neuron all", _serial_norse_lif_adex),
+                     ("norse encoder released all", _serial_norse_encoder),
+                     ("norse encoder corrected per-neuron", _serial_norse_encoder)],  # fmt: skip
 )
 def test_kernels_keep_the_exp_without_changing_a_bit(name, serial):
-    # The CPU kernels of AdEx and spikingjelly EIF keep each step's exp in the input-gradient buffer
-    # from their forward pass to their reverse pass (refneuron/backends/cpu_vjp.py).  A serial compiled
-    # loop over the model's own steps that computes the exp again in the reverse step (what the CUDA
-    # kernels do) must give the same bits: the kept value is the one the reverse step would compute.
+    # The CPU kernels of AdEx, spikingjelly EIF, norse LIFAdEx and its encoder keep each step's exp in the
+    # input-gradient buffer from their forward pass to their reverse pass (refneuron/backends/cpu_vjp.py).
+    # A serial compiled loop over the model's own steps that computes the exp again in the reverse step
+    # (what the CUDA kernels do) must give the same bits: the kept value is the one the reverse step would
+    # compute.
     from refneuron.backends import cpu_vjp  # noqa: F401  (registers the steps with Numba)
     from refneuron.backends.vjp import kernel_args
 

@@ -50,12 +50,42 @@ class LIFAdExEncoderState(State):
     a: object
 
 
+def adex_exp(v, v_th, delta_T):
+    """The exponential factor of the membrane equation, ``e = exp((v - v_th)/delta_T)``
+    (dimensionless).  Element-wise on arrays and Python floats
+    (:func:`refneuron._math.exp`)."""
+    return exp((v - v_th) / delta_T)
+
+
+def adex_dv_of_exp(v, current, a, e, tau_mem_inv, v_leak, delta_T, dt):
+    """:func:`adex_dv` given the exponential factor ``e`` (:func:`adex_exp` of ``v``):
+    ``(dt*tau_mem_inv) * ((((v_leak - v) + delta_T*e) + current) - a)``."""
+    return (dt * tau_mem_inv) * ((((v_leak - v) + delta_T * e) + current) - a)
+
+
 def adex_dv(v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt):
     """The Euler increment of ``v``, in norse's order:
-    ``(dt*tau_mem_inv) * ((((v_leak - v) + delta_T*exp((v - v_th)/delta_T)) + current) - a)``.
-    Element-wise on arrays and Python floats (:func:`refneuron._math.exp`)."""
-    dv_exp = delta_T * exp((v - v_th) / delta_T)
-    return (dt * tau_mem_inv) * ((((v_leak - v) + dv_exp) + current) - a)
+    ``(dt*tau_mem_inv) * ((((v_leak - v) + delta_T*exp((v - v_th)/delta_T)) + current) - a)``
+    (:func:`adex_dv_of_exp` with :func:`adex_exp`).  Element-wise on arrays and Python floats."""
+    return adex_dv_of_exp(v, current, a, adex_exp(v, v_th, delta_T), tau_mem_inv, v_leak, delta_T, dt)
+
+
+def lif_adex_update_and_exp(
+    v, i_jump, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    delta_T, adaptation_current, adaptation_spike, dt,
+):  # fmt: skip
+    """:func:`lif_adex_update` that also returns the step's exponential factor
+    ``e`` (:func:`adex_exp` of the old ``v``): ``(z, v, i, a, e)``.  The CPU
+    backward kernel keeps ``e`` from its forward pass for the reverse step
+    (:func:`norse_lif_adex_back_of_exp`) instead of computing the ``exp`` twice."""
+    e = adex_exp(v, v_th, delta_T)
+    v_decayed = v + adex_dv_of_exp(v, i_jump, a, e, tau_mem_inv, v_leak, delta_T, dt)
+    i_decayed = i_jump + ((-dt) * tau_syn_inv) * i_jump
+    a_decayed = a + (dt * tau_ada_inv) * (adaptation_current * (v - v_leak) - a)
+    z = spike_gt(v_decayed - v_th)
+    v_new = (1.0 - z) * v_decayed + z * v_reset
+    a_new = a_decayed + z * adaptation_spike
+    return z, v_new, i_decayed, a_new, e
 
 
 def lif_adex_update(
@@ -66,14 +96,13 @@ def lif_adex_update(
 
     ``i_jump`` is ``i + x`` (feed-forward) or ``i + x W_in^T + z W_rec^T``
     (recurrent).  The adaptation uses the *old* ``v``.  Element-wise,
-    branch-free, on arrays and Python floats.  Returns ``(z, v, i, a)``.
+    branch-free, on arrays and Python floats.  Returns ``(z, v, i, a)``
+    (the arithmetic is :func:`lif_adex_update_and_exp`'s).
     """
-    v_decayed = v + adex_dv(v, i_jump, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
-    i_decayed = i_jump + ((-dt) * tau_syn_inv) * i_jump
-    a_decayed = a + (dt * tau_ada_inv) * (adaptation_current * (v - v_leak) - a)
-    z = spike_gt(v_decayed - v_th)
-    v_new = (1.0 - z) * v_decayed + z * v_reset
-    a_new = a_decayed + z * adaptation_spike
+    z, v_new, i_decayed, a_new, _ = lif_adex_update_and_exp(
+        v, i_jump, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+        delta_T, adaptation_current, adaptation_spike, dt,
+    )  # fmt: skip
     return z, v_new, i_decayed, a_new
 
 
@@ -97,18 +126,18 @@ def adex_dv_adjoint(g_vd, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
     """
     with np.errstate(over="ignore", invalid="ignore"):
         g_v, g_cur, g_a, g_tm, g_vl, g_vth, g_dT = adex_dv_adjoint_parts(
-            g_vd, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt
+            g_vd, v, current, a, adex_exp(v, v_th, delta_T), tau_mem_inv, v_leak, v_th, delta_T, dt
         )
     return g_v, g_cur, g_a, {"tau_mem_inv": g_tm, "v_leak": g_vl, "v_th": g_vth, "delta_T": g_dT}
 
 
-def adex_dv_adjoint_parts(g_vd, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt):
+def adex_dv_adjoint_parts(g_vd, v, current, a, e, tau_mem_inv, v_leak, v_th, delta_T, dt):
     """:func:`adex_dv_adjoint` as a tuple, element-wise (arrays or scalars; the
-    compiled backward kernels call it): ``(g_v, g_current, g_a, g_tau_mem_inv,
+    compiled backward kernels call it), given the step's exponential factor
+    ``e`` (:func:`adex_exp` of ``v``): ``(g_v, g_current, g_a, g_tau_mem_inv,
     g_v_leak, g_v_th, g_delta_T)``.  Overflow of ``exp`` gives inf/NaN (the
     NumPy callers silence the warning)."""
     w = (v - v_th) / delta_T
-    e = exp(w)
     b_sum = (((v_leak - v) + delta_T * e) + current) - a
     g_b = g_vd * (dt * tau_mem_inv)
     g_v = g_vd + g_b * (e - 1.0)
@@ -158,11 +187,12 @@ def adaptation_adjoint_parts(g_ad, v, a, tau_ada_inv, v_leak, adaptation_current
 
 
 def lif_adex_update_adjoint(
-    v, i_jump, a, v_decayed, z, sigma, g_z, g_v_new, g_i_new, g_a_new, tau_syn_inv, tau_mem_inv, tau_ada_inv,
+    v, i_jump, a, e, v_decayed, z, sigma, g_z, g_v_new, g_i_new, g_a_new, tau_syn_inv, tau_mem_inv, tau_ada_inv,
     v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
 ):  # fmt: skip
     r"""Adjoint of one :func:`lif_adex_update` step, element-wise (arrays or scalars).
 
+    ``e`` is the step's exponential factor (:func:`adex_exp` of ``v``),
     ``v_decayed`` is :math:`v^*`, ``z`` the step's spike (never detached in
     norse's LIFAdEx steps), ``sigma`` the surrogate derivative at
     :math:`u = v^* - v_\text{th}`; the derivation is in the class docstring
@@ -173,7 +203,7 @@ def lif_adex_update_adjoint(
     g_u = (g_z + g_v_new * (v_reset - v_decayed) + g_a_new * adaptation_spike) * sigma
     g_vd = g_v_new * (1.0 - z) + g_u
     g_v, g_cur, g_a, g_tm, g_vl, g_vth, g_dT = adex_dv_adjoint_parts(
-        g_vd, v, i_jump, a, tau_mem_inv, v_leak, v_th, delta_T, dt
+        g_vd, v, i_jump, a, e, tau_mem_inv, v_leak, v_th, delta_T, dt
     )
     g_v_ada, g_a_ada, g_ta, g_k, g_vl_ada = adaptation_adjoint_parts(
         g_a_new, v, a, tau_ada_inv, v_leak, adaptation_current, dt
@@ -187,11 +217,12 @@ def lif_adex_update_adjoint(
 
 
 def lif_adex_encoder_adjoint(
-    v, current, a, v_star, z, v_new, sigma, g_z, g_v_new, g_a_new, tau_mem_inv, tau_ada_inv, v_leak, v_th,
+    v, current, a, e, v_star, z, v_new, sigma, g_z, g_v_new, g_a_new, tau_mem_inv, tau_ada_inv, v_leak, v_th,
     v_reset, delta_T, adaptation_current, adaptation_spike, dt, corrected,
 ):  # fmt: skip
     r"""Adjoint of one :func:`lif_adex_encoder_update` step, element-wise.
 
+    ``e`` is the step's exponential factor (:func:`adex_exp` of ``v``),
     ``v_star`` is :math:`v^*`, ``z`` the spike, ``v_new`` the post-reset
     :math:`v_t`, ``sigma`` the surrogate derivative at :math:`v^* - v_\text{th}`;
     ``corrected`` the option code of :func:`lif_adex_encoder_update` (the
@@ -215,7 +246,7 @@ def lif_adex_encoder_adjoint(
     g_u = (g_z + g_a_new * adaptation_spike - g_vt * (v_star - v_reset)) * sigma
     g_vs = g_vt * (1.0 - z) + g_u
     g_v, g_x, g_a_dv, g_tm, g_vl_dv, g_vth, g_dT = adex_dv_adjoint_parts(
-        g_vs, v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt
+        g_vs, v, current, a, e, tau_mem_inv, v_leak, v_th, delta_T, dt
     )
     return (
         g_x, g_v + g_v_old, g_a + g_a_dv, g_ta, g_k, g_vl + g_vl_dv, g_tm, g_vth - g_u, g_dT, g_vt * z,
@@ -223,23 +254,39 @@ def lif_adex_encoder_adjoint(
     )  # fmt: skip
 
 
-def lif_adex_encoder_update(
+def lif_adex_encoder_update_and_exp(
     v, current, a, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
     delta_T, adaptation_current, adaptation_spike, dt, corrected,
 ):  # fmt: skip
-    """One step of the LIFAdEx current encoder; returns ``(z, v, a)``.
-
-    ``corrected`` is 0 (norse 1.1.0 as released) or 1 (proper Euler step of
-    ``a``); the only branch is on that option code.  Element-wise on arrays
-    and Python floats.
-    """
-    v_star = v + adex_dv(v, current, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
+    """:func:`lif_adex_encoder_update` that also returns the step's exponential
+    factor ``e`` (:func:`adex_exp` of the old ``v``): ``(z, v, a, e)``, for the
+    CPU backward kernel as :func:`lif_adex_update_and_exp`."""
+    e = adex_exp(v, v_th, delta_T)
+    v_star = v + adex_dv_of_exp(v, current, a, e, tau_mem_inv, v_leak, delta_T, dt)
     z = spike_gt(v_star - v_th)
     v_new = v_star - z * (v_star - v_reset)
     if corrected:
         a_new = (a + (dt * tau_ada_inv) * (adaptation_current * (v - v_leak) - a)) + z * adaptation_spike
     else:
         a_new = tau_ada_inv * (adaptation_current * (v_new - v_leak) - a) + z * adaptation_spike
+    return z, v_new, a_new, e
+
+
+def lif_adex_encoder_update(
+    v, current, a, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    delta_T, adaptation_current, adaptation_spike, dt, corrected,
+):  # fmt: skip
+    """One step of the LIFAdEx current encoder; returns ``(z, v, a)`` (the
+    arithmetic is :func:`lif_adex_encoder_update_and_exp`'s).
+
+    ``corrected`` is 0 (norse 1.1.0 as released) or 1 (proper Euler step of
+    ``a``); the only branch is on that option code.  Element-wise on arrays
+    and Python floats.
+    """
+    z, v_new, a_new, _ = lif_adex_encoder_update_and_exp(
+        v, current, a, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+        delta_T, adaptation_current, adaptation_spike, dt, corrected,
+    )  # fmt: skip
     return z, v_new, a_new
 
 
@@ -374,7 +421,9 @@ class LIFAdEx(Model):
         r"""norse ``LIFAdEx`` (``lif_adex_feed_forward_step``), reproduced in float64.
 
     Compiled kernels: one-neuron step :func:`norse_lif_adex_step`, reverse step
-    :func:`norse_lif_adex_back` (both in this file).
+    :func:`norse_lif_adex_back` (both in this file; the CPU backward kernel calls
+    their forms that pass the step's ``exp`` along, :func:`norse_lif_adex_step_and_exp`
+    and :func:`norse_lif_adex_back_of_exp`).
 
     The input :math:`J_t = X_t` is a current added to the synaptic current.
 """
@@ -467,9 +516,9 @@ class LIFAdEx(Model):
         sigma = c.spike_derivative(self, u)
         with np.errstate(over="ignore", invalid="ignore"):
             g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b = lif_adex_update_adjoint(
-                v, i_jump, a, v_decayed, z, sigma, g_z, g_v_new, g_i_new, g_a_new, self.tau_syn_inv,
-                self.tau_mem_inv, self.tau_ada_inv, self.v_leak, self.v_th, self.v_reset, self.delta_T,
-                self.adaptation_current, self.adaptation_spike, self.dt,
+                v, i_jump, a, adex_exp(v, self.v_th, self.delta_T), v_decayed, z, sigma, g_z, g_v_new, g_i_new,
+                g_a_new, self.tau_syn_inv, self.tau_mem_inv, self.tau_ada_inv, self.v_leak, self.v_th, self.v_reset,
+                self.delta_T, self.adaptation_current, self.adaptation_spike, self.dt,
             )  # fmt: skip
         params = {
             "tau_mem_inv": g_tm, "v_leak": g_vl, "v_th": g_vth, "delta_T": g_dT, "tau_ada_inv": g_ta,
@@ -569,7 +618,8 @@ class LIFAdExCurrentEncoder(Model):
     r"""norse ``lif_adex_current_encoder``, reproduced in float64 (bug included).
 
     Compiled kernels: one-neuron step :func:`norse_encoder_step`, reverse step
-    :func:`norse_encoder_back` (both in this file).
+    :func:`norse_encoder_back` (both in this file; the CPU backward kernel calls
+    :func:`norse_encoder_step_and_exp` and :func:`norse_encoder_back_of_exp`).
 
     The input :math:`I_t` is the membrane current itself (no synaptic
     current).  Per step, with :math:`v = v_{t-1}`, :math:`a = a_{t-1}`:
@@ -737,7 +787,7 @@ class LIFAdExCurrentEncoder(Model):
         sigma = c.spike_derivative(self, u)
         with np.errstate(over="ignore", invalid="ignore"):
             g_x, g_v, g_a, g_ta, g_k, g_vl, g_tm, g_vth, g_dT, g_vr, g_b = lif_adex_encoder_adjoint(
-                v, x, a, v_star, z, v_new, sigma, g_output, g_state["v"], g_state["a"], self.tau_mem_inv,
+                v, x, a, adex_exp(v, self.v_th, self.delta_T), v_star, z, v_new, sigma, g_output, g_state["v"], g_state["a"], self.tau_mem_inv,
                 self.tau_ada_inv, self.v_leak, self.v_th, self.v_reset, self.delta_T, self.adaptation_current,
                 self.adaptation_spike, self.dt, 1 if self.corrected_adaptation else 0,
             )  # fmt: skip
@@ -754,6 +804,19 @@ class LIFAdExCurrentEncoder(Model):
 # (numba.njit, numba.cuda; registered in backends/_steps.py and _backward.py).
 
 
+def norse_lif_adex_step_and_exp(
+    v, i, a, x, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+    delta_T, adaptation_current, adaptation_spike, dt,
+):  # fmt: skip
+    """:func:`norse_lif_adex_step` that also returns the step's exponential
+    factor: ``(z, v, i, a, e)`` (:func:`lif_adex_update_and_exp`).  The CPU
+    backward kernel keeps ``e`` for :func:`norse_lif_adex_back_of_exp`."""
+    return lif_adex_update_and_exp(
+        v, i + x, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
+        delta_T, adaptation_current, adaptation_spike, dt,
+    )  # fmt: skip
+
+
 def norse_lif_adex_step(
     v, i, a, x, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
     delta_T, adaptation_current, adaptation_spike, dt,
@@ -762,6 +825,18 @@ def norse_lif_adex_step(
     return lif_adex_update(
         v, i + x, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset,
         delta_T, adaptation_current, adaptation_spike, dt,
+    )  # fmt: skip
+
+
+def norse_encoder_step_and_exp(
+    v, a, x, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+    corrected,
+):  # fmt: skip
+    """:func:`norse_encoder_step` that also returns the step's exponential
+    factor: ``(z, v, a, e)`` (:func:`lif_adex_encoder_update_and_exp`)."""
+    return lif_adex_encoder_update_and_exp(
+        v, x, a, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current, adaptation_spike,
+        dt, corrected,
     )  # fmt: skip
 
 
@@ -776,6 +851,25 @@ def norse_encoder_step(
     )  # fmt: skip
 
 
+def norse_lif_adex_back_of_exp(
+    v, i, a, x, e, gz, gv, gi, ga, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+    adaptation_current, adaptation_spike, dt, sg, sp0, sp1,
+):  # fmt: skip
+    """:func:`norse_lif_adex_back` given the step's exponential factor ``e``
+    (:func:`adex_exp` of ``v``, as :func:`norse_lif_adex_step_and_exp` returns it).
+    ``v*`` is :func:`lif_adex_decay`'s first expression, with ``e`` given."""
+    i_jump = i + x
+    v_decayed = v + adex_dv_of_exp(v, i_jump, a, e, tau_mem_inv, v_leak, delta_T, dt)
+    u = v_decayed - v_th
+    z = spike_gt(u)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b = lif_adex_update_adjoint(
+        v, i_jump, a, e, v_decayed, z, sigma, gz, gv, gi, ga, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th,
+        v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+    )  # fmt: skip
+    return g_jump, g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b
+
+
 def norse_lif_adex_back(
     v, i, a, x, gz, gv, gi, ga, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
     adaptation_current, adaptation_spike, dt, sg, sp0, sp1,
@@ -783,18 +877,27 @@ def norse_lif_adex_back(
     """norse ``LIFAdEx._vjp_step`` (feed-forward): ``(g_x, g_v, g_i, g_a,
     g_tau_mem_inv, g_v_leak, g_v_th, g_delta_T, g_tau_ada_inv,
     g_adaptation_current, g_tau_syn_inv, g_v_reset, g_adaptation_spike)``."""
-    i_jump = i + x
-    v_decayed, _, _ = lif_adex_decay(
-        v, i_jump, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, delta_T, adaptation_current, dt
-    )
-    u = v_decayed - v_th
-    z = spike_gt(u)
-    sigma = surrogate_slope(sg, u, sp0, sp1)
-    g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b = lif_adex_update_adjoint(
-        v, i_jump, a, v_decayed, z, sigma, gz, gv, gi, ga, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th,
-        v_reset, delta_T, adaptation_current, adaptation_spike, dt,
+    return norse_lif_adex_back_of_exp(
+        v, i, a, x, adex_exp(v, v_th, delta_T), gz, gv, gi, ga, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak,
+        v_th, v_reset, delta_T, adaptation_current, adaptation_spike, dt, sg, sp0, sp1,
     )  # fmt: skip
-    return g_jump, g_v, g_jump, g_a, g_tm, g_vl, g_vth, g_dT, g_ta, g_k, g_ts, g_vr, g_b
+
+
+def norse_encoder_back_of_exp(
+    v, a, x, e, gz, gv, ga, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T, adaptation_current,
+    adaptation_spike, dt, corrected, sg, sp0, sp1,
+):  # fmt: skip
+    """:func:`norse_encoder_back` given the step's exponential factor ``e``
+    (:func:`adex_exp` of ``v``, as :func:`norse_encoder_step_and_exp` returns it)."""
+    v_star = v + adex_dv_of_exp(v, x, a, e, tau_mem_inv, v_leak, delta_T, dt)
+    u = v_star - v_th
+    z = spike_gt(u)
+    v_new = v_star - z * (v_star - v_reset)
+    sigma = surrogate_slope(sg, u, sp0, sp1)
+    return lif_adex_encoder_adjoint(
+        v, x, a, e, v_star, z, v_new, sigma, gz, gv, ga, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+        adaptation_current, adaptation_spike, dt, corrected,
+    )  # fmt: skip
 
 
 def norse_encoder_back(
@@ -804,14 +907,9 @@ def norse_encoder_back(
     """norse ``LIFAdExCurrentEncoder._vjp_step``: ``(g_x, g_v, g_a,
     g_tau_ada_inv, g_adaptation_current, g_v_leak, g_tau_mem_inv, g_v_th,
     g_delta_T, g_v_reset, g_adaptation_spike)``."""
-    v_star = v + adex_dv(v, x, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
-    u = v_star - v_th
-    z = spike_gt(u)
-    v_new = v_star - z * (v_star - v_reset)
-    sigma = surrogate_slope(sg, u, sp0, sp1)
-    return lif_adex_encoder_adjoint(
-        v, x, a, v_star, z, v_new, sigma, gz, gv, ga, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
-        adaptation_current, adaptation_spike, dt, corrected,
+    return norse_encoder_back_of_exp(
+        v, a, x, adex_exp(v, v_th, delta_T), gz, gv, ga, tau_mem_inv, tau_ada_inv, v_leak, v_th, v_reset, delta_T,
+        adaptation_current, adaptation_spike, dt, corrected, sg, sp0, sp1,
     )  # fmt: skip
 
 
@@ -823,7 +921,11 @@ __all__ = [
     "LIFAdExState",
     "LIFAdExEncoderState",
     "lif_adex_update",
+    "lif_adex_update_and_exp",
     "lif_adex_encoder_update",
+    "lif_adex_encoder_update_and_exp",
+    "adex_exp",
+    "adex_dv_of_exp",
     "adex_dv",
     "adex_dv_adjoint",
     "lif_adex_decay",
@@ -833,7 +935,11 @@ __all__ = [
     "lif_adex_update_adjoint",
     "lif_adex_encoder_adjoint",
     "norse_lif_adex_step",
+    "norse_lif_adex_step_and_exp",
     "norse_encoder_step",
+    "norse_encoder_step_and_exp",
     "norse_lif_adex_back",
+    "norse_lif_adex_back_of_exp",
     "norse_encoder_back",
+    "norse_encoder_back_of_exp",
 ]

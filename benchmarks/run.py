@@ -75,6 +75,24 @@ def median_time(fn, repeats):
     return statistics.median(times)
 
 
+def interleaved_medians(calls, repeats):
+    """Median seconds per call of each callable in ``calls`` (a dict), timed
+    in turn within each repeat (after one warm-up call of each), so that a
+    neighbour's load on this shared machine falls on all of them alike and
+    their ratios compare calls made seconds apart, not minutes."""
+    for fn in calls.values():
+        fn()
+    gc.collect()
+    times = {k: [] for k in calls}
+    for _ in range(repeats):
+        for k, fn in calls.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+            gc.collect()  # outside the timed region, as in median_time
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 # --- memory bandwidth -------------------------------------------------------------------
 
 
@@ -305,7 +323,8 @@ def adex_forms(x, repeats):
     buffers, every record kept, uint8 spikes, scalar parameters):
     ``as written`` (refneuron's own ``adex_step``: the CPU kernel itself,
     compiled anew), ``reciprocals`` (:func:`_adex_reciprocals`) and
-    ``without exp`` (:func:`_adex_without_exp`)."""
+    ``without exp`` (:func:`_adex_without_exp`), timed in turn in each repeat
+    (:func:`interleaved_medians`)."""
     import refneuron as rn
     from refneuron import buffers
     from refneuron.backends import cpu
@@ -318,7 +337,7 @@ def adex_forms(x, repeats):
     T, N = x.shape
     out, tr_V, tr_w = buffers.empty((T, N), np.uint8), buffers.empty((T, N)), buffers.empty((T, N))
     stream, block = cpu.streaming_and_block([tr_V, tr_w], N)  # as the CPU kernel decides
-    res = {}
+    calls = {}
     forms = (("as written", adex_step), ("reciprocals", _adex_reciprocals()), ("without exp", _adex_without_exp()))
     for label, step in forms:
         kernel = _adex_form_kernel(step)
@@ -326,14 +345,14 @@ def adex_forms(x, repeats):
         bad = np.empty((2, N), dtype=np.int64)
         xbad = np.empty((N + block - 1) // block, dtype=np.bool_)
 
-        def call():
+        def call(kernel=kernel, S=S, bad=bad, xbad=xbad):
             S[0], S[1] = m.E_L, m.w0
             bad[:], xbad[:] = -1, False
             call_kernel(kernel, x, S, out, tr_V, tr_w, bad, xbad, np.int64(0), np.int64(block), True, True, stream,
                         *params)  # fmt: skip
 
-        res[label] = median_time(call, repeats) / (T * N) * 1e9
-    return res
+        calls[label] = call
+    return {label: t / (T * N) * 1e9 for label, t in interleaved_medians(calls, repeats).items()}
 
 
 # --- refneuron kernels --------------------------------------------------------------------
@@ -369,24 +388,28 @@ def bench_kernel(model, x, repeats, triad_now=None):
     with ``triad_now`` (:func:`triad_probe`), the defaults' share of the triad
     measured alongside each call (:func:`paired_share`; None without it):
 
-    ``default``: the defaults (records from :mod:`refneuron.buffers`, which the
-    median call takes over from the previous one; ``check_finite=True``,
+    ``default``: the defaults (records from :mod:`refneuron.buffers`, which a
+    call takes over from the previous call's dropped result; ``check_finite=True``,
     tested by the kernel as it reads each input);
     ``unchecked``: the same with ``check_finite=False``; ``out``: caller
     buffers and ``check_finite=False``; ``fresh``: pooling off
     (``buffers.set_max_bytes(0)``), so every call page-faults new records.
+    The first three are timed in turn in each repeat (:func:`interleaved_medians`),
+    so their ratios are not a neighbour's load; ``fresh`` after them, on its own
+    (with the pool off, the pool holds no buffer for the next call with the defaults).
     """
     import refneuron as rn
     from refneuron import buffers
 
     names = model.State.names()
     kw = dict(backend="cpu", record="all", spike_dtype="uint8")
-    res = {}
-    res["default"] = median_time(lambda: rn.run(model, x, **kw), repeats)
-    res["unchecked"] = median_time(lambda: rn.run(model, x, check_finite=False, **kw), repeats)
     # caller buffers from refneuron.buffers.empty: 64-byte aligned, so the kernel streams into them as into its own
     bufs = {"output": buffers.empty(x.shape, np.uint8), **{n: buffers.empty(x.shape) for n in names}}
-    res["out"] = median_time(lambda: rn.run(model, x, out=bufs, check_finite=False, **kw), repeats)
+    res = interleaved_medians({
+        "default": lambda: rn.run(model, x, **kw),
+        "unchecked": lambda: rn.run(model, x, check_finite=False, **kw),
+        "out": lambda: rn.run(model, x, out=bufs, check_finite=False, **kw),
+    }, repeats)  # fmt: skip
     del bufs
     buffers.release()
     cap = buffers.max_bytes()
@@ -597,13 +620,18 @@ def bench_backward(model, x, gy, repeats, triad_now=None):
     + 1 (uint8 spike); backward 8 (x) + 8 per state (tape) + 8 (upstream) + 8
     (input gradient): 33 + 16 per state variable.  With ``triad_now``
     (:func:`triad_probe`), also the defaults' share of the triad measured
-    alongside each call (:func:`paired_share`), else None.
+    alongside each call (:func:`paired_share`), else None.  The calls with
+    ``check_finite=False`` and with the defaults are timed in turn in each
+    repeat (:func:`interleaved_medians`).
     """
     from refneuron import gradients
 
     up = {"output": gy}
-    t = median_time(lambda: gradients.vjp(model, x, up, backend="cpu", check_finite=False), repeats)
-    t_default = median_time(lambda: gradients.vjp(model, x, up, backend="cpu"), repeats)
+    res = interleaved_medians({
+        "unchecked": lambda: gradients.vjp(model, x, up, backend="cpu", check_finite=False),
+        "default": lambda: gradients.vjp(model, x, up, backend="cpu"),
+    }, repeats)  # fmt: skip
+    t, t_default = res["unchecked"], res["default"]
     bytes_per_step = 33 + 16 * len(model.State.names())
     share = None
     if triad_now is not None:
@@ -963,7 +991,9 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                  "**defaults** (records from `refneuron.buffers`: a call reuses the buffers of the previous call's "
                  "dropped result; `check_finite=True`, which the CPU kernels test as they read each input); "
                  "**check_finite=False** (the same without the scan); **out=** (caller buffers, no scan); "
-                 "**pool off** (`refneuron.buffers.set_max_bytes(0)`: every call page-faults new records, check on).\n")
+                 "**pool off** (`refneuron.buffers.set_max_bytes(0)`: every call page-faults new records, check on). "
+                 "The first three are timed in turn in each repeat, so that a neighbour's load falls on them alike; "
+                 "pool off is timed after them.\n")
     lines.append("The last column but one pairs each call with the triad: in every repeat a triad reading (the best of "
                  "three passes) just before and just after one call with the defaults, the call's bytes per second "
                  "divided by the larger reading, median over the repeats. The other percentages divide medians "
@@ -1049,7 +1079,7 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                      "without its exponential, so its ratio is the part of the 1.5x budget that the memory traffic "
                      "and the rest of the arithmetic already take. The first row is the CPU kernel called through "
                      "the public API (timed minutes earlier); the others call the recompiled kernels directly, "
-                     "timed in this run's `adex_forms` pass.\n")
+                     "timed in turn in each repeat of this run's `adex_forms` pass.\n")
     if modes:
         mN, mT, mrows, mrep = modes
         lines.append(f"## Every forward kernel, three record modes (N = {mN:.0e}, T = {mT})\n")
@@ -1085,7 +1115,7 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
     lines.append("")
     lines.append("## Forward + backward (BPTT) through the public API (`gradients.vjp(..., backend=\"cpu\")`)\n")
     lines.append("One fused kernel per model: the forward storing the state before each step, then the reverse time "
-                 "loop; upstream gradient on the output only; records from `refneuron.buffers` (each call reuses the previous call's dropped tape and outputs); with `check_finite=False` and with the default `check_finite=True` (which the kernels test as they read the inputs and the upstream gradient). "
+                 "loop; upstream gradient on the output only; records from `refneuron.buffers` (each call reuses the previous call's dropped tape and outputs); with `check_finite=False` and with the default `check_finite=True` (which the kernels test as they read the inputs and the upstream gradient), the two timed in turn in each repeat. "
                  "Bytes per neuron-step that must move: forward 8 (input) + 8 per state (tape) + 1 (uint8 spike), "
                  "backward 8 (input) + 8 per state (tape) + 8 (upstream) + 8 (input gradient) = 33 + 16 per state. "
                  "(The kernels flag non-finite states, inputs and upstream gradients as they go; `vjp` scans only when a flag is set.)\n")

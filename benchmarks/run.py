@@ -480,15 +480,9 @@ def bench_record_modes(T, N, repeats):
             calls[mode] = (lambda kept=kept, mode=mode: rn.run(
                 model, x, backend="cpu", record=mode, spike_dtype=sdt.__name__, out=kept or None,
                 check_finite=False))  # fmt: skip
-            calls[mode]()
-        times = {mode: [] for mode in RECORD_MODES}
-        for _ in range(repeats):
-            for mode, fn in calls.items():
-                t = time.perf_counter()
-                fn()
-                times[mode].append(time.perf_counter() - t)
+        times = interleaved_medians(calls, repeats)
         rows.append((model.name, specs.spec_for(model).kernel,
-                     {m: statistics.median(v) / (T * N) * 1e9 for m, v in times.items()}))  # fmt: skip
+                     {m: t / (T * N) * 1e9 for m, t in times.items()}))  # fmt: skip
         del x, bufs, calls
         gc.collect()
     return rows

@@ -56,8 +56,9 @@ own), 4.57 -> 4.24.  norse ``LIFAdEx`` and its encoder keep their factor
 ``norse_lif_adex_back_of_exp``, ``norse_encoder_step_and_exp`` /
 ``norse_encoder_back_of_exp``); through ``gradients.vjp(check_finite=False)``,
 N = 5e4, T = 400, alternating processes, medians: the encoder 6.10 -> 3.37,
-``LIFAdEx`` 3.71 -> 3.75 (no change: it moves 97 B per neuron-step with the
-kept factor, at about 26 GB/s, close to this machine's triad).
+``LIFAdEx`` 3.71 -> 3.75 (no change: the ``exp`` saved is offset by the 16
+bytes the kept factor adds, 81 B per neuron-step before and 97 B after, 22 ->
+26 GB/s, the latter about 80 % of the triad measured that hour, 30-33 GB/s).
 
 Arguments: ``x (T, N)``, ``gy (T, N)`` (gradient on the output, ``(T, 0)``
 for none), one upstream state gradient ``(T, N)`` per state variable

@@ -444,7 +444,7 @@ def _serial_adex_loop():
                 _, V[t + 1, j], w[t + 1, j] = adex_step(
                     V[t, j], w[t, j], x[t, j], C_m, g_L, E_L, V_T, Delta_T, tau_w, a, b, V_reset, V_peak, dt
                 )
-        gx, gV, gw = np.empty((T, N)), np.zeros(N), np.zeros(N)
+        gx, gV, gw, gP = np.empty((T, N)), np.zeros(N), np.zeros(N), np.zeros((10, N))
         for t in range(T - 1, -1, -1):
             for j in range(N):
                 r = adex_back(
@@ -452,7 +452,9 @@ def _serial_adex_loop():
                     V_reset, V_peak, dt, detach, sg, sp0, sp1,
                 )  # fmt: skip
                 gx[t, j], gV[j], gw[j] = r[0], r[1], r[2]
-        return gx, {"V": gV, "w": gw}, {"V": V[1:], "w": w[1:]}
+                for k in range(10):
+                    gP[k, j] += r[3 + k]
+        return gx, {"V": gV, "w": gw}, {"V": V[1:], "w": w[1:]}, gP
 
     return serial
 
@@ -485,7 +487,7 @@ def _serial_sj_eif_loop():
                     v[t, j], x[t, j], gy[t, j], gv[j], tau, v_rest, theta_rh, delta_T, v_threshold, v_leak, reset,
                     detach, sg, sp0, sp1,
                 )  # fmt: skip
-        return gx, {"v": gv}, {"v": v[1:]}
+        return gx, {"v": gv}, {"v": v[1:]}, np.zeros((0, N))  # no parameter gradient rows
 
     return serial
 
@@ -515,7 +517,7 @@ def _serial_norse_lif_adex_loop():
                     v[t, j], i[t, j], a[t, j], x[t, j], at(tsi, j), at(tmi, j), at(tai, j), at(vl, j), at(vth, j),
                     at(vr, j), at(dT, j), at(kappa, j), at(bump, j), dt,
                 )  # fmt: skip
-        gx, gv, gi, ga = np.empty((T, N)), np.zeros(N), np.zeros(N), np.zeros(N)
+        gx, gv, gi, ga, gP = np.empty((T, N)), np.zeros(N), np.zeros(N), np.zeros(N), np.zeros((9, N))
         for t in range(T - 1, -1, -1):
             for j in range(N):
                 r = norse_lif_adex_back(
@@ -524,7 +526,9 @@ def _serial_norse_lif_adex_loop():
                     sp1,
                 )  # fmt: skip
                 gx[t, j], gv[j], gi[j], ga[j] = r[0], r[1], r[2], r[3]
-        return gx, {"v": gv, "i": gi, "a": ga}, {"v": v[1:], "i": i[1:], "a": a[1:]}
+                for k in range(9):
+                    gP[k, j] += r[4 + k]
+        return gx, {"v": gv, "i": gi, "a": ga}, {"v": v[1:], "i": i[1:], "a": a[1:]}, gP
 
     return serial
 
@@ -554,7 +558,7 @@ def _serial_norse_encoder_loop():
                     v[t, j], a[t, j], x[t, j], at(tmi, j), at(tai, j), at(vl, j), at(vth, j), at(vr, j), at(dT, j),
                     at(kappa, j), at(bump, j), dt, corrected,
                 )  # fmt: skip
-        gx, gv, ga = np.empty((T, N)), np.zeros(N), np.zeros(N)
+        gx, gv, ga, gP = np.empty((T, N)), np.zeros(N), np.zeros(N), np.zeros((8, N))
         for t in range(T - 1, -1, -1):
             for j in range(N):
                 r = norse_encoder_back(
@@ -562,7 +566,9 @@ def _serial_norse_encoder_loop():
                     at(vr, j), at(dT, j), at(kappa, j), at(bump, j), dt, corrected, sg, sp0, sp1,
                 )  # fmt: skip
                 gx[t, j], gv[j], ga[j] = r[0], r[1], r[2]
-        return gx, {"v": gv, "a": ga}, {"v": v[1:], "a": a[1:]}
+                for k in range(8):
+                    gP[k, j] += r[3 + k]
+        return gx, {"v": gv, "a": ga}, {"v": v[1:], "a": a[1:]}, gP
 
     return serial
 
@@ -584,16 +590,22 @@ def test_kernels_keep_the_exp_without_changing_a_bit(name, serial):
     # A serial compiled loop over the model's own steps that computes the exp again in the reverse step
     # (what the CUDA kernels do) must give the same bits: the kept value is the one the reverse step would
     # compute.
+    # The parameter gradients are compared per neuron, before the driver sums them over the neurons
+    # (vjp_compiled's rows), each summed over the steps in the kernel's order.
     from refneuron.backends import cpu_vjp  # noqa: F401  (registers the steps with Numba)
-    from refneuron.backends.vjp import kernel_args
+    from refneuron.backends.vjp import kernel_args, vjp_compiled
 
     model, x, up, _ = case_problem(BY_NAME[name], (60, 74), seed=5)
-    gy = up.get("output", np.zeros_like(x))
+    # an upstream gradient on the output, also for the cases whose own upstream is on the states only
+    gy = up["output"] if "output" in up else np.random.default_rng(6).standard_normal(x.shape)
     got = gradients.vjp(model, x, {"output": gy}, backend="cpu")
     assert got.forward.output.any() and not got.forward.output.all()  # both branches of the reset
     _, params = kernel_args(model, "cpu", (74,))
-    gx, gS0, states = serial(x, gy, model.initial_state((74,)), params)
+    s0 = model.initial_state((74,))
+    gx, gS0, states, gP = serial(x, gy, s0, params)
     for k in states:
         np.testing.assert_array_equal(got.forward.states[k], states[k])
         np.testing.assert_array_equal(got.initial_state[k], gS0[k])
     np.testing.assert_array_equal(got.inputs, gx)
+    rows = vjp_compiled(model, x, (74,), s0, gy, dict.fromkeys(model.State.names()), "cpu")[2]
+    np.testing.assert_array_equal(rows, gP)

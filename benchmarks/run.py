@@ -634,6 +634,33 @@ def bench_backward(model, x, gy, repeats, triad_now=None):
     return t, t_default, bytes_per_step, share
 
 
+def bench_every_backward(T, N, repeats, triad_now):
+    """ns per neuron-step of every CPU backward kernel (one model per
+    feed-forward kernel, :func:`every_kernel_models`, with its default
+    surrogate), forward + backward through ``gradients.vjp(..., backend="cpu",
+    check_finite=False)`` with a standard normal upstream gradient on the
+    output, the bytes per neuron-step that must move, and the share of the
+    triad measured alongside each call (:func:`paired_share`).  Bytes: as in
+    :func:`bench_backward`, 33 + 16 per state variable, 7 more where the output
+    is analog (float64, not uint8)."""
+    from refneuron import gradients
+    from refneuron.backends import specs
+
+    rows = []
+    for model, loc, scale in every_kernel_models():
+        rng = np.random.default_rng(0)
+        x = rng.normal(loc, scale, (T, N))
+        up = {"output": rng.standard_normal((T, N))}
+        call = lambda: gradients.vjp(model, x, up, backend="cpu", check_finite=False)  # noqa: E731
+        bps = 33 + 16 * len(model.State.names()) + (0 if specs.binary_output(model) else 7)
+        t = median_time(call, repeats)
+        share = paired_share(call, bps * T * N, triad_now, repeats)
+        rows.append((model.name, specs.spec_for(model).kernel, bps, t / (T * N) * 1e9, share))
+        del x, up, call
+        gc.collect()
+    return rows
+
+
 def frameworks_backward_in_subprocess(T, N, repeats):
     """:func:`bench_frameworks_backward` in a fresh process: torch autograd over
     T = 1000 steps of 1e5 neurons peaks at ~23 GB resident on its own (measured
@@ -916,6 +943,10 @@ def main(argv=None):
                   f"{100 * ns / t * bps / bw:5.1f}% of triad; defaults {ns / t_default / 1e6:8.1f} M/s, "
                   f"{100 * share:.0f}% of the triad alongside", flush=True)
             del x, gy
+    every_bwd = (modes_N, modes_T, bench_every_backward(modes_T, modes_N, modes_repeats, triad_now), modes_repeats)
+    for name, kernel, bps, ns, share in every_bwd[2]:
+        print(f"fwd+bwd every kernel {name:28s} ({kernel}): {ns:.2f} ns, {bps} B, {100 * share:.0f}% of the triad "
+              "alongside", flush=True)
     del triad_now
     bw_mid = triad_bandwidth(2**23 if args.quick else 2**25, repeats)
     print(f"triad (after refneuron's runs): {bw_mid / 1e9:.1f} GB/s", flush=True)
@@ -937,11 +968,11 @@ def main(argv=None):
     comp = compile_cost()
     load_after = machine()[2]
     write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw, triads, ops,
-                 refneuron.buffers.max_bytes(), forms, modes, bw_nt)
+                 refneuron.buffers.max_bytes(), forms, modes, bw_nt, every_bwd)
 
 
 def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None, triads=None, ops=None,
-                 pool_cap=None, forms=None, modes=None, bw_nt=None):
+                 pool_cap=None, forms=None, modes=None, bw_nt=None, every_bwd=None):
     cpu, ncpu, _ = machine()
     v = versions()
     from refneuron.backends import cpu as cpu_kernels
@@ -1143,6 +1174,21 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                     lines.append(f"| {k} | {N:.0e} | {r / 1e6:.1f} | {f'{ours / r:.1f}x ({m})' if ours else '-'} |")
                 else:
                     lines.append(f"| {k} | {N:.0e} | {t} | - |")
+        lines.append("")
+    if every_bwd:
+        eN, eT, erows, erep = every_bwd
+        lines.append(f"### Every backward kernel (N = {eN:.0e}, T = {eT})\n")
+        lines.append("One model per feed-forward kernel, each with its default surrogate, forward + backward through "
+                     "`gradients.vjp(..., backend=\"cpu\", check_finite=False)`, upstream gradient on the output; "
+                     f"ns per neuron-step, median of {erep} calls; the bytes per neuron-step as above (33 + 16 per state "
+                     "variable, 7 more where the output is analog, float64). The percentages: of the run's best triad "
+                     f"({bw / 1e9:.1f} GB/s), and paired, each call's bytes per second divided by the larger of the "
+                     "triad readings just before and after it, median over the calls.\n")
+        lines.append("| model | kernel | B/step | ns per neuron-step | % of triad | % of the triad alongside (paired) |")
+        lines.append("|---|---|---|---|---|---|")
+        for name, kernel, bps, ns, share in erows:
+            lines.append(f"| {name} | `{kernel}` | {bps} | {ns:.2f} | {100 * bps / ns / (bw / 1e9):.0f} % "
+                         f"| {100 * share:.0f} % |")
         lines.append("")
     lines.append("## Compilation\n")
     if comp:

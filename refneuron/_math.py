@@ -178,7 +178,9 @@ def register_cpu():
 
     fexp, fexpit = _fastexp.exp, _fastexp.expit
     scalar = dict(_SCALAR, exp=lambda x: fexp(float(x)), expit=lambda x: fexpit(float(x)))
-    _register(overload, types, scalar=scalar, jit_options={"error_model": "numpy"})
+    # forceinline (LLVM alwaysinline): spliced into the kernels whatever LLVM's cost model
+    # says, as the models' functions are (refneuron.backends._jit.jitable_cpu says why)
+    _register(overload, types, scalar=scalar, jit_options={"error_model": "numpy", "forceinline": True})
     _CPU = True
 
 

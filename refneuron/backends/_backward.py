@@ -97,7 +97,7 @@ from ..models.spikingjelly.if_ import sj_if_back
 from ..models.spikingjelly.izhikevich import izhikevich_adjoint as sj_izhikevich_adjoint
 from ..models.spikingjelly.izhikevich import sj_izhikevich_back
 from ..models.spikingjelly.klif import klif_adjoint, sj_klif_back
-from ..models.spikingjelly.liaf import liaf_output, liaf_output_derivative, sj_liaf_back, sj_liaf_step
+from ..models.spikingjelly.liaf import liaf_output_derivative, sj_liaf_back
 from ..models.spikingjelly.lif import sj_lif_back
 from ..models.spikingjelly.parametric_lif import plif_charge_adjoint, sj_plif_back
 from ..models.spikingjelly.qif import qif_charge_adjoint, sj_qif_back
@@ -199,74 +199,6 @@ BACKWARD_FUNCTIONS = (
     lif_adex_encoder_adjoint,
     lsnn_decay,
     lsnn_update_adjoint,
-)
-
-#: Reverse steps, adjoints and surrogate derivatives that the CPU backward
-#: kernels inline at the Numba level (``inline="always"``, see
-#: :func:`._jit.jitable_cpu`).  Left to LLVM, these stayed out-of-line calls
-#: or were inlined too late for the loop vectoriser, and the loop over a
-#: block's neurons ran one neuron at a time: the ones with ``exp`` (canonical
-#: AdEx, spikingjelly EIF, norse LIFAdEx and its encoder), the surrogate
-#: dispatch (inlined, the surrogate code, a compile-time constant, prunes
-#: the other branches) and snntorch ``Leaky``'s step.  Measured at
-#: N = 5e4, T = 400 (M neuron-steps/s, ``vjp(check_finite=False)``):
-#: Leaky 201 -> ~440, spikingjelly EIF 28 -> 165, norse LIFAdEx 24 -> ~170,
-#: AdEx 19 -> ~100 (with :data:`.cpu_vjp.ACC_COLS`); compiling the 43
-#: backward configurations of ``tests/backends/test_backward.py`` takes
-#: 184 s instead of 133 s.  Inlining every backward function this way was
-#: no faster and took 322 s.
-#: Later measurements with an empty Numba cache (every kernel compiled anew,
-#: as a user's first call does) found nine more reverse steps left to LLVM
-#: running one neuron at a time: ``vjp(check_finite=False)``, default
-#: surrogate, upstream on the output, N = 5e4, T = 400, AMD EPYC Zen 4, ns per
-#: neuron-step, not inlined -> inlined: snntorch Synaptic 6.93 -> 2.36, Alpha
-#: 8.79 -> 2.81, Lapicque 6.59 -> 2.30; spikingjelly IF 9.15 -> 1.99, QIF
-#: 9.89 -> 3.49, KLIF 11.07 -> 3.80, ParametricLIF 10.25 -> 3.03, LIAF 14.80
-#: -> 3.92 (for LIAF the forward step ``sj_liaf_step`` had to be inlined
-#: too).  The same kernels loaded from a cache written by another process
-#: were sometimes fast without it (Synaptic 2.4-2.9): which code LLVM made
-#: depended on what had been compiled before, so the inlining is what makes
-#: it dependable.  spikingjelly ``Izhikevich`` stays slow (13.35 -> 11.75;
-#: 12.40 with its forward step inlined as well): not found.  First calls
-#: compile in 7-11 s instead of 4-5 s.
-INLINED = (
-    adex_back,
-    adex_back_of_exp,
-    adex_adjoint,
-    sj_eif_back,
-    sj_eif_back_of_exp,
-    eif_charge_adjoint,
-    eif_charge_adjoint_of_exp,
-    _sj_fire_back,
-    norse_lif_adex_back,
-    norse_lif_adex_back_of_exp,
-    lif_adex_update_adjoint,
-    norse_encoder_back,
-    norse_encoder_back_of_exp,
-    lif_adex_encoder_adjoint,
-    leaky_back,
-    leaky_charge_adjoint,
-    spike_reset_adjoint,
-    sj_klif_back,
-    klif_adjoint,
-    sj_liaf_back,
-    liaf_output_derivative,
-    sj_liaf_step,
-    liaf_output,
-    synaptic_back,
-    synaptic_charge_adjoint,
-    alpha_back,
-    alpha_charge_adjoint,
-    lapicque_back,
-    lapicque_charge_adjoint,
-    sj_if_back,
-    sj_qif_back,
-    qif_charge_adjoint,
-    sj_izhikevich_back,
-    sj_izhikevich_adjoint,
-    sj_plif_back,
-    plif_charge_adjoint,
-    *SURROGATE_FUNCTIONS,
 )
 
 BACK_STEPS = (

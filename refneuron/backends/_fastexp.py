@@ -181,7 +181,7 @@ _Q9 = 2.5106262550879078e-08  # 0x1.af5282aacdb2ep-26
 _Q10 = 2.0915433598076003e-09  # 0x1.1f75a3caadff5p-29
 
 
-@register_jitable(error_model="numpy")
+@register_jitable(error_model="numpy", forceinline=True)
 def exp(x):
     """:math:`e^x` for a float64 ``x``, within 1 ulp, branch-free (compiled code only)."""
     x = 750.0 if x > 750.0 else x  # NaN compares false and passes through
@@ -210,7 +210,13 @@ def exp(x):
     return _as_float64(_as_int64(p) + (k1 << 52)) * _as_float64((k - k1 + 1023) << 52)
 
 
-@register_jitable(error_model="numpy")
+@register_jitable(error_model="numpy", forceinline=True)
 def expit(x):
-    """The logistic function :math:`1/(1 + e^{-x})` with :func:`exp`."""
+    """The logistic function :math:`1/(1 + e^{-x})` with :func:`exp`.
+
+    Both are compiled with ``forceinline`` (LLVM ``alwaysinline``): left to
+    LLVM's cost model, ``expit`` stayed an out-of-line call in spikingjelly
+    ``Izhikevich``'s backward kernel (default Sigmoid surrogate), whose loop then
+    ran one neuron at a time (:func:`refneuron.backends._jit.jitable_cpu`).
+    """
     return 1.0 / (1.0 + exp(-x))

@@ -106,41 +106,53 @@ def _register_at_cpu():
     from numba.core import types
     from numba.extending import overload
 
-    @overload(at, jit_options={"error_model": "numpy"})
+    @overload(at, jit_options={"error_model": "numpy", "forceinline": True})
     def _at_cpu(p, j):
         if isinstance(p, types.Array):
             return lambda p, j: p[j]
         return lambda p, j: p
 
 
-#: functions that Numba inlines into the calling kernel (filled on first use)
-_INLINE_CPU: set = set()
-
-
 def jitable_cpu(*functions):
     """Make plain Python functions callable from ``numba.njit`` code.
 
-    The functions of :data:`._backward.INLINED` are registered with
-    ``inline="always"`` (Numba splices their body into the caller; see
-    there why).  That is a property of the function, not of the module that
-    registers it, so the result does not depend on the order in which the
-    backends are imported.
+    Every function is compiled with ``forceinline=True``: LLVM's
+    ``alwaysinline`` attribute, so that LLVM splices it into its caller
+    whatever its cost model says (the values do not change: inlining moves no
+    floating-point operation).  Left to the cost model, a step, reverse step
+    or surrogate derivative sometimes stayed an out-of-line call in a kernel's
+    parallel loop, and that loop then ran one neuron at a time instead of
+    vectorising.  It did so in the process that compiled the kernel only:
+    Numba runs the parallel loop there from the loop's own, once-optimised
+    module, while the on-disk cache stores the kernel's module optimised
+    once more after linking, where the call had been inlined.  A user's first
+    process ran slow code and later processes fast code.  Measured on an AMD
+    EPYC Zen 4 (``gradients.vjp(check_finite=False)``, N = 5e4, T = 400, ns
+    per neuron-step, compiled in the timing process with an empty cache):
+    spikingjelly ``Izhikevich`` (default Sigmoid surrogate, whose ``expit``
+    stayed a call) 12.6 -> 3.7, as fast as from the cache (3.7-4.1).  The
+    other 17 backward kernels and the forward kernels kept their speed within
+    the noise of one run.  Before, 43 reverse steps, adjoints and surrogate
+    derivatives were inlined at the Numba level instead (``inline="always"``,
+    which had fixed nine such kernels: snntorch ``Synaptic`` 6.9 -> 2.4 ns,
+    spikingjelly ``IF`` 9.2 -> 2.0, ...); Numba then typed each inlined body
+    anew at every call site, and a model's first ``vjp`` (forward and
+    backward kernel compiled) took 4.4-17.8 s, against 2.5-6.5 s now.  The ``exp`` and ``expit`` that
+    :mod:`refneuron._math` gives compiled code are force-inlined the same way
+    (:mod:`._fastexp`).
     """
     global _CPU_READY
     from numba.extending import register_jitable
 
     if not _CPU_READY:
         from .. import _math
-        from ._backward import INLINED
 
         _register_at_cpu()
         _math.register_cpu()
-        _INLINE_CPU.update(INLINED)
         _CPU_READY = True
     for f in functions:
         if f not in _REGISTERED_CPU:
-            inline = "always" if f in _INLINE_CPU else "never"
-            register_jitable(error_model="numpy", inline=inline)(f)
+            register_jitable(error_model="numpy", forceinline=True)(f)
             _REGISTERED_CPU.add(f)
 
 

@@ -31,7 +31,11 @@ T = 400, forward + backward through ``gradients.vjp``, ns per neuron-step,
 256 -> 512 bits): AdEx 6.26 -> 5.38, spikingjelly EIF 5.49 -> 3.43, norse
 ``LIFAdEx`` 4.72 -> 3.94, its encoder 19.2 -> 11.6, spikingjelly
 Izhikevich 11.4 -> 10.6; the others gained nothing or lost (norse ``LIF``
-2.71 -> 2.93, ``LSNN`` 3.17 -> 3.36) and stay at 256 bits.
+2.71 -> 2.93, ``LSNN`` 3.17 -> 3.36) and stay at 256 bits.  These figures
+were taken before the models' functions were force-inlined
+(:func:`._jit.jitable_cpu`), when some of these loops ran one neuron at a time
+in the process that compiled them (spikingjelly Izhikevich's among them, about
+3.7 ns now); they were not measured again.
 
 The canonical AdEx kernel computes each step's ``exp`` once, not twice: its
 forward pass keeps the step's exponential factor ``E``

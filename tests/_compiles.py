@@ -2,7 +2,7 @@
 
 Most of a run on a fresh clone is Numba compiling kernels (each option
 combination and argument-type combination of a kernel compiles once, 2-3 s
-forward and 10-15 s backward on 2 cores; a cached one loads in well under a
+forward and 3-8 s backward on 2 cores; a cached one loads in well under a
 second).  The conftest listens to Numba's ``numba:compile`` events and prints,
 at the end of the run, how many compilations each test file triggered and the
 seconds they took, so that a test that adds a kernel configuration shows up.

@@ -21,9 +21,8 @@ on the GPU, instead of raising.  ``fastmath`` stays off: it changes the last
 bits of most membrane values and occasionally a spike.  ``cache=True``: the
 compiled kernels are written next to the sources and reused by the next
 process (the first call in a fresh environment compiles once per kernel, option
-and argument-type combination: 2-3 s for a forward kernel and 10-15 s for a
-backward kernel on a 2-core machine, of which LLVM takes a quarter to a third
-and Numba's own typing and parfor passes the rest; loading one from the cache
+and argument-type combination: 2-3 s for a forward kernel and 3-8 s for a
+backward kernel on a 2-core machine; loading one from the cache
 takes about 0.6 s; see ``benchmarks/RESULTS.md``).  Numba
 keys a cached kernel to the modification time and size of the one file that
 defines it, and a kernel calls functions of many (the models', the

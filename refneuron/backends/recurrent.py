@@ -96,6 +96,7 @@ from ..models.norse.lif_adex import (
     adex_dv_of_exp,
     adex_exp,
     lif_adex_decay,
+    lif_adex_decay_of_exp,
     lif_adex_update,
     lif_adex_update_adjoint,
     lif_adex_update_and_exp,
@@ -110,8 +111,8 @@ from numba import njit, prange  # noqa: E402
 #: the models' element-wise functions the kernels call (registered for numba)
 MODEL_FUNCTIONS = (
     spike_gt, lif_update, lif_decay, lif_decay_adjoint_parts, lif_update_adjoint, adex_exp, adex_dv_of_exp, adex_dv,
-    lif_adex_update_and_exp, lif_adex_update, lif_adex_decay, adex_dv_adjoint_parts, adaptation_adjoint_parts,
-    lif_adex_update_adjoint, lsnn_update, lsnn_decay, lsnn_update_adjoint,
+    lif_adex_update_and_exp, lif_adex_update, lif_adex_decay, lif_adex_decay_of_exp, adex_dv_adjoint_parts,
+    adaptation_adjoint_parts, lif_adex_update_adjoint, lsnn_update, lsnn_decay, lsnn_update_adjoint,
 )  # fmt: skip
 jitable_cpu(*MODEL_FUNCTIONS, *BACKWARD_FUNCTIONS, surrogate_slope)
 

@@ -79,9 +79,9 @@ def lif_adex_update_and_exp(
     backward kernel keeps ``e`` from its forward pass for the reverse step
     (:func:`norse_lif_adex_back_of_exp`) instead of computing the ``exp`` twice."""
     e = adex_exp(v, v_th, delta_T)
-    v_decayed = v + adex_dv_of_exp(v, i_jump, a, e, tau_mem_inv, v_leak, delta_T, dt)
-    i_decayed = i_jump + ((-dt) * tau_syn_inv) * i_jump
-    a_decayed = a + (dt * tau_ada_inv) * (adaptation_current * (v - v_leak) - a)
+    v_decayed, i_decayed, a_decayed = lif_adex_decay_of_exp(
+        v, i_jump, a, e, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, delta_T, adaptation_current, dt,
+    )  # fmt: skip
     z = spike_gt(v_decayed - v_th)
     v_new = (1.0 - z) * v_decayed + z * v_reset
     a_new = a_decayed + z * adaptation_spike
@@ -144,15 +144,29 @@ def adex_dv_adjoint_parts(g_vd, v, current, a, e, tau_mem_inv, v_leak, v_th, del
     return g_v, g_b, -g_b, (g_vd * b_sum) * dt, g_b, -(g_b * e), g_b * e * (1.0 - w)
 
 
+def lif_adex_decay_of_exp(
+    v, i_jump, a, e, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, delta_T, adaptation_current, dt,
+):  # fmt: skip
+    """``(v*, i_t, a*)``, the decay of one step before the spike, given the
+    step's exponential factor ``e`` (:func:`adex_exp` of ``v``):
+    ``v* = v + adex_dv``, ``i_t = i_jump + (-dt*tau_syn_inv)*i_jump``,
+    ``a* = a + (dt*tau_ada_inv)*(adaptation_current*(v - v_leak) - a)``."""
+    v_decayed = v + adex_dv_of_exp(v, i_jump, a, e, tau_mem_inv, v_leak, delta_T, dt)
+    i_decayed = i_jump + ((-dt) * tau_syn_inv) * i_jump
+    a_decayed = a + (dt * tau_ada_inv) * (adaptation_current * (v - v_leak) - a)
+    return v_decayed, i_decayed, a_decayed
+
+
 def lif_adex_decay(
     v, i_jump, a, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, v_th, delta_T, adaptation_current, dt,
 ):  # fmt: skip
     """``(v*, i_t, a*)``: the expressions of :func:`lif_adex_update` before the
-    spike; used by the smoothed forward and the backward pass."""
-    v_decayed = v + adex_dv(v, i_jump, a, tau_mem_inv, v_leak, v_th, delta_T, dt)
-    i_decayed = i_jump + ((-dt) * tau_syn_inv) * i_jump
-    a_decayed = a + (dt * tau_ada_inv) * (adaptation_current * (v - v_leak) - a)
-    return v_decayed, i_decayed, a_decayed
+    spike (:func:`lif_adex_decay_of_exp` with :func:`adex_exp`); used by the
+    smoothed forward and the backward pass."""
+    return lif_adex_decay_of_exp(
+        v, i_jump, a, adex_exp(v, v_th, delta_T), tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, delta_T,
+        adaptation_current, dt,
+    )  # fmt: skip
 
 
 def adaptation_adjoint(g_ad, v, a, tau_ada_inv, v_leak, adaptation_current, dt):
@@ -856,10 +870,11 @@ def norse_lif_adex_back_of_exp(
     adaptation_current, adaptation_spike, dt, sg, sp0, sp1,
 ):  # fmt: skip
     """:func:`norse_lif_adex_back` given the step's exponential factor ``e``
-    (:func:`adex_exp` of ``v``, as :func:`norse_lif_adex_step_and_exp` returns it).
-    ``v*`` is :func:`lif_adex_decay`'s first expression, with ``e`` given."""
+    (:func:`adex_exp` of ``v``, as :func:`norse_lif_adex_step_and_exp` returns it)."""
     i_jump = i + x
-    v_decayed = v + adex_dv_of_exp(v, i_jump, a, e, tau_mem_inv, v_leak, delta_T, dt)
+    v_decayed = lif_adex_decay_of_exp(
+        v, i_jump, a, e, tau_syn_inv, tau_mem_inv, tau_ada_inv, v_leak, delta_T, adaptation_current, dt,
+    )[0]  # fmt: skip
     u = v_decayed - v_th
     z = spike_gt(u)
     sigma = surrogate_slope(sg, u, sp0, sp1)
@@ -929,6 +944,7 @@ __all__ = [
     "adex_dv",
     "adex_dv_adjoint",
     "lif_adex_decay",
+    "lif_adex_decay_of_exp",
     "adaptation_adjoint",
     "adex_dv_adjoint_parts",
     "adaptation_adjoint_parts",

@@ -135,10 +135,10 @@ def jitable_cpu(*functions):
     derivatives were inlined at the Numba level instead (``inline="always"``,
     which had fixed nine such kernels: snntorch ``Synaptic`` 6.9 -> 2.4 ns,
     spikingjelly ``IF`` 9.2 -> 2.0, ...); Numba then typed each inlined body
-    anew at every call site, and a model's first ``vjp`` (forward and
-    backward kernel compiled) took 4.4-17.8 s, against 2.5-6.5 s now.  The ``exp`` and ``expit`` that
-    :mod:`refneuron._math` gives compiled code are force-inlined the same way
-    (:mod:`._fastexp`).
+    anew at every call site, and a model's first ``vjp`` (its backward kernel
+    compiled) took 4.4-17.8 s, against 2.5-6.5 s now.  The ``exp`` and
+    ``expit`` that :mod:`refneuron._math` gives compiled code are
+    force-inlined the same way (:mod:`._fastexp`).
     """
     global _CPU_READY
     from numba.extending import register_jitable

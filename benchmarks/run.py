@@ -337,7 +337,7 @@ def adex_forms(x, repeats):
                                                     "V_peak", "dt"))
     T, N = x.shape
     out, tr_V, tr_w = buffers.empty((T, N), np.uint8), buffers.empty((T, N)), buffers.empty((T, N))
-    stream, block = cpu.streaming_and_block([tr_V, tr_w], N)  # as the CPU kernel decides
+    stream, block = cpu.streaming_and_block([tr_V, tr_w], N, None, cpu.FORWARD_MAX_BLOCK)  # as the CPU kernel decides
     calls = {}
     forms = (("as written", adex_step), ("reciprocals", _adex_reciprocals()), ("without exp", _adex_without_exp()))
     for label, step in forms:
@@ -359,7 +359,7 @@ def adex_forms(x, repeats):
     Ts, Ns, reps = 64, min(N, 8192), 40
     xs = np.ascontiguousarray(x[:Ts, :Ns])
     outs, tr_Vs, tr_ws = np.empty((Ts, Ns), np.uint8), np.empty((Ts, Ns)), np.empty((Ts, Ns))
-    stream_s, block_s = cpu.streaming_and_block([tr_Vs, tr_ws], Ns)
+    stream_s, block_s = cpu.streaming_and_block([tr_Vs, tr_ws], Ns, None, cpu.FORWARD_MAX_BLOCK)
     Ss, bads = np.empty((2, Ns)), np.empty((2, Ns), dtype=np.int64)
     xbads = np.empty((Ns + block_s - 1) // block_s, dtype=np.bool_)
 

@@ -952,16 +952,21 @@ def norse_lsnn(
 
 
 
-#: the largest block :func:`block_size` chooses (the backward kernels size
-#: their per-block parameter sums by it, :data:`.cpu_vjp.ACC_COLS`)
+#: the largest block :func:`block_size` chooses for the backward kernels (they
+#: size their per-block parameter sums by it, :data:`.cpu_vjp.ACC_COLS`)
 MAX_BLOCK = 16384
 
+#: the largest block :func:`block_size` chooses for the forward kernels
+#: (:func:`run_chunk`): a block's state, 2 MiB per state variable at most, then
+#: lives in the shared last-level cache rather than in the core's own
+FORWARD_MAX_BLOCK = 2**18
 
-def block_size(n_neurons, threads=None):
+
+def block_size(n_neurons, threads=None, max_block=MAX_BLOCK):
     """Neurons per block: N split into as few equal blocks as make a multiple of the
-    thread count with none larger than :data:`MAX_BLOCK` (at least 64 neurons).
+    thread count with none larger than ``max_block`` (at least 64 neurons).
 
-    ``k = ceil(N / (threads * MAX_BLOCK))`` blocks per thread, each of
+    ``k = ceil(N / (threads * max_block))`` blocks per thread, each of
     ``ceil(N / (k * threads))`` neurons: every thread gets the same number of
     equal blocks (every neuron-step costs the same), and each block is as long
     a unit-stride run of each row as the cap allows, which is what the
@@ -973,13 +978,27 @@ def block_size(n_neurons, threads=None):
     3.31; LIF at N = 2e4 0.83 -> 0.72, at N = 5e4 0.65 -> 0.64.  (The rule
     before was N / (4 x threads); on an AMD EPYC Zen 5 machine LIF at N = 1e5
     ran at ~710 M neuron-steps/s with 4096-neuron blocks and ~785 with 12500,
-    and at N = 1e6 16384 beat both 4096 and 125000.)  The cap keeps a block's
-    state and the backward's per-block sums (:data:`.cpu_vjp.ACC_COLS`) in
-    the core's own caches.
+    and at N = 1e6 16384 beat both 4096 and 125000.)
+
+    The backward kernels keep the cap :data:`MAX_BLOCK` (16384), which holds a
+    block's state and per-block sums (:data:`.cpu_vjp.ACC_COLS`) in the core's
+    own caches.  The forward kernels take :data:`FORWARD_MAX_BLOCK` (2^18):
+    on an AMD EPYC Zen 4, longer runs of each row paid more than a state in
+    the core's own cache.  Measured through the public API (caller buffers,
+    ``check_finite=False``, the caps alternated in each of six repeats, ns per
+    neuron-step, cap 16384 -> 65536 -> 2^18): at N = 1e5 (blocks 12504 ->
+    50000 -> 50000), T = 1000, every record, LIF 0.480 -> 0.449 -> 0.449,
+    Izhikevich 0.816 -> 0.734 -> 0.732, AdEx 1.385 -> 1.317 -> 1.317;
+    Izhikevich ``record="output"`` 0.619 -> 0.485 -> 0.488; at N = 1e6
+    (blocks 16136 -> 62504 -> 250000), T = 250, LIF 0.583 -> 0.536 -> 0.485,
+    Izhikevich 0.933 -> 0.835 -> 0.802, AdEx 1.392 -> 1.352 -> 1.322, LIF
+    ``"output"`` 0.455 -> 0.399 -> 0.349 and ``"final"`` 0.324 -> 0.302 ->
+    0.250.  The Zen 5 figure above (16384 ahead of 125000 at N = 1e6) says
+    the best cap depends on the machine; the block does not change a value.
     """
     threads = numba.get_num_threads() if threads is None else threads
-    per_thread = max(1, -(-n_neurons // (threads * MAX_BLOCK)))
-    return int(max(64, min(MAX_BLOCK, -(-n_neurons // (per_thread * threads)))))
+    per_thread = max(1, -(-n_neurons // (threads * max_block)))
+    return int(max(64, min(max_block, -(-n_neurons // (per_thread * threads)))))
 
 
 def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):
@@ -1001,7 +1020,8 @@ def run_chunk(kernel_name, x, S, out, traces, bad, t0, params, block=None):
     rec_all = bool(traces) and traces[0].shape[1] > 0
     if any((tr.shape[1] > 0) != rec_all for tr in traces):
         raise ValueError("run_chunk: the state traces must be all kept or all not kept")
-    stream, block = streaming_and_block(([out] if rec_out else []) + (traces if rec_all else []), x.shape[1], block)
+    stream, block = streaming_and_block(([out] if rec_out else []) + (traces if rec_all else []), x.shape[1], block,
+                                        FORWARD_MAX_BLOCK)  # fmt: skip
     xbad = np.zeros((x.shape[1] + block - 1) // block, dtype=np.bool_)
     call_kernel(
         kernel, x, S, out, *traces, bad, xbad, np.int64(t0), np.int64(block), rec_out, rec_all, stream, *params
@@ -1023,13 +1043,14 @@ STREAM = _stream_pays()
 STREAM_MIN_BYTES = 32 * 2**20
 
 
-def streaming_and_block(kept, n_neurons, block=None):
+def streaming_and_block(kept, n_neurons, block=None, max_block=MAX_BLOCK):
     """Whether a call streams its kept records ``kept`` (:func:`_streams`), and its
-    block size: ``block`` if given, else :func:`block_size`, rounded up to a multiple
-    of 8 when streaming (so that every block starts on a cache line)."""
+    block size: ``block`` if given, else :func:`block_size` (at most ``max_block``),
+    rounded up to a multiple of 8 when streaming (so that every block starts on a
+    cache line)."""
     stream = _streams(kept, block)
     if block is None:
-        block = block_size(n_neurons)
+        block = block_size(n_neurons, max_block=max_block)
         if stream:
             block = -(-block // 8) * 8
     return stream, int(block)

@@ -162,6 +162,40 @@ def test_records_not_kept_change_nothing_else_every_kernel(model):
     _assert_record_modes_agree(model, inputs_for(model, (60, 70), seed=8), "cpu")
 
 
+def test_block_size_rule():
+    """The block rule (refneuron.backends.cpu.block_size), worked by hand for 2
+    threads: k = ceil(N / (2 cap)) blocks per thread of ceil(N / 2k) neurons."""
+    from refneuron.backends import cpu
+
+    assert cpu.block_size(10_000, threads=2) == 5_000  # one block per thread: under either cap
+    assert cpu.block_size(100_000, threads=2) == 12_500  # backward cap 16384: 4 blocks per thread
+    assert cpu.block_size(100_000, threads=2, max_block=cpu.FORWARD_MAX_BLOCK) == 50_000
+    assert cpu.block_size(1_000_000, threads=2) == 16_130  # 31 per thread: ceil(1e6 / 62)
+    assert cpu.block_size(1_000_000, threads=2, max_block=cpu.FORWARD_MAX_BLOCK) == 250_000
+    assert cpu.block_size(67, threads=2) == 64  # the minimum
+
+
+@pytest.mark.parametrize("model", [leaky_cases()[0][1], izhikevich_cases()[0][1], adex_cases()[0][1]], ids=["Leaky", "Izhikevich", "AdEx"])
+def test_forward_block_cap_changes_no_value(model, monkeypatch):
+    """The forward kernels' block cap (cpu.FORWARD_MAX_BLOCK) at the 64-neuron
+    minimum, so that 700 neurons make 11 blocks (ten of 64 and one of 60),
+    against the default (one block per thread): the same records and final
+    state bit for bit."""
+    from refneuron.backends import cpu
+
+    x = inputs_for(model, (40, 700), seed=3)
+    whole = rn.run(model, x, backend="cpu", check_finite=False)
+    monkeypatch.setattr(cpu, "FORWARD_MAX_BLOCK", 64)
+    chosen, rule = [], cpu.block_size
+    monkeypatch.setattr(cpu, "block_size", lambda *a, **k: chosen.append(rule(*a, **k)) or chosen[-1])
+    small = rn.run(model, x, backend="cpu", check_finite=False)
+    assert chosen == [64]  # the run's one chunk took the forward cap
+    np.testing.assert_array_equal(small.output, whole.output)
+    for n in model.State.names():
+        np.testing.assert_array_equal(small.states[n], whole.states[n])
+        np.testing.assert_array_equal(getattr(small.final_state, n), getattr(whole.final_state, n))
+
+
 @pytest.mark.parametrize("model", [leaky_cases()[0][1], izhikevich_cases()[0][1], adex_cases()[0][1]], ids=["Leaky", "Izhikevich", "AdEx"])
 @pytest.mark.parametrize("backend", ["numpy", "cpu"])
 @pytest.mark.parametrize("record", ["all", "output", "final"])

@@ -411,9 +411,7 @@ def aligned_empty(shape, dtype=np.float64):
 
     dtype = np.dtype(dtype)
     n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    base = np.empty(n_bytes + buffers.ALIGN, dtype=np.uint8)
-    off = -base.ctypes.data % buffers.ALIGN
-    return base[off : off + n_bytes].view(dtype).reshape(shape)
+    return buffers._aligned_view(np.empty(n_bytes + buffers.ALIGN, dtype=np.uint8), n_bytes, dtype, tuple(shape))
 
 
 def bench_kernel(model, x, repeats, triad_now=None):

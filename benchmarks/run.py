@@ -38,7 +38,11 @@ shared, noisy machine):
 * forward + backward: ``gradients.vjp(..., backend="cpu")`` against the
   frameworks' torch autograd;
 * the first-call compile cost of the LIF forward and backward kernels (fresh cache directory) and the
-  load time from the cache, each in a fresh process.
+  load time from the cache, each in a fresh process;
+* repeated calls at training sizes (T = 32, N = 1024 .. 65536) in a fresh
+  process, as a training loop makes them: microseconds per call and minor
+  page faults per call, forward and forward + backward, against a call with
+  caller buffers and against a call on a 4 x 16 input (the per-call cost).
 
 Medians of repeats.  Writes ``benchmarks/RESULTS.md``.
 """
@@ -841,6 +845,40 @@ def compile_cost():
     return res
 
 
+SMALL_CALLS_SNIPPET = (
+    "import json, resource, statistics, sys, time, numpy as np, refneuron as rn\n"
+    "reps = int(sys.argv[1]); m = rn.snntorch.Leaky(beta=0.9); rows = []\n"
+    "def timed(f):\n"
+    "    f(); ts = []; f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+    "    for _ in range(reps):\n"
+    "        t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)\n"
+    "    return statistics.median(ts), (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / reps\n"
+    "for T, N in ((4, 16), (32, 1024), (32, 8192), (32, 65536)):\n"
+    "    x = np.random.default_rng(0).normal(0.3, 0.5, (T, N)); up = {'output': np.ones((T, N))}\n"
+    "    out = {'output': rn.buffers.empty((T, N), np.uint8), 'mem': rn.buffers.empty((T, N))}\n"
+    "    fwd = timed(lambda: rn.run(m, x, backend='cpu', spike_dtype='uint8'))\n"
+    "    bare = timed(lambda: rn.run(m, x, backend='cpu', spike_dtype='uint8', out=out, check_finite=False))\n"
+    "    bwd = timed(lambda: rn.gradients.vjp(m, x, up, backend='cpu'))\n"
+    "    rows.append((T, N, fwd, bare, bwd))\n"
+    "print(json.dumps(rows))\n"
+)
+
+
+def small_calls(repeats=40):
+    """Repeated calls at training sizes, in a fresh process whose first model
+    it is (as a training script makes them): per size ``(T, N, (s, faults)
+    per call with the defaults, the same with caller buffers and
+    check_finite=False, the same for gradients.vjp)``, medians of ``repeats``
+    calls; minor page faults per call from ``getrusage``.  None if it failed."""
+    p = subprocess.run([sys.executable, "-c", SMALL_CALLS_SNIPPET, str(repeats)], cwd=ROOT, capture_output=True,
+                       text=True)  # fmt: skip
+    if p.returncode != 0:
+        return None
+    import json
+
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
 # --- report -----------------------------------------------------------------------------------------
 
 
@@ -1007,13 +1045,14 @@ def main(argv=None):
     bw = max(triads)  # the bandwidth the machine gave at its best in this run: the strictest denominator
 
     comp = compile_cost()
+    small = small_calls()
     load_after = machine()[2]
     write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw, triads, ops,
-                 refneuron.buffers.max_bytes(), forms, modes, bw_nt, every_bwd)
+                 refneuron.buffers.max_bytes(), forms, modes, bw_nt, every_bwd, small)
 
 
 def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None, triads=None, ops=None,
-                 pool_cap=None, forms=None, modes=None, bw_nt=None, every_bwd=None):
+                 pool_cap=None, forms=None, modes=None, bw_nt=None, every_bwd=None, small=None):
     cpu, ncpu, _ = machine()
     v = versions()
     from refneuron.backends import cpu as cpu_kernels
@@ -1254,6 +1293,28 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                      "options (reset, surrogate, records kept, upstream gradients given) compiles once more.")
     else:
         lines.append("(the compile measurement failed)")
+    lines.append("")
+    lines.append("## Repeated calls at training sizes\n")
+    if small:
+        lines.append(
+            "snntorch.Leaky in a fresh process (kernels loaded from the disk cache), as a training loop calls it: each "
+            "size called once, then 40 times, medians. `run(..., backend=\"cpu\", spike_dtype=\"uint8\")` with the "
+            "defaults (records from `refneuron.buffers`), the same with caller `out=` buffers and "
+            "`check_finite=False`, and `gradients.vjp(..., backend=\"cpu\")` with upstream on the output. Minor page "
+            "faults per call from `getrusage`: records of at least `refneuron.buffers.MIN_BYTES` "
+            f"({__import__('refneuron').buffers.MIN_BYTES // 1024} KiB) are reused from the pool, so repeated calls "
+            "should fault none (in a fresh process the C library hands out fresh pages for such records on every "
+            "call otherwise). The 4 x 16 row is the cost of a call itself: argument checks, the memory check, "
+            "allocation and the kernel launch.\n"
+        )
+        lines.append("| T | N | `run`: us per call | faults per call | ns per neuron-step | `run` with `out=`, "
+                     "`check_finite=False`: us per call | `vjp`: us per call | faults per call | ns per neuron-step |")
+        lines.append("|---|---|---|---|---|---|---|---|---|")
+        for T_, N_, (tf, ff), (tb, _), (tv, fv) in small:
+            lines.append(f"| {T_} | {N_} | {tf * 1e6:.0f} | {ff:.0f} | {tf / (T_ * N_) * 1e9:.2f} | {tb * 1e6:.0f} | "
+                         f"{tv * 1e6:.0f} | {fv:.0f} | {tv / (T_ * N_) * 1e9:.2f} |")
+    else:
+        lines.append("(the measurement failed)")
     lines.append("")
     with open(args.output, "w") as fh:
         fh.write("\n".join(lines) + "\n")

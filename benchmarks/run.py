@@ -1311,8 +1311,10 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                      "`check_finite=False`: us per call | `vjp`: us per call | faults per call | ns per neuron-step |")
         lines.append("|---|---|---|---|---|---|---|---|---|")
         for T_, N_, (tf, ff), (tb, _), (tv, fv) in small:
-            lines.append(f"| {T_} | {N_} | {tf * 1e6:.0f} | {ff:.0f} | {tf / (T_ * N_) * 1e9:.2f} | {tb * 1e6:.0f} | "
-                         f"{tv * 1e6:.0f} | {fv:.0f} | {tv / (T_ * N_) * 1e9:.2f} |")
+            # per neuron-step only where the neuron-steps, not the call, take the time
+            per = (lambda t: f"{t / (T_ * N_) * 1e9:.2f}") if T_ * N_ >= 10_000 else (lambda t: "-")  # noqa: E731
+            lines.append(f"| {T_} | {N_} | {tf * 1e6:.0f} | {ff:.0f} | {per(tf)} | {tb * 1e6:.0f} | "
+                         f"{tv * 1e6:.0f} | {fv:.0f} | {per(tv)} |")
     else:
         lines.append("(the measurement failed)")
     lines.append("")

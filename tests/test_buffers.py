@@ -96,7 +96,7 @@ def test_pool_keeps_at_most_max_buffers(monkeypatch):
 def test_repeated_runs_do_not_page_fault_records():
     """Records of 2 MiB (T = 256, N = 1024) come from the pool on repeated
     calls, in a fresh process where glibc would hand each call fresh pages
-    (1024 minor faults per call for the two records when only requests of
+    (about 1000 minor faults per call for the two records when only requests of
     16 MiB and more were pooled; see refneuron.buffers)."""
     code = textwrap.dedent(
         """

@@ -845,6 +845,9 @@ def compile_cost():
     return res
 
 
+#: calls timed per size in :func:`small_calls`, after one warm-up call
+SMALL_CALL_REPEATS = 40
+
 SMALL_CALLS_SNIPPET = (
     "import json, resource, statistics, sys, time, numpy as np, refneuron as rn\n"
     "reps = int(sys.argv[1]); m = rn.snntorch.Leaky(beta=0.9); rows = []\n"
@@ -864,7 +867,7 @@ SMALL_CALLS_SNIPPET = (
 )
 
 
-def small_calls(repeats=40):
+def small_calls(repeats=SMALL_CALL_REPEATS):
     """Repeated calls at training sizes, in a fresh process whose first model
     it is (as a training script makes them): per size ``(T, N, (s, faults)
     per call with the defaults, the same with caller buffers and
@@ -1055,6 +1058,7 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                  pool_cap=None, forms=None, modes=None, bw_nt=None, every_bwd=None, small=None):
     cpu, ncpu, _ = machine()
     v = versions()
+    from refneuron import buffers
     from refneuron.backends import cpu as cpu_kernels
 
     stream_default = cpu_kernels.STREAM
@@ -1298,11 +1302,11 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
     if small:
         lines.append(
             "snntorch.Leaky in a fresh process (kernels loaded from the disk cache), as a training loop calls it: each "
-            "size called once, then 40 times, medians. `run(..., backend=\"cpu\", spike_dtype=\"uint8\")` with the "
+            f"size called once, then {SMALL_CALL_REPEATS} times, medians. `run(..., backend=\"cpu\", spike_dtype=\"uint8\")` with the "
             "defaults (records from `refneuron.buffers`), the same with caller `out=` buffers and "
             "`check_finite=False`, and `gradients.vjp(..., backend=\"cpu\")` with upstream on the output. Minor page "
             "faults per call from `getrusage`: records of at least `refneuron.buffers.MIN_BYTES` "
-            f"({__import__('refneuron').buffers.MIN_BYTES // 1024} KiB) are reused from the pool, so repeated calls "
+            f"({buffers.MIN_BYTES // 1024} KiB) are reused from the pool, so repeated calls "
             "should fault none (in a fresh process the C library hands out fresh pages for such records on every "
             "call otherwise). The 4 x 16 row is the cost of a call itself: argument checks, the memory check, "
             "allocation and the kernel launch.\n"

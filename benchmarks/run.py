@@ -137,10 +137,10 @@ def triad_streaming_bandwidth(n, repeats):
     from refneuron import buffers
 
     triad = _triad_streaming_kernel()
-    a = buffers.empty((n,))
-    a[:] = 0.0
     b = np.ones(n)
     c = np.full(n, 2.0)
+    a = buffers.empty((n,), away_from=b)  # half a page from b and c within a page, as the kernels' records
+    a[:] = 0.0
     if n % 8 or a.ctypes.data % 64:
         raise ValueError("triad_streaming_bandwidth: n must be a multiple of 8")
     t = median_time(lambda: triad(a, b, c, 3.0), repeats)
@@ -340,7 +340,7 @@ def adex_forms(x, repeats):
     params = tuple(float(getattr(m, k)) for k in ("C_m", "g_L", "E_L", "V_T", "Delta_T", "tau_w", "a", "b", "V_reset",
                                                     "V_peak", "dt"))
     T, N = x.shape
-    out, tr_V, tr_w = buffers.empty((T, N), np.uint8), buffers.empty((T, N)), buffers.empty((T, N))
+    out, tr_V, tr_w = (buffers.empty((T, N), dt, away_from=x) for dt in (np.uint8, np.float64, np.float64))
     stream, block = cpu.streaming_and_block([tr_V, tr_w], N, None, cpu.FORWARD_MAX_BLOCK)  # as the CPU kernel decides
     calls = {}
     forms = (("as written", adex_step), ("reciprocals", _adex_reciprocals()), ("without exp", _adex_without_exp()))
@@ -407,15 +407,18 @@ KIND_TITLE = {"default": "defaults", "unchecked": "check_finite=False", "out": "
               "fresh": "pool off (fresh pages)"}
 
 
-def aligned_empty(shape, dtype=np.float64):
+def aligned_empty(shape, dtype=np.float64, away_from=None):
     """An uninitialised C-contiguous array whose data start at a multiple of
-    :data:`refneuron.buffers.ALIGN` bytes, allocated outside refneuron's buffer
-    pool (caller buffers for ``out=``)."""
+    :data:`refneuron.buffers.ALIGN` bytes, and half a page from ``away_from``'s
+    within a page when given (:func:`refneuron.buffers.empty`), allocated outside
+    refneuron's buffer pool (caller buffers for ``out=``)."""
     from refneuron import buffers
 
     dtype = np.dtype(dtype)
     n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    return buffers._aligned_view(np.empty(n_bytes + buffers.ALIGN, dtype=np.uint8), n_bytes, dtype, tuple(shape))
+    page_offset = None if away_from is None else buffers.page_offset_away_from(away_from)
+    return buffers._aligned_view(np.empty(n_bytes + buffers.PAGE, dtype=np.uint8), n_bytes, dtype, tuple(shape),
+                                 page_offset)  # fmt: skip
 
 
 def bench_kernel(model, x, repeats, triad_now=None):
@@ -442,7 +445,7 @@ def bench_kernel(model, x, repeats, triad_now=None):
     # caller buffers, 64-byte aligned (the kernel streams into them as into its own records) and outside the pool:
     # pooled, they would hold pool capacity through the timed calls, and at sizes where the records of two calls
     # exceed the pool's capacity the defaults would then page-fault records that a user's repeated calls reuse
-    bufs = {"output": aligned_empty(x.shape, np.uint8), **{n: aligned_empty(x.shape) for n in names}}
+    bufs = {"output": aligned_empty(x.shape, np.uint8, away_from=x), **{n: aligned_empty(x.shape, away_from=x) for n in names}}
     res = interleaved_medians({
         "default": lambda: rn.run(model, x, **kw),
         "unchecked": lambda: rn.run(model, x, check_finite=False, **kw),
@@ -511,7 +514,8 @@ def bench_record_modes(T, N, repeats):
         rng = np.random.default_rng(0)
         x = rng.normal(loc, scale, (T, N))
         sdt = np.uint8 if specs.binary_output(model) else np.float64
-        bufs = {"output": buffers.empty((T, N), sdt), **{n: buffers.empty((T, N)) for n in model.State.names()}}
+        bufs = {"output": buffers.empty((T, N), sdt, away_from=x),
+                **{n: buffers.empty((T, N), away_from=x) for n in model.State.names()}}
         calls = {}
         for mode in RECORD_MODES:
             kept = {k: v for k, v in bufs.items() if mode == "all" or (mode == "output" and k == "output")}
@@ -858,7 +862,7 @@ SMALL_CALLS_SNIPPET = (
     "    return statistics.median(ts), (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / reps\n"
     "for T, N in ((4, 16), (32, 1024), (32, 8192), (32, 65536)):\n"
     "    x = np.random.default_rng(0).normal(0.3, 0.5, (T, N)); up = {'output': np.ones((T, N))}\n"
-    "    out = {'output': rn.buffers.empty((T, N), np.uint8), 'mem': rn.buffers.empty((T, N))}\n"
+    "    out = {'output': rn.buffers.empty((T, N), np.uint8, away_from=x), 'mem': rn.buffers.empty((T, N), away_from=x)}\n"
     "    fwd = timed(lambda: rn.run(m, x, backend='cpu', spike_dtype='uint8'))\n"
     "    bare = timed(lambda: rn.run(m, x, backend='cpu', spike_dtype='uint8', out=out, check_finite=False))\n"
     "    bwd = timed(lambda: rn.gradients.vjp(m, x, up, backend='cpu'))\n"

@@ -142,7 +142,12 @@ def run(
         boundary and whose rows are a multiple of 64 bytes long are written
         with streaming stores, which move fewer bytes
         (:mod:`refneuron.backends._stream`); :func:`refneuron.buffers.empty`
-        allocates such buffers (``np.empty`` guarantees only 16 bytes).
+        allocates such buffers (``np.empty`` guarantees only 16 bytes), and
+        ``buffers.empty(shape, away_from=inputs)`` places them half a page from
+        the inputs within a page, as refneuron places its own records: a buffer
+        a few bytes ahead of the inputs there (as one aligned in the same kind
+        of memory as a large NumPy input is) can cost a kernel up to a third of
+        its speed (:mod:`refneuron.buffers`, "4 KiB aliasing").
     chunk_steps : int, optional
         Run the time axis in chunks of this many steps, carrying the state
         over.  The result is identical to the unchunked run.  With
@@ -220,14 +225,16 @@ def run(
         from .backends import cuda as _cuda_mod
 
         _cuda_mod.check_device_memory(model, spec, T, n, chunk, record, sdt, names)
+    if backend == "cpu" and not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)  # the copy the kernel reads, made before the records are placed away from it
     output = None
     if record != "final":
         output = bufs.get("output")
         if output is None:
-            output = _empty(shape, sdt, backend)
+            output = _empty(shape, sdt, x)
     traces = None
     if record == "all":
-        traces = {nm: bufs[nm] if nm in bufs else _empty(shape, np.float64, backend) for nm in names}
+        traces = {nm: bufs[nm] if nm in bufs else _empty(shape, np.float64, x) for nm in names}
     if backend == "numpy":
         final, nonfinite = _run_numpy(model, x, state, output, traces, chunk)
     elif n == 0:  # no neurons: the records are empty, the final state is the initial one; no kernel to run
@@ -247,12 +254,15 @@ def run(
     return RunResult(output=output, states=traces, final_state=final, nonfinite=nonfinite)
 
 
-def _empty(shape, dtype, backend):
+def _empty(shape, dtype, x):
     """A record array, from :mod:`refneuron.buffers` (an idle buffer of an
     earlier call when one fits, so that repeated runs do not page-fault
     fresh memory; touching fresh pages beforehand with a parallel zero-fill
-    was tried and was not faster: an extra pass over memory)."""
-    return buffers.empty(shape, dtype)
+    was tried and was not faster: an extra pass over memory), its data half a
+    page from the inputs ``x`` within a page (``away_from``: the CPU kernels
+    read a row of ``x`` as they write the same row of each record, and a
+    record a few bytes ahead of the input stalled them, :mod:`refneuron.buffers`)."""
+    return buffers.empty(shape, dtype, away_from=x)
 
 
 def _kernel_spec(model, backend):

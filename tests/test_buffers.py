@@ -119,6 +119,61 @@ def test_repeated_runs_do_not_page_fault_records():
     assert faults_per_call < 32, faults_per_call
 
 
+def _at_page_offset(shape, offset):
+    """A float64 array of ``shape`` whose data start ``offset`` bytes into a page."""
+    raw = np.empty(8 * int(np.prod(shape)) + 2 * buffers.PAGE, dtype=np.uint8)
+    start = (offset - raw.ctypes.data) % buffers.PAGE
+    return raw[start : start + 8 * int(np.prod(shape))].view(np.float64).reshape(shape)
+
+
+@pytest.mark.parametrize(
+    "offset, expected",
+    # the offset rounded up to a line, plus half a page, within a page
+    [(0, 2048), (16, 2112), (64, 2112), (2047, 0), (2048, 0), (2112, 64), (4088, 2048)],
+)
+def test_page_offset_away_from(offset, expected):
+    assert buffers.page_offset_away_from(_at_page_offset((4,), offset)) == expected % buffers.PAGE
+
+
+@pytest.mark.parametrize("shape", [(10, 10), SHAPE])  # not pooled, pooled
+@pytest.mark.parametrize("offset", [16, 2112, 4088])
+def test_empty_away_from_places_the_data(shape, offset):
+    x = _at_page_offset(shape, offset)
+    for _ in range(2):  # a new buffer, then (pooled) the same one again
+        a = buffers.empty(shape, np.uint8, away_from=x)
+        assert a.shape == shape and a.flags.c_contiguous and a.flags.writeable
+        assert a.ctypes.data % buffers.PAGE == buffers.page_offset_away_from(x)
+        assert a.ctypes.data % buffers.ALIGN == 0
+        a[...] = 7  # the whole array lies in its buffer
+        del a
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+def test_records_lie_half_a_page_from_the_inputs(backend):
+    """``run`` and ``gradients.vjp`` place their records away from the inputs within
+    a page (``refneuron.buffers``, "4 KiB aliasing"): for inputs 16 bytes into a
+    page (NumPy's large arrays), 2112 bytes in."""
+    from refneuron import gradients
+
+    model = rn.canonical.Izhikevich()
+    shape = (SHAPE[0], 2 * SHAPE[1])
+    x = _at_page_offset(shape, 16)
+    x[...] = np.random.default_rng(5).normal(10.0, 5.0, shape)
+    r = rn.run(model, x, backend=backend, spike_dtype="uint8")
+    for a in (r.output, *r.states.values()):
+        assert a.ctypes.data % buffers.PAGE == 2112
+    g = gradients.vjp(model, x, {"output": np.ones(shape)}, backend=backend)
+    if backend == "cpu":  # the NumPy reference's arrays are not the kernel's records
+        assert g.inputs.ctypes.data % buffers.PAGE == 2112
+        assert g.forward.output.ctypes.data % buffers.PAGE == 2112
+    # a non-contiguous input: the kernel reads a contiguous copy, and the records lie away from it
+    wide = _at_page_offset((shape[0], 2 * shape[1]), 16)
+    wide[...] = np.repeat(x, 2, axis=1)
+    r2 = rn.run(model, wide[:, ::2], backend=backend, spike_dtype="uint8")
+    assert r2.states["v"].ctypes.data % buffers.ALIGN == 0
+    assert np.array_equal(r2.states["v"], r.states["v"])
+
+
 def test_set_max_bytes_validates():
     with pytest.raises(ParameterError, match="n_bytes"):
         buffers.set_max_bytes(-1)

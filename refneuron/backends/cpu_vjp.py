@@ -73,12 +73,22 @@ options.
 
 ``stream`` (compile-time constant): the input gradient ``gx``, written once
 and not read again by the kernel, is written with streaming stores
-(:mod:`._stream`; :func:`run` decides as :func:`.cpu.run_chunk` does, for
-``gx`` alone).  Measured side by side through ``gradients.vjp`` (N = 1e5,
-T = 1000, ``check_finite=False``, ns per neuron-step, AMD EPYC Zen 5,
-ordinary -> streaming): snntorch ``Leaky`` 1.36 -> 1.27, Izhikevich 2.09 ->
-1.99, AdEx unchanged within noise (3.4-3.7).  The tape is not streamed: the
-forward pass reads each state row back at the next step.
+(:mod:`._stream`) when :data:`STREAM_GRADIENT` is set and :func:`run` finds
+it allowed as :func:`.cpu.run_chunk` does for the forward records.  It is
+off by default.  On an AMD EPYC Zen 5 machine streaming had measured faster
+(through ``gradients.vjp``, N = 1e5, T = 1000, ``check_finite=False``, ns
+per neuron-step, ordinary -> streaming: snntorch ``Leaky`` 1.36 -> 1.27,
+Izhikevich 2.09 -> 1.99, AdEx 3.4-3.7 either way), but on the AMD EPYC
+Zen 4 machine of the current figures it was slower for every model once the
+records lay half a page from the inputs (:mod:`refneuron.buffers`, "4 KiB
+aliasing"): the input copied to page offset 2064 and the records at 64, the
+same sizes, medians of 5 alternating calls, streaming -> ordinary: ``Leaky``
+1.97 -> 1.67, Izhikevich 2.55 -> 2.24, AdEx 3.59 -> 3.36; with the records
+48 bytes ahead of the input (page offsets 16 and 64), the placement before
+that change, spikingjelly's ``QIF``, ``KLIF``, ``ParametricLIF`` and ``EIF``
+took half as long again streamed (N = 5e4, T = 400: ``QIF`` 3.36 -> 2.17,
+``KLIF`` 3.59 -> 2.17, ``EIF`` 4.04 -> 2.72).  The tape is not streamed:
+the forward pass reads each state row back at the next step.
 
 ``upstream`` says which upstream gradients are given: bit 0 the output's,
 bit ``k + 1`` that of state variable ``k`` (:func:`run` sets it from the
@@ -169,6 +179,10 @@ from ._vector import wide_vectors  # noqa: E402
 jitable_cpu(*MODEL_FUNCTIONS, *STEP_FUNCTIONS, *BACKWARD_FUNCTIONS, *BACK_STEPS)
 
 _PAR = dict(NJIT_OPTIONS, parallel=True)
+
+#: stream the input gradient where the forward records would be streamed (:func:`run`; module
+#: docstring): off, measured slower on the AMD EPYC Zen 4 machine of the current figures
+STREAM_GRADIENT = False
 
 #: Columns of each block's parameter partial sums ``acc (n_params, ACC_COLS)``
 #: and carried state gradients ``c (n_states, ACC_COLS)``:
@@ -1517,8 +1531,9 @@ def run(kernel_name, x, gy, gups, tape, out, gx, gS0, gP, params, block=None):
     from .cpu import _row_shaped, streaming_and_block
 
     kernel = globals()[kernel_name]
-    # the input gradient is written once and not read again: streamed as the forward records are
-    stream, block = streaming_and_block([gx], x.shape[1], block)
+    # the input gradient is written once and not read again: streamed as the forward records are, where
+    # STREAM_GRADIENT says so (module docstring)
+    stream, block = streaming_and_block([gx] if STREAM_GRADIENT else [], x.shape[1], block)
     if not 1 <= block <= MAX_BLOCK:
         raise ValueError(f"block: must be in [1, {MAX_BLOCK}] (got {block})")
     gy, *gups = (_row_shaped(a, x.shape[0]) for a in (gy, *gups))

@@ -205,10 +205,11 @@ def vjp_compiled(model, x, neuron_shape, s0, g_out, g_states, backend):
     x2 = np.ascontiguousarray(x).reshape(T, n)
     gy = _NONE2 if g_out is None else np.ascontiguousarray(g_out).reshape(T, n)
     gups = [_NONE2 if g_states[nm] is None else np.ascontiguousarray(g_states[nm]).reshape(T, n) for nm in names]
-    tape = buffers.empty((ns, T + 1, n))  # reused between calls: see refneuron.buffers
+    # reused between calls, half a page from the inputs within a page ("4 KiB aliasing"): see refneuron.buffers
+    tape = buffers.empty((ns, T + 1, n), away_from=x2)
     tape[:, 0, :] = flat_state(model, s0, n)
-    out = buffers.empty((T, n), dtype=out_dtype)
-    gx = buffers.empty((T, n))
+    out = buffers.empty((T, n), dtype=out_dtype, away_from=x2)
+    gx = buffers.empty((T, n), away_from=x2)
     gS0 = np.empty((ns, n))
     gP = np.empty((npar, n))
     if n == 0:  # no neurons: every array is empty, there is no kernel to run

@@ -235,7 +235,27 @@ def test_the_kernel_holds_streaming_stores_and_the_fence(monkeypatch):
     assert re.search(r"\bsfence\b", asm), "no sfence"
 
 
-# --- the backward kernels stream the input gradient --------------------------------------
+# --- the backward kernels stream the input gradient where STREAM_GRADIENT says so ---------
+
+
+def test_backward_does_not_stream_by_default(monkeypatch):
+    """The input gradient is written with ordinary stores unless
+    ``cpu_vjp.STREAM_GRADIENT`` is set (measured slower streamed, cpu_vjp docstring),
+    even where the forward records are streamed."""
+    from refneuron import gradients
+    from refneuron.backends import cpu_vjp
+
+    assert cpu_vjp.STREAM_GRADIENT is False
+    model = rn.snntorch.Leaky(beta=0.9)
+    x = inputs_for(model, (9, 200), seed=27)
+    monkeypatch.setattr(cpu, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(cpu, "STREAM", True)
+    seen = _spy(monkeypatch)
+    gradients.vjp(model, x, {"output": np.ones(x.shape)}, backend="cpu")
+    assert seen[-1] is False
+    monkeypatch.setattr(cpu_vjp, "STREAM_GRADIENT", True)
+    gradients.vjp(model, x, {"output": np.ones(x.shape)}, backend="cpu")
+    assert seen[-1] is _stream.available()
 
 
 def _one_backward_case_per_kernel():
@@ -266,6 +286,7 @@ def test_every_backward_kernel_is_covered():
 @pytest.mark.parametrize("kernel", _kernels_to_test(sorted(BACKWARD_CASES)))
 def test_backward_streaming_gives_the_same_bits(kernel, monkeypatch):
     from refneuron import gradients
+    from refneuron.backends import cpu_vjp
 
     name, model = BACKWARD_CASES[kernel]
     x = inputs_for(model, (9, 200), seed=25)
@@ -274,6 +295,7 @@ def test_backward_streaming_gives_the_same_bits(kernel, monkeypatch):
     # gives it, so that the kernel without streaming is the one that file compiles
     up = {nm: rng.normal(size=x.shape) for nm in ("output", *model.State.names()[:1])}
     monkeypatch.setattr(cpu, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(cpu_vjp, "STREAM_GRADIENT", True)
     seen = _spy(monkeypatch)
     grads = {}
     for flag in (False, True):

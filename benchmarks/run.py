@@ -442,7 +442,8 @@ def bench_kernel(model, x, repeats, triad_now=None):
 
     names = model.State.names()
     kw = dict(backend="cpu", record="all", spike_dtype="uint8")
-    # caller buffers, 64-byte aligned (the kernel streams into them as into its own records) and outside the pool:
+    # caller buffers, 64-byte aligned and half a page from the input within a page (the kernel streams into them
+    # as into its own records, placed the same way: refneuron.buffers, "4 KiB aliasing") and outside the pool:
     # pooled, they would hold pool capacity through the timed calls, and at sizes where the records of two calls
     # exceed the pool's capacity the defaults would then page-fault records that a user's repeated calls reuse
     bufs = {"output": aligned_empty(x.shape, np.uint8, away_from=x), **{n: aligned_empty(x.shape, away_from=x) for n in names}}
@@ -1088,7 +1089,10 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
                      f"{' / '.join(f'{t / 1e9:.1f}' for t in bw_nt)} GB/s. "
                      + ("refneuron's CPU kernels write their float64 records with streaming stores on this CPU when "
                         "the records are large and 64-byte aligned (`refneuron/backends/_stream.py`; every record "
-                        "refneuron allocates is)" if stream_default else
+                        "refneuron allocates is; the backward's input gradient is not streamed, "
+                        "`refneuron/backends/cpu_vjp.py`), and `a` lies half a page from `b` and `c` within a page, "
+                        "as the kernels' records lie from the input (`refneuron/buffers.py`, \"4 KiB aliasing\")"
+                        if stream_default else
                         "refneuron's CPU kernels do not stream on this CPU (no AVX-512: streaming was measured to "
                         "slow them down on such a CPU, `refneuron/backends/_stream.py`), but the streamed triad is "
                         "the larger figure")

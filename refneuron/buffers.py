@@ -8,9 +8,11 @@ run to run by a factor of four (LIF, T = 1000, N = 1e5: 0.4-1.9 s per call
 instead of 0.12 s; ``benchmarks/RESULTS.md``).  A caller who runs many times
 can pass ``out=`` buffers to :func:`refneuron.run`; this module makes repeated
 calls fast without that: the records that :func:`refneuron.run` and
-:func:`refneuron.gradients.vjp` return are views of pooled buffers, and a
-buffer whose views have all been dropped is handed out again by the next
-call instead of asking the operating system for new memory.
+:func:`refneuron.gradients.vjp` return (and the final state of a CPU run)
+are views of pooled buffers, and a buffer whose views have all been dropped
+is handed out again by the next call instead of asking the operating system
+for new memory.  The CPU backend's working arrays (the state the kernel
+updates, its record of the first non-finite step) come from the pool too.
 
 What the caller sees
 --------------------

@@ -75,20 +75,22 @@ options.
 and not read again by the kernel, is written with streaming stores
 (:mod:`._stream`) when :data:`STREAM_GRADIENT` is set and :func:`run` finds
 it allowed as :func:`.cpu.run_chunk` does for the forward records.  It is
-off by default.  On an AMD EPYC Zen 5 machine streaming had measured faster
-(through ``gradients.vjp``, N = 1e5, T = 1000, ``check_finite=False``, ns
-per neuron-step, ordinary -> streaming: snntorch ``Leaky`` 1.36 -> 1.27,
-Izhikevich 2.09 -> 1.99, AdEx 3.4-3.7 either way), but on the AMD EPYC
-Zen 4 machine of the current figures it was slower for every model once the
-records lay half a page from the inputs (:mod:`refneuron.buffers`, "4 KiB
-aliasing"): the input copied to page offset 2064 and the records at 64, the
-same sizes, medians of 5 alternating calls, streaming -> ordinary: ``Leaky``
-1.97 -> 1.67, Izhikevich 2.55 -> 2.24, AdEx 3.59 -> 3.36; with the records
-48 bytes ahead of the input (page offsets 16 and 64), the placement before
-that change, spikingjelly's ``QIF``, ``KLIF``, ``ParametricLIF`` and ``EIF``
-took half as long again streamed (N = 5e4, T = 400: ``QIF`` 3.36 -> 2.17,
-``KLIF`` 3.59 -> 2.17, ``EIF`` 4.04 -> 2.72).  The tape is not streamed:
-the forward pass reads each state row back at the next step.
+off by default, for robustness rather than speed.  With the records half a
+page from the inputs within a page (:mod:`refneuron.buffers`, "4 KiB
+aliasing"), streaming changed little: AMD EPYC Zen 4, ``gradients.vjp``,
+N = 1e5, T = 1000, ``check_finite=False``, ns per neuron-step, medians of 7
+alternating calls, streamed / ordinary: snntorch ``Leaky`` 1.53 / 1.58,
+spikingjelly ``QIF`` 1.96 / 1.97, norse ``LIF`` 2.09 / 2.18, Izhikevich
+2.74 / 2.70, AdEx 4.00 / 3.87 (on an AMD EPYC Zen 5 machine, before the
+records were placed, ``Leaky`` 1.36 -> 1.27 and Izhikevich 2.09 -> 1.99
+streamed).  But the backward reads up to four streams the caller hands in
+(the input and the upstream gradients), whose page offsets refneuron does
+not choose, and a streamed store a few bytes ahead of one of them costs far
+more than an ordinary one: with the records 48 bytes ahead of the input and
+the upstream gradient, N = 5e4, T = 400, streamed / ordinary, spikingjelly
+``QIF`` 3.36 / 2.17, ``KLIF`` 3.59 / 2.17, ``EIF`` 4.04 / 2.72, snntorch
+``Leaky`` 2.47 / 2.32.  The tape is not streamed: the forward pass reads
+each state row back at the next step.
 
 ``upstream`` says which upstream gradients are given: bit 0 the output's,
 bit ``k + 1`` that of state variable ``k`` (:func:`run` sets it from the
@@ -181,7 +183,7 @@ jitable_cpu(*MODEL_FUNCTIONS, *STEP_FUNCTIONS, *BACKWARD_FUNCTIONS, *BACK_STEPS)
 _PAR = dict(NJIT_OPTIONS, parallel=True)
 
 #: stream the input gradient where the forward records would be streamed (:func:`run`; module
-#: docstring): off, measured slower on the AMD EPYC Zen 4 machine of the current figures
+#: docstring): off, since a streamed store near a caller's array in page offset stalls the kernel
 STREAM_GRADIENT = False
 
 #: Columns of each block's parameter partial sums ``acc (n_params, ACC_COLS)``

@@ -240,7 +240,7 @@ def test_the_kernel_holds_streaming_stores_and_the_fence(monkeypatch):
 
 def test_backward_does_not_stream_by_default(monkeypatch):
     """The input gradient is written with ordinary stores unless
-    ``cpu_vjp.STREAM_GRADIENT`` is set (measured slower streamed, cpu_vjp docstring),
+    ``cpu_vjp.STREAM_GRADIENT`` is set (the cpu_vjp docstring says why),
     even where the forward records are streamed."""
     from refneuron import gradients
     from refneuron.backends import cpu_vjp

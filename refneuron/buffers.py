@@ -216,6 +216,8 @@ def page_offset_away_from(a):
     """The page offset (bytes, a multiple of :data:`ALIGN`) half a page away from that
     of the array ``a``'s data: ``(ceil(o / ALIGN) * ALIGN + PAGE / 2) mod PAGE``
     for ``a`` at offset ``o`` (module docstring, "4 KiB aliasing")."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"away_from: must be a NumPy array (the input to place the array away from); got {type(a).__name__}")
     o = a.ctypes.data % PAGE
     return (-(-o // ALIGN) * ALIGN + PAGE // 2) % PAGE
 

@@ -162,6 +162,11 @@ def test_page_offset_away_from(offset, expected):
     assert buffers.page_offset_away_from(_at_page_offset((4,), offset)) == expected % buffers.PAGE
 
 
+def test_away_from_must_be_an_array():
+    with pytest.raises(TypeError, match="away_from: must be a NumPy array"):
+        buffers.empty((4,), away_from=[1.0, 2.0])
+
+
 @pytest.mark.parametrize("shape", [(10, 10), SHAPE])  # not pooled, pooled
 @pytest.mark.parametrize("offset", [16, 2112, 4088])
 def test_empty_away_from_places_the_data(shape, offset):

@@ -346,12 +346,10 @@ def flat_state(model, state, n, out=None):
 def state_from_flat(model, S, neuron_shape, pooled=False):
     """The state record from its flat form ``S (n_states, N)``: a copy of each row
     in ``neuron_shape`` (with ``pooled``, in arrays from :mod:`refneuron.buffers`)."""
-    names = model.State.names()
-    if not pooled:
-        return model.State(**{nm: S[k].reshape(neuron_shape).copy() for k, nm in enumerate(names)})
+    empty = buffers.empty if pooled else np.empty
     rows = {}
-    for k, nm in enumerate(names):
-        rows[nm] = buffers.empty(neuron_shape)
+    for k, nm in enumerate(model.State.names()):
+        rows[nm] = empty(tuple(neuron_shape), S.dtype)
         rows[nm][...] = S[k].reshape(neuron_shape)
     return model.State(**rows)
 

@@ -531,6 +531,52 @@ def bench_record_modes(T, N, repeats):
     return rows
 
 
+#: models of :func:`bench_placement`: LIF, and the forward kernels with two or three state traces that the
+#: placement of the records was measured to matter for (refneuron.buffers, "4 KiB aliasing")
+PLACEMENT_MODELS = ("snntorch.Leaky", "canonical.Izhikevich", "snntorch.Alpha", "norse.LSNN")
+
+#: the two placements of :func:`bench_placement`, in the order timed
+PLACEMENTS = ("next line", "half a page")
+
+
+def bench_placement(T, N, repeats):
+    """ns per neuron-step of a forward run through the public API (``record="all"``,
+    ``check_finite=False``, caller ``out=`` buffers, uint8 spikes) with the records
+    placed two ways against the input (a NumPy array; a large one starts 16 bytes into a page): on the
+    first cache line at or after the input's page offset (64 for an input at 16: 48
+    bytes ahead, where 64-byte aligned records lay before refneuron placed them) and
+    half a page away (``refneuron.buffers.empty(..., away_from=x)``, as refneuron
+    places its own records), the two timed in turn in each repeat."""
+    import refneuron as rn
+    from refneuron import buffers
+
+    models = {m.name: (m, loc, scale) for m, loc, scale in every_kernel_models()}
+    rows = []
+    for name in PLACEMENT_MODELS:
+        model, loc, scale = models[name]
+        rng = np.random.default_rng(0)
+        x = np.empty((T, N))  # a large NumPy array: 16 bytes into a page
+        x[...] = rng.normal(loc, scale, (T, N))
+        ahead = -(-(x.ctypes.data % buffers.PAGE) // buffers.ALIGN) * buffers.ALIGN
+
+        def placed(dtype, page_offset):
+            n_bytes = T * N * np.dtype(dtype).itemsize
+            return buffers._aligned_view(np.empty(n_bytes + buffers.PAGE, dtype=np.uint8), n_bytes, dtype, (T, N),
+                                         page_offset)  # fmt: skip
+
+        calls = {}
+        for label, off in zip(PLACEMENTS, (ahead, buffers.page_offset_away_from(x))):
+            bufs = {"output": placed(np.uint8, off), **{n: placed(np.float64, off) for n in model.State.names()}}
+            calls[label] = (lambda bufs=bufs: rn.run(model, x, backend="cpu", record="all", spike_dtype="uint8",
+                                                     out=bufs, check_finite=False))  # fmt: skip
+        times = interleaved_medians(calls, repeats)
+        rows.append((name, x.ctypes.data % buffers.PAGE, ahead, buffers.page_offset_away_from(x),
+                     {k: t / (T * N) * 1e9 for k, t in times.items()}))  # fmt: skip
+        del x, calls
+        gc.collect()
+    return rows
+
+
 # --- frameworks ---------------------------------------------------------------------------
 
 
@@ -993,6 +1039,10 @@ def main(argv=None):
     modes = (modes_N, modes_T, bench_record_modes(modes_T, modes_N, modes_repeats), modes_repeats)
     for name, kernel, ns in modes[2]:
         print(f"record modes {name:28s} ({kernel}): " + ", ".join(f"{m} {v:.2f} ns" for m, v in ns.items()), flush=True)
+    placement = (modes_N, modes_T, bench_placement(modes_T, modes_N, modes_repeats), modes_repeats)
+    for name, x_off, _, _, ns in placement[2]:
+        print(f"placement {name:28s} (input at {x_off}): " + ", ".join(f"{k} {v:.2f} ns" for k, v in ns.items()),
+              flush=True)
 
     ops = op_costs(repeats)
     print('ns per element, one thread: ' + ', '.join(f'{k} {v:.2f}' for k, v in ops.items()), flush=True)
@@ -1056,11 +1106,11 @@ def main(argv=None):
     small = small_calls()
     load_after = machine()[2]
     write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows, bfw, triads, ops,
-                 refneuron.buffers.max_bytes(), forms, modes, bw_nt, every_bwd, small)
+                 refneuron.buffers.max_bytes(), forms, modes, bw_nt, every_bwd, small, placement)
 
 
 def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, brows=(), bfw=None, triads=None, ops=None,
-                 pool_cap=None, forms=None, modes=None, bw_nt=None, every_bwd=None, small=None):
+                 pool_cap=None, forms=None, modes=None, bw_nt=None, every_bwd=None, small=None, placement=None):
     cpu, ncpu, _ = machine()
     v = versions()
     from refneuron import buffers
@@ -1217,6 +1267,23 @@ def write_report(args, bw, threads, rows, fw, T, comp, load_before, load_after, 
         lines.append("|---|---|---|---|---|")
         for name, kernel, ns in mrows:
             lines.append(f"| {name} | `{kernel}` | " + " | ".join(f"{ns[m]:.2f}" for m in RECORD_MODES) + " |")
+        lines.append("")
+    if placement:
+        pN, pT, prows, prep = placement
+        lines.append(f"## Where the records lie against the input (N = {pN:.0e}, T = {pT})\n")
+        lines.append("A load whose offset within a 4 KiB page matches a pending store's waits for it (4 KiB aliasing, "
+                     "`refneuron/buffers.py`). The input is a NumPy array (a large one starts 16 bytes into a page); the records are caller "
+                     "`out=` buffers placed two ways: on the first cache line at or after the input's page offset (48 "
+                     "bytes ahead of it, where 64-byte aligned records lay before refneuron placed its own), and half a "
+                     "page away (`refneuron.buffers.empty(..., away_from=x)`, where `run` and `gradients.vjp` now place "
+                     "theirs). `record=\"all\"`, uint8 spikes, `check_finite=False`, ns per neuron-step, the two timed "
+                     f"in turn in each repeat, medians of {prep} repeats.\n")
+        lines.append("| model | input's page offset | records at | ns per neuron-step | records at | ns per neuron-step "
+                     "| ratio |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for name, x_off, ahead, away, ns in prows:
+            a, h = ns[PLACEMENTS[0]], ns[PLACEMENTS[1]]
+            lines.append(f"| {name} | {x_off} | {ahead} | {a:.2f} | {away} | {h:.2f} | {a / h:.2f} |")
         lines.append("")
     lines.append(f"## The same LIF work on the frameworks (torch CPU, float64, T = {T}, no grad)\n")
     lines.append("`records`: spikes and membrane of every step kept, the work refneuron's `record=\"all\"` does; "
